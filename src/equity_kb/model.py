@@ -1,0 +1,155 @@
+"""The one model of an entry, shared by validation, pages, exports and search.
+
+Nothing here imports Sphinx: ``equity-kb check``, the query engine's indexer and the
+unit tests use these classes without a build. Instances are frozen so that data
+pickled into Sphinx's environment is never mutated in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+EntryType = Literal["brief", "practice", "reference"]
+ENTRY_TYPES: tuple[EntryType, ...] = ("brief", "practice", "reference")
+TYPE_LABELS: dict[str, str] = {
+    "brief": "Research brief",
+    "practice": "Practice card",
+    "reference": "Reference",
+}
+BRIEF_STATUSES = ("draft", "in-review", "published")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the content, located at a file and line (1-based; 0 = unknown).
+
+    ``code`` names the kind of problem (it becomes the Sphinx warning subtype
+    ``kb.<code>``). ``severity`` is ``"error"`` for anything the author must fix, or
+    ``"note"`` for facts worth showing that do not fail a strict build (an entry that
+    is incomplete but says where its details came from).
+    """
+
+    path: str
+    line: int
+    message: str
+    code: str
+    severity: Literal["error", "note"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """Fields every kind of entry has. ``key`` is its identity across the site."""
+
+    type: ClassVar[EntryType]
+    key: str
+    title: str
+    tenets: tuple[str, ...]
+    focus: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    summary: str = ""
+    source: str = ""  # the file it came from, for messages
+    line: int = 0  # where it starts in that file
+    docname: str | None = None  # the Sphinx document that shows it, if it has its own page
+
+    @property
+    def year(self) -> int | None:
+        return None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def label(self) -> str:
+        """A short human handle: a card's ID, a reference's key, a brief's title."""
+        return self.key
+
+
+@dataclass(frozen=True, kw_only=True)
+class Brief(Entry):
+    """A research brief: a Markdown page with front matter, citing references inline."""
+
+    type: ClassVar[EntryType] = "brief"
+    author_names: tuple[str, ...] = ()
+    date: dt.date | None = None
+    status: str = "published"
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return self.author_names
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+@dataclass(frozen=True, kw_only=True)
+class Practice(Entry):
+    """A promising-practice card; ``key`` is its stable ID such as ``PC-007``."""
+
+    type: ClassVar[EntryType] = "practice"
+    organization: str = ""
+    evidence: tuple[str, ...] = ()  # bibliography keys the card rests on
+    date: dt.date | None = None
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return (self.organization,) if self.organization else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference(Entry):
+    """A bibliography entry: BibTeX fields plus annotation, tags and provenance.
+
+    ``fields`` holds the BibTeX fields as decoded text (LaTeX escapes resolved);
+    ``raw_fields`` keeps them as written, for a BibTeX export that round-trips.
+    ``persons`` are ``(family, given)`` pairs; an organisation has an empty given name.
+    ``missing`` lists the core fields the entry type expects but the entry lacks.
+    """
+
+    type: ClassVar[EntryType] = "reference"
+    bibtype: str = "misc"
+    fields: dict[str, str] = field(default_factory=dict)
+    raw_fields: dict[str, str] = field(default_factory=dict)
+    persons: tuple[tuple[str, str], ...] = ()
+    editors: tuple[tuple[str, str], ...] = ()
+    issued: int | None = None
+    annotation: str = ""
+    evidence_kind: str | None = None
+    provenance: str | None = None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        return self.issued
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return tuple(f"{g} {f}".strip() for f, g in self.persons or self.editors)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing)
+
+    @property
+    def doi(self) -> str | None:
+        return self.fields.get("doi")
+
+    @property
+    def url(self) -> str | None:
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.fields.get("url")

@@ -1,0 +1,179 @@
+"""Front matter of briefs and practice cards to model entries, with every problem found.
+
+One implementation with two callers: the Sphinx extension (warnings with file and
+line) and ``equity-kb check`` (no build). A bad field is reported and dropped; the
+entry is still made from what is valid, so one mistake never hides a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import PurePath
+from typing import Any
+
+from .frontmatter import FrontMatter
+from .model import BRIEF_STATUSES, Brief, Entry, Practice, Problem
+from .vocabulary import FACETS, KIND_NAMES, Vocabulary
+
+CARD_ID = re.compile(r"^PC-\d{3,}$")
+
+# Front-matter keys Sphinx and MyST give meaning to; allowed on any page.
+SPHINX_KEYS = {
+    "orphan", "nocomments", "nosearch", "tocdepth", "myst", "html_meta", "substitutions",
+    "jupytext", "kernelspec", "html_theme.sidebar_secondary.remove", "hide-toc",
+}
+COMMON_FIELDS = ("title", "tenets", "focus", "levels", "summary")
+FIELDS: dict[str, tuple[str, ...]] = {
+    "brief": (*COMMON_FIELDS, "authors", "date", "status"),
+    "practice": ("id", *COMMON_FIELDS, "organization", "evidence", "date"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "brief": (*COMMON_FIELDS, "authors", "date", "status"),
+    "practice": ("id", *COMMON_FIELDS, "organization"),
+}
+
+
+class _Checker:
+    def __init__(self, fm: FrontMatter, path: str):
+        self.fm = fm
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def report(self, line: int, message: str, code: str) -> None:
+        self.problems.append(Problem(self.path, line, message, code))
+
+    def text(self, key: str) -> str:
+        value = self.fm.data.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str | int | float):
+            self.report(self.fm.line(key), f"'{key}' must be a single line of text", "bad_field")
+            return ""
+        return str(value).strip()
+
+    def strings(self, key: str) -> list[tuple[int, str]]:
+        """A list field as (index, value); a lone string or a comma-separated one is accepted."""
+        value = self.fm.data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [(0, v.strip()) for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            self.report(self.fm.line(key), f"'{key}' must be a list, like [a, b]", "bad_field")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str | int) or not str(item).strip():
+                self.report(self.fm.line(key, i), f"each item of '{key}' must be text", "bad_field")
+                continue
+            out.append((i, str(item).strip()))
+        return out
+
+    def terms(self, kind: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+        valid = set(vocabulary.ids(kind))
+        out: list[str] = []
+        for i, value in self.strings(kind):
+            line = self.fm.line(kind, i)
+            if value not in valid:
+                self.report(line, vocabulary.unknown_message(kind, value), f"unknown_{_code(kind)}")
+            elif value in out:
+                self.report(line, f"{KIND_NAMES[kind]} {value!r} is listed twice", "duplicate_tag")
+            else:
+                out.append(value)
+        return tuple(out)
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.fm.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.report(self.fm.line(key), f"'{key}' {value!r} is not a date: write it as "
+                        "YYYY-MM-DD, for example 2026-11-23", "bad_date")
+            return None
+
+
+def _code(kind: str) -> str:
+    return {"tenets": "tenet", "focus": "focus", "levels": "level"}[kind]
+
+
+def entry_from_front_matter(
+    fm: FrontMatter,
+    *,
+    entry_type: str,
+    path: str,
+    docname: str | None,
+    vocabulary: Vocabulary,
+) -> tuple[Entry, list[Problem]]:
+    """Make a Brief or Practice from front matter; report every problem and keep the rest."""
+    c = _Checker(fm, path)
+    allowed = set(FIELDS[entry_type]) | SPHINX_KEYS
+    for key in fm.data:
+        if key not in allowed:
+            hint = _closest(key, FIELDS[entry_type])
+            extra = f": did you mean '{hint}'?" if hint else f" (fields: {', '.join(FIELDS[entry_type])})"
+            c.report(fm.line(key), f"unknown field '{key}' in a {entry_type} front matter{extra}",
+                     "unknown_field")
+    for key in REQUIRED[entry_type]:
+        if fm.data.get(key) in (None, "", []):
+            c.report(fm.start, f"missing required field '{key}': add '{key}: ...' to the front "
+                     f"matter ({_HINTS[key]})", "missing_field")
+
+    title = c.text("title") or (PurePath(path).stem.replace("-", " ").capitalize())
+    tags = {kind: c.terms(kind, vocabulary) for kind in FACETS}
+    common: dict[str, Any] = dict(
+        title=title, summary=c.text("summary"), source=path, line=fm.start, docname=docname,
+        tenets=tags["tenets"], focus=tags["focus"], levels=tags["levels"],
+    )
+    entry: Entry
+    if entry_type == "practice":
+        card_id = c.text("id")
+        stem = PurePath(path).stem
+        if card_id and not CARD_ID.match(card_id):
+            c.report(fm.line("id"), f"card id {card_id!r} must look like PC-007 ('PC-' and at "
+                     "least three digits)", "bad_id")
+        elif card_id and stem != card_id:
+            c.report(fm.line("id"), f"card id {card_id} does not match the file name {stem}: "
+                     f"rename the file to {card_id}.md so its permalink is stable", "bad_id")
+        entry = Practice(
+            key=card_id or stem, organization=c.text("organization"),
+            evidence=tuple(dict.fromkeys(v for _, v in c.strings("evidence"))),
+            date=c.date("date"), **common,
+        )
+    else:
+        status = c.text("status")
+        if status and status not in BRIEF_STATUSES:
+            c.report(fm.line("status"), f"status {status!r} must be one of "
+                     f"{', '.join(BRIEF_STATUSES)}", "bad_field")
+        entry = Brief(
+            key=docname or PurePath(path).stem, author_names=tuple(v for _, v in c.strings("authors")),
+            date=c.date("date"), status=status or "published", **common,
+        )
+    return entry, c.problems
+
+
+_HINTS = {
+    "id": "the card's stable ID, like PC-007; `equity-kb new practice` picks the next one",
+    "title": "a short title in plain language",
+    "tenets": "one or more of the theory-of-change tenets, like [data]",
+    "focus": "one or more focus areas from docs/vocabulary.yml",
+    "levels": "one or more of classroom, school, district, region, partnership",
+    "summary": "one plain-language sentence",
+    "organization": "who developed or runs the practice",
+    "authors": "a list of names",
+    "date": "YYYY-MM-DD",
+    "status": "draft, in-review or published",
+}
+
+
+def _closest(key: str, fields: tuple[str, ...]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+    return match[0] if match else None
