@@ -55,6 +55,8 @@ class Entry:
     source: str = ""  # the file it came from, for messages
     line: int = 0  # where it starts in that file
     docname: str | None = None  # the Sphinx document that shows it, if it has its own page
+    # 1-based line of each field in its source, so later checks can point at it.
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def year(self) -> int | None:

@@ -130,6 +130,7 @@ def entry_from_front_matter(
     common: dict[str, Any] = dict(
         title=title, summary=c.text("summary"), source=path, line=fm.start, docname=docname,
         tenets=tags["tenets"], focus=tags["focus"], levels=tags["levels"],
+        field_lines=dict(fm.key_lines),
     )
     entry: Entry
     if entry_type == "practice":

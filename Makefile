@@ -1,0 +1,50 @@
+# Equity KB. `make serve` and `make test` do all set-up on a fresh machine (Python 3.11+).
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+SPHINX  := $(BIN)/sphinx-build
+OUT     ?= _build
+SPHINXOPTS ?=
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+# conf.py sits at the root; content in docs/.
+BUILD   := $(SPHINX) -c . docs
+
+.PHONY: install html check serve livehtml test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+html: install
+	$(BUILD) $(OUT)/html -j auto $(SPHINXOPTS)
+
+# Strict: any warning fails the build; --keep-going reports all of them first.
+check: install
+	$(BUILD) $(OUT)/check -E -W --keep-going -n -j auto $(SPHINXOPTS)
+
+serve: html
+	$(BIN)/equity-kb serve --site $(OUT)/html --host $(HOST) --port $(PORT)
+
+livehtml: install
+	$(BIN)/sphinx-autobuild -c . docs $(OUT)/html --host $(HOST) --port $(PORT) \
+	  --watch bib --watch src/equity_kb --watch templates --watch conf.py $(SPHINXOPTS)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""Build benchmark: our build against plain Sphinx on the same Markdown pages.
+
+Plain Sphinx here is the same theme (furo), MyST and sphinx-design, without the
+equity_kb extension. Both are built in fresh subprocesses, side by side, in one run.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = (
+    "equity teams data inquiry practice school district leaders families students race "
+    "improvement cycle partnership discipline literacy voice climate resources policy "
+    "teachers coaching measures evidence design routines learning community trust"
+).split()
+
+PLAIN_CONF = """
+project = "plain"
+extensions = ["myst_parser", "sphinx_design"]
+html_theme = "furo"
+myst_title_to_header = True
+exclude_patterns = ["_build", "vocabulary.yml"]
+suppress_warnings = ["myst", "docutils", "toc"]
+"""
+
+
+def kb_conf(vocabulary: str, bib: str) -> str:
+    return (
+        f'project = "kb"\nextensions = ["equity_kb"]\nhtml_theme = "furo"\n'
+        f"myst_title_to_header = True\nkb_vocabulary = {vocabulary!r}\n"
+        f'kb_bibliography = [{bib!r}]\nexclude_patterns = ["_build", "vocabulary.yml"]\n'
+    )
+
+
+def synthetic_pages(dest: Path, n: int, seed: int = 1) -> None:
+    """n practice cards with valid front matter and ~300 words of body each."""
+    rng = random.Random(seed)
+    (dest / "practices").mkdir(parents=True)
+    (dest / "index.md").write_text(
+        "---\ntitle: Home\n---\n\n```{toctree}\n:glob:\n\npractices/*\n```\n", encoding="utf-8"
+    )
+    tenets = ["practice", "capacity", "data", "collective-learning"]
+    for i in range(1, n + 1):
+        body = "\n\n".join(
+            f"## Section {s}\n\n" + " ".join(rng.choice(WORDS) for _ in range(75)) + "."
+            for s in range(4)
+        )
+        (dest / f"practices/PC-{i:03d}.md").write_text(
+            f"---\nid: PC-{i:03d}\ntitle: Synthetic card {i}\n"
+            f"tenets: [{rng.choice(tenets)}]\nfocus: [leadership]\nlevels: [school]\n"
+            f"organization: Org {i}\nsummary: A synthetic card.\n---\n\n{body}\n",
+            encoding="utf-8",
+        )
+
+
+def sphinx(src: Path, out: Path, conf_dir: Path, jobs: str = "1") -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-c", str(conf_dir), "-j", jobs,
+         str(src), str(out)],
+        check=True, stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def compare(src: Path, work: Path, touch: Path | None, vocabulary: Path, bib: str) -> dict:
+    """Clean and incremental build times, ours and plain, on copies of ``src``."""
+    out: dict[str, float] = {}
+    for name, conf in (("kb", kb_conf(str(vocabulary), bib)), ("plain", PLAIN_CONF)):
+        conf_dir = work / f"conf-{name}"
+        conf_dir.mkdir()
+        (conf_dir / "conf.py").write_text(conf, encoding="utf-8")
+        copy = work / f"src-{name}"
+        shutil.copytree(src, copy)
+        out[f"{name}_clean"] = sphinx(copy, work / f"out-{name}", conf_dir)
+        if touch is not None:
+            page = copy / touch
+            page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n",
+                            encoding="utf-8")
+            out[f"{name}_incremental"] = sphinx(copy, work / f"out-{name}", conf_dir)
+    return out
+
+
+def run() -> str:
+    lines = ["## Build: Equity KB against plain Sphinx (same pages, furo, MyST, sphinx-design)", ""]
+    lines += ["| pages | build | ours (s) | plain Sphinx (s) | ratio |", "|---|---|---|---|---|"]
+    vocabulary = ROOT / "docs" / "vocabulary.yml"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "shipped").mkdir()
+        shipped = compare(ROOT / "docs", work / "shipped", Path("briefs/theory-of-change.md"),
+                          vocabulary, str(ROOT / "bib" / "*.bib"))
+        n_shipped = len(list((ROOT / "docs").rglob("*.md")))
+        synth_src = work / "synthetic"
+        synthetic_pages(synth_src, 200)
+        (work / "s").mkdir()
+        synth = compare(synth_src, work / "s", Path("practices/PC-100.md"), vocabulary,
+                        str(work / "none" / "*.bib"))
+    overheads = []
+    for label, pages, r in ((f"shipped docs ({n_shipped} pages)", n_shipped, shipped),
+                            ("200 synthetic cards", 200, synth)):
+        for kind in ("clean", "incremental"):
+            ours, plain = r[f"kb_{kind}"], r[f"plain_{kind}"]
+            lines.append(f"| {label} | {kind}, -j 1 | {ours:.2f} | {plain:.2f} | "
+                         f"{ours / plain:.2f}x |")
+            if kind == "clean":
+                overheads.append(ours / plain - 1)
+    lines += ["", f"Extension overhead on a clean build: {overheads[0]:+.0%} on the shipped docs "
+              f"(which also renders the bibliography and tenet, topic and level pages that plain "
+              f"Sphinx does not have), {overheads[1]:+.0%} on 200 synthetic cards. Goal: under +25%."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(run())

@@ -1,0 +1,57 @@
+"""`make bench`: run every benchmark section in one run and write benchmarks/results.md.
+
+Each section module has ``run() -> str`` returning Markdown; figures compared within a
+section (ours against a baseline) are measured side by side in that same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SECTIONS = ["bench_build", "bench_bibtex", "bench_search"]
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    cpu = ""
+    try:
+        cpu = next(l for l in open("/proc/cpuinfo") if l.startswith("model name")).split(":")[1]
+    except (OSError, StopIteration, IndexError):
+        pass
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem},"
+            f"{cpu.rstrip()}; Python {platform.python_version()}")
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(HERE))
+    only = argv[1:] or SECTIONS
+    parts = [
+        "# Benchmark results\n",
+        f"Measured by `make bench` on {dt.date.today().isoformat()}: {machine()}.\n",
+    ]
+    for name in only:
+        start = time.perf_counter()
+        print(f"== {name}", flush=True)
+        section = importlib.import_module(name).run()
+        parts.append(section.rstrip() + "\n")
+        print(section, flush=True)
+        print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
+    (HERE / "results.md").write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {HERE / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

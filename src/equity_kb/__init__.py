@@ -1,0 +1,34 @@
+"""Equity KB: a Sphinx extension for a tenet-tagged knowledge base and annotated bibliography.
+
+``setup()`` reads like a table of contents: one ``setup_<feature>`` per module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__version__ = "0.1.0"
+STATIC = Path(__file__).parent / "static"
+
+
+def setup(app: Any) -> dict[str, Any]:
+    from .citing import setup_citing
+    from .config import setup_config
+    from .domain import KBDomain
+    from .pages import setup_pages
+    from .reading import setup_reading
+    from .references import setup_references
+    from .theme import setup_theme
+
+    app.setup_extension("myst_parser")
+    app.setup_extension("sphinx_design")
+    setup_config(app)
+    app.add_domain(KBDomain)
+    setup_reading(app)
+    setup_pages(app)
+    setup_citing(app)
+    setup_references(app)
+    setup_theme(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": 1}

@@ -1,0 +1,108 @@
+"""The ``kb`` Sphinx domain: every entry's metadata, keyed by the document that holds it.
+
+Per-document data is popped in ``clear_doc`` and copied in ``merge_domaindata`` so that
+``-j auto`` and incremental builds see exactly the entries of the current sources.
+Containers are replaced, never mutated in place after pickling (sphinxcontrib-bibtex
+issue 342). Cross-document totals are computed on demand from this data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from typing import Any
+
+from sphinx.domains import Domain
+
+from .model import Brief, Entry, Practice, Reference
+from .vocabulary import Vocabulary
+
+# Per-document tables: docname -> value. Everything listed here is purged and merged.
+PER_DOC = ("entries", "citations", "texts", "aggregates")
+
+
+class KBDomain(Domain):
+    name = "kb"
+    label = "Equity KB"
+    data_version = 1
+    initial_data: dict[str, Any] = {
+        "entries": {},  # docname -> Brief | Practice
+        "citations": {},  # docname -> tuple of (key, line) cited in that document
+        "texts": {},  # docname -> plain text of the page, for the search index
+        "aggregates": {},  # docname -> True when the page lists other entries
+        "references": {},  # key -> Reference (from bib files, not from documents)
+        "bib_digest": "",
+        "vocabulary": None,
+        "vocabulary_digest": "",
+    }
+
+    # -- per-document bookkeeping -------------------------------------------------
+    def clear_doc(self, docname: str) -> None:
+        for table in PER_DOC:
+            self.data[table].pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for table in PER_DOC:
+            for docname in docnames:
+                if docname in otherdata[table]:
+                    self.data[table][docname] = otherdata[table][docname]
+
+    def set_doc(self, table: str, docname: str, value: object) -> None:
+        self.data[table][docname] = value
+
+    # -- queries ------------------------------------------------------------------
+    @property
+    def vocabulary(self) -> Vocabulary:
+        vocab = self.data["vocabulary"]
+        assert vocab is not None, "the vocabulary is loaded on builder-inited"
+        return vocab
+
+    @property
+    def references(self) -> dict[str, Reference]:
+        return self.data["references"]
+
+    def doc_entries(self) -> list[Brief | Practice]:
+        """Briefs and cards, in a stable order (by docname)."""
+        return [self.data["entries"][d] for d in sorted(self.data["entries"])]
+
+    def all_entries(self) -> list[Entry]:
+        return [*self.doc_entries(), *self.references.values()]
+
+    def entry_for(self, docname: str) -> Brief | Practice | None:
+        return self.data["entries"].get(docname)
+
+    def citations_in(self, docname: str) -> tuple[tuple[str, int], ...]:
+        return self.data["citations"].get(docname, ())
+
+    def cited_keys(self, docname: str) -> list[str]:
+        """Keys a document cites (inline and in a card's evidence), first use first."""
+        keys = [k for k, _ in self.citations_in(docname)]
+        entry = self.entry_for(docname)
+        if isinstance(entry, Practice):
+            keys.extend(entry.evidence)
+        return list(dict.fromkeys(keys))
+
+    def citing_docs(self) -> dict[str, list[str]]:
+        """Bibliography key -> docnames of the briefs and cards that cite it."""
+        out: dict[str, list[str]] = {}
+        for docname in sorted(set(self.data["citations"]) | set(self.data["entries"])):
+            for key in self.cited_keys(docname):
+                out.setdefault(key, []).append(docname)
+        return out
+
+    def aggregate_docs(self) -> list[str]:
+        return sorted(self.data["aggregates"])
+
+    def tagged(self, kind: str, term: str, entries: Iterable[Entry] | None = None) -> list[Entry]:
+        pool = self.all_entries() if entries is None else entries
+        return [e for e in pool if term in getattr(e, kind)]
+
+    # Sphinx asks domains to resolve cross-references; ours are resolved by our own
+    # post-transform (citations), so there is nothing to do here.
+    def resolve_any_xref(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+
+def kb_domain(env: Any) -> KBDomain:
+    domain = env.get_domain("kb")
+    assert isinstance(domain, KBDomain)
+    return domain

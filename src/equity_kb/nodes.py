@@ -1,0 +1,14 @@
+"""Docutils nodes the extension puts in doctrees and fills in when a page is written."""
+
+from __future__ import annotations
+
+from docutils import nodes
+
+
+class kb_placeholder(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+    """Stands where generated content goes; ``kind`` says what. Filled on doctree-resolved,
+    when every document has been read, so listings and counts are never stale."""
+
+
+class kb_cite(nodes.Inline, nodes.Element):  # noqa: N801
+    """A citation of one or more bibliography keys; resolved by a post-transform."""

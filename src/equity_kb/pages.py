@@ -1,0 +1,166 @@
+"""Pages that aggregate entries.
+
+One mechanism per kind of page: listings inside authored pages (home, section indexes)
+are directives leaving a placeholder that is filled on ``doctree-resolved``; a page per
+tenet, focus area and level is generated on ``html-collect-pages`` from the vocabulary,
+so adding a focus area to the vocabulary adds its page with no new source file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from .domain import KBDomain, kb_domain
+from .model import ENTRY_TYPES, TYPE_LABELS, Entry
+from .nodes import kb_placeholder
+from .render import DISPLAY_ORDER, TERM_DIRS, Renderer
+from .vocabulary import FACETS, KIND_NAMES
+
+SECTION_TITLES = {"practice": "Practice cards", "brief": "Research briefs",
+                  "reference": "References"}
+
+
+def setup_pages(app: Sphinx) -> None:
+    app.add_node(kb_placeholder)
+    app.add_directive("kb-tenet-overview", TenetOverview)
+    app.add_directive("kb-listing", Listing)
+    app.add_directive("kb-terms", Terms)
+    app.connect("doctree-resolved", fill_placeholders)
+    app.connect("html-collect-pages", term_pages)
+
+
+class TenetOverview(SphinxDirective):
+    """The four tenets with live counts of what is tagged with each."""
+
+    def run(self) -> list[nodes.Node]:
+        return [kb_placeholder(kind="tenet-overview")]
+
+
+class Listing(SphinxDirective):
+    """Every entry of a type (optionally with a tag), e.g. ``:type: practice``."""
+
+    option_spec = {
+        "type": lambda a: directives.choice(a, ENTRY_TYPES),
+        "tenet": directives.unchanged,
+        "focus": directives.unchanged,
+        "level": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        return [kb_placeholder(kind="listing", **self.options)]
+
+
+class Terms(SphinxDirective):
+    """The terms of one vocabulary kind (tenets, focus, levels) with their counts."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        kind = self.arguments[0]
+        if kind not in FACETS:
+            raise self.error(f"kb-terms takes one of {', '.join(FACETS)}, not {kind!r}")
+        return [kb_placeholder(kind="terms", vocabulary_kind=kind)]
+
+
+def renderer_for(app: Sphinx, pagename: str) -> Renderer:
+    builder = app.builder
+    domain = kb_domain(app.env)
+
+    def url(target: str) -> str:
+        # Sphinx gives '' for a link to the page itself; a link must still go somewhere.
+        return builder.get_relative_uri(pagename, target) or builder.get_target_uri(
+            target).rsplit("/", 1)[-1]
+
+    def entry_url(entry: Entry) -> str:
+        if entry.docname:
+            return url(entry.docname)
+        page = domain.data.get("ref_pages", {}).get(entry.key, "bibliography")
+        return url(page) + f"#ref-{entry.key}"
+
+    return Renderer(domain.vocabulary, url, entry_url)
+
+
+def counts(domain: KBDomain, kind: str, term: str) -> dict[str, int]:
+    out = dict.fromkeys(ENTRY_TYPES, 0)
+    for e in domain.all_entries():
+        if term in getattr(e, kind):
+            out[e.type] += 1
+    return out
+
+
+def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    placeholders = list(doctree.findall(kb_placeholder))
+    if not placeholders:
+        return
+    domain = kb_domain(app.env)
+    html_builder = app.builder.format == "html"
+    r = renderer_for(app, docname) if html_builder else None
+    for node in placeholders:
+        html = render_placeholder(app, domain, r, node, docname) if r else None
+        if html is None:
+            node.parent.remove(node)
+        else:
+            node.replace_self(nodes.raw("", html, format="html"))
+
+
+def render_placeholder(
+    app: Sphinx, domain: KBDomain, r: Renderer, node: kb_placeholder, docname: str
+) -> str | None:
+    kind = node["kind"]
+    vocab = domain.vocabulary
+    if kind == "tenet-overview":
+        tenets = [{"term": t, "counts": counts(domain, "tenets", t.id)}
+                  for t in vocab.terms["tenets"]]
+        return r.render("tenet_overview.html", tenets=tenets)
+    if kind == "terms":
+        vkind = node["vocabulary_kind"]
+        terms = [{"term": t, "total": sum(counts(domain, vkind, t.id).values())}
+                 for t in vocab.terms[vkind]]
+        return r.render("terms.html", terms=terms, kind=vkind)
+    if kind == "listing":
+        entries: list[Entry] = domain.all_entries()
+        if node.get("type"):
+            entries = [e for e in entries if e.type == node["type"]]
+        for option, vkind in (("tenet", "tenets"), ("focus", "focus"), ("level", "levels")):
+            if node.get(option):
+                entries = [e for e in entries if node[option] in getattr(e, vkind)]
+        return r.entry_list(entries)
+    if kind == "entry-header":
+        entry = domain.entry_for(docname)
+        return r.render("entry_header.html", entry=entry) if entry else None
+    if kind == "entry-footer":
+        from .citing import entry_footer
+
+        return entry_footer(app, domain, r, docname)
+    if kind == "bibliography-index":
+        from .references import bibliography_index_html
+
+        return bibliography_index_html(app, domain, r)
+    return None
+
+
+def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """One page per tenet, focus area and level, listing everything tagged with it."""
+    domain = kb_domain(app.env)
+    entries = domain.all_entries()
+    for kind in FACETS:
+        for term in domain.vocabulary.terms[kind]:
+            pagename = f"{TERM_DIRS[kind]}/{term.id}"
+            r = renderer_for(app, pagename)
+            tagged = [e for e in entries if term.id in getattr(e, kind)]
+            sections = []
+            for etype in DISPLAY_ORDER:
+                of_type = [e for e in tagged if e.type == etype]
+                sections.append({
+                    "id": f"{etype}s", "title": SECTION_TITLES[etype], "entries": of_type,
+                    "html": r.entry_list(of_type, empty=f"No {TYPE_LABELS[etype].lower()}s yet."),
+                })
+            body = r.render("term_page.html", term=term, kind_name=KIND_NAMES[kind],
+                            sections=sections)
+            yield pagename, {"title": term.label, "body": body}, "page.html"

@@ -1,0 +1,141 @@
+"""Reading briefs and cards: front matter to model entries, doctree bookkeeping."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .config import read_vocabulary
+from .domain import kb_domain
+from .frontmatter import read_front_matter
+from .model import Practice, Problem
+from .nodes import kb_cite, kb_placeholder
+from .validation import entry_from_front_matter
+from .warnings import report
+
+
+def setup_reading(app: Sphinx) -> None:
+    app.connect("builder-inited", load_vocabulary)
+    app.connect("env-get-outdated", outdated_by_vocabulary)
+    app.connect("source-read", read_entry)
+    app.connect("doctree-read", process_entry_doctree)
+    app.connect("env-check-consistency", check_across_documents)
+    app.connect("env-updated", aggregate_pages)
+
+
+def entry_type(app: Sphinx, docname: str) -> str | None:
+    """'brief' or 'practice' for a page inside an entry folder (its index page excepted)."""
+    folder, _, rest = docname.partition("/")
+    if not rest or rest == "index" or rest.endswith("/index"):
+        return None
+    return app.config.kb_entry_dirs.get(folder)
+
+
+def load_vocabulary(app: Sphinx) -> None:
+    domain = kb_domain(app.env)
+    vocabulary, digest = read_vocabulary(app)
+    domain.data["vocabulary"] = vocabulary
+    domain.data["previous_vocabulary_digest"] = domain.data["vocabulary_digest"]
+    domain.data["vocabulary_digest"] = digest
+
+
+def outdated_by_vocabulary(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """A changed vocabulary changes what every entry's tags mean: re-read them all."""
+    domain = kb_domain(env)
+    previous = domain.data.get("previous_vocabulary_digest")
+    if previous and previous != domain.data["vocabulary_digest"]:
+        return [d for d in env.found_docs if entry_type(app, d)]
+    return []
+
+
+def read_entry(app: Sphinx, docname: str, source: list[str]) -> None:
+    etype = entry_type(app, docname)
+    if etype is None:
+        return
+    env = app.env
+    domain = kb_domain(env)
+    path = str(env.doc2path(docname))
+    fm, problems = read_front_matter(source[0], path)
+    if fm is None and not problems:
+        problems = [
+            Problem(path, 1, f"a {etype} needs front matter between '---' lines; start from "
+                    f"`equity-kb new {etype}`", "missing_front_matter")
+        ]
+    if fm is not None:
+        entry, more = entry_from_front_matter(
+            fm, entry_type=etype, path=path, docname=docname, vocabulary=domain.vocabulary
+        )
+        problems.extend(more)
+        domain.set_doc("entries", docname, entry)
+    report(problems, docname)
+
+
+def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    docname = env.docname
+    domain = kb_domain(env)
+    cites = tuple((key, node.line or 0) for node in doctree.findall(kb_cite) for key in node["keys"])
+    if cites:
+        domain.set_doc("citations", docname, cites)
+    if any(n["kind"] in AGGREGATE_KINDS for n in doctree.findall(kb_placeholder)):
+        domain.set_doc("aggregates", docname, True)
+    if domain.entry_for(docname) is None:
+        return
+    # Entries are reached through listings, tenet pages and search, not the sidebar
+    # toctree: keeping them out of it keeps per-page navigation from growing with the site.
+    env.metadata[docname]["orphan"] = True
+    domain.set_doc("texts", docname, doctree.astext())
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    title = next(iter(section.findall(nodes.title)), None)
+    header = kb_placeholder(kind="entry-header")
+    if title is not None:
+        title.parent.insert(title.parent.index(title) + 1, header)
+    else:
+        section.insert(0, header)
+    section.append(kb_placeholder(kind="entry-footer"))
+
+
+# Placeholders whose content depends on other documents; pages holding them are
+# rewritten on every build (see aggregate_pages).
+AGGREGATE_KINDS = {"tenet-overview", "listing", "terms", "bibliography-index"}
+
+
+def check_across_documents(app: Sphinx, env: BuildEnvironment) -> None:
+    """Problems only visible with every document read: duplicate card IDs, unknown keys."""
+    domain = kb_domain(env)
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for entry in domain.doc_entries():
+        if entry.type == "practice":
+            by_id[entry.key].append(entry.docname or "")
+    problems: list[tuple[str, Problem]] = []
+    for card_id, docnames in by_id.items():
+        for docname in docnames[1:]:
+            problems.append((docname, Problem(
+                str(env.doc2path(docname)), 2,
+                f"duplicate card id {card_id}: {docnames[0]} already uses it; IDs are never "
+                "reused, so give this card the next free ID (`equity-kb new practice` picks it)",
+                "duplicate_id",
+            )))
+    known = domain.references
+    for entry in domain.doc_entries():
+        if not isinstance(entry, Practice):
+            continue
+        for key in entry.evidence:
+            if key not in known:
+                problems.append((entry.docname or "", Problem(
+                    entry.source, entry.field_lines.get("evidence", entry.line), f"evidence key {key!r} is not in the "
+                    "bibliography: add it to a bib/*.bib file or fix the key", "unknown_key",
+                )))
+    for docname, problem in problems:
+        report([problem], docname)
+
+
+def aggregate_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Pages that list entries are rewritten on every build, so they never go stale."""
+    return kb_domain(env).aggregate_docs()

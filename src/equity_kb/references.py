@@ -1,0 +1,236 @@
+"""The bibliography inside the Sphinx build: loading, citations, pages, exports.
+
+``.bib`` files are parsed once per change of their content (the parsed references and
+their formatted APA citations persist in the pickled environment), so an unchanged
+bibliography costs nothing on an incremental build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from markupsafe import Markup
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+from . import apa, exports
+from .bibliography import load_bibliography
+from .config import bibliography_paths
+from .domain import KBDomain, kb_domain
+from .model import Reference
+from .nodes import kb_cite, kb_placeholder
+from .pages import renderer_for
+from .render import Renderer, sort_entries
+from .warnings import report
+
+logger = logging.getLogger("equity_kb")
+
+BIB_DIR = "bibliography"
+PAGE_SIZE = 200  # references per page: 10,000 of them stay far below 1 MB a page
+EXPORTS = {"bibtex": "equity-kb.bib", "ris": "equity-kb.ris", "csl-json": "equity-kb.json"}
+
+
+def setup_references(app: Sphinx) -> None:
+    app.connect("builder-inited", load_references, priority=600)  # after the vocabulary
+    app.connect("env-updated", docs_citing_changed_references)
+    app.add_post_transform(ResolveCitations)
+    app.add_directive("kb-bibliography", BibliographyIndex)
+    app.connect("html-collect-pages", bibliography_pages)
+    app.connect("build-finished", write_exports)
+
+
+# -- loading ---------------------------------------------------------------------------
+def load_references(app: Sphinx) -> None:
+    domain = kb_domain(app.env)
+    paths = bibliography_paths(app)
+    for path in paths:
+        app.env.note_dependency(str(path))
+    digest = hashlib.sha256(domain.data["vocabulary_digest"].encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    if digest.hexdigest() == domain.data["bib_digest"]:
+        domain.data["changed_keys"] = frozenset()
+        return
+    result = load_bibliography(paths, domain.vocabulary)
+    report(result.problems)
+    old: dict[str, Reference] = domain.data["references"]
+    new = result.references
+    changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    # Reuse formatted citations of unchanged references; format the rest in one call.
+    old_html: dict[str, str] = domain.data.get("apa_html", {})
+    html = {k: old_html[k] for k in new if k in old_html and k not in changed}
+    html.update(apa.format_bibliography([r for k, r in new.items() if k not in html]))
+    domain.data["references"] = new
+    domain.data["apa_html"] = html
+    domain.data["ref_pages"] = assign_pages(new.values())
+    domain.data["bib_digest"] = digest.hexdigest()
+    domain.data["changed_keys"] = frozenset(changed)
+
+
+def assign_pages(refs: Any) -> dict[str, str]:
+    """Key -> page name. References go A-Z by first author; a letter with more than
+    PAGE_SIZE references continues on ``<letter>-2`` and so on."""
+    pages: dict[str, str] = {}
+    for letter, group in groupby(sort_entries(refs), key=initial):
+        for i, ref in enumerate(group):
+            chunk = i // PAGE_SIZE
+            pages[ref.key] = f"{BIB_DIR}/{letter}" + (f"-{chunk + 1}" if chunk else "")
+    return pages
+
+
+def initial(ref: Any) -> str:
+    name = (ref.authors[0].split()[-1] if ref.persons else (ref.authors or (ref.title,))[0])
+    first = next((c for c in (ref.persons[0][0] if ref.persons else name).lower() if c.isalnum()),
+                 "")
+    return first if first.isascii() and first.isalpha() else "other"
+
+
+def docs_citing_changed_references(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    domain = kb_domain(env)
+    changed = domain.data.get("changed_keys") or frozenset()
+    if not changed:
+        return []
+    return [d for key, docs in domain.citing_docs().items() if key in changed for d in docs]
+
+
+# -- citations -------------------------------------------------------------------------
+def ref_uri(config: Any, domain: KBDomain, fromdoc: str, key: str) -> str:
+    """Link from a document to a reference's anchor on its bibliography page."""
+    suffix = config.html_file_suffix or ".html"
+    page = domain.data["ref_pages"][key]
+    return relative_uri(fromdoc + suffix, page + suffix) + f"#ref-{key}"
+
+
+class ResolveCitations(SphinxPostTransform):
+    """Turn each citation into linked (Author, Year) text; warn of unknown keys."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        domain = kb_domain(self.env)
+        refs = domain.references
+        for node in list(self.document.findall(kb_cite)):
+            narrative = node["narrative"]
+            parts: list[nodes.Node] = []
+            for key in node["keys"]:
+                ref = refs.get(key)
+                if ref is None:
+                    logger.warning(
+                        f"unknown citation key {key!r}: add it to a bib/*.bib file or fix the "
+                        f"key{closest_key(key, refs)}", location=node, type="kb",
+                        subtype="unknown_key")
+                    parts.append(nodes.inline(text=key, classes=["kb-cite-unknown"]))
+                    continue
+                text = apa.in_text(ref, narrative=narrative)
+                if not narrative:
+                    text = text.removeprefix("(").removesuffix(")")
+                uri = ref_uri(self.config, domain, self.env.docname, key)
+                parts.append(nodes.reference(text, text, refuri=uri, classes=["kb-cite"]))
+            out = nodes.inline(classes=["kb-citation-group"])
+            separator = ", " if narrative else "; "
+            if not narrative:
+                out += nodes.Text("(")
+            for i, part in enumerate(parts):
+                if i:
+                    out += nodes.Text(separator)
+                out += part
+            if not narrative:
+                out += nodes.Text(")")
+            node.replace_self(out)
+
+
+def closest_key(key: str, refs: dict[str, Reference]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(refs), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
+    """The reference list of a brief or card: what it cites, in APA order."""
+    refs = [domain.references[k] for k in domain.cited_keys(docname) if k in domain.references]
+    if not refs:
+        return Markup("")
+    return r.render(
+        "reference_list.html",
+        refs=sort_entries(refs),
+        apa_html={r.key: Markup(domain.data["apa_html"].get(r.key, "")) for r in refs},
+        ref_url=lambda ref: ref_uri(app.config, domain, docname, ref.key),
+    )
+
+
+# -- pages -----------------------------------------------------------------------------
+class BibliographyIndex(SphinxDirective):
+    """The bibliography's front page: A-Z pages with counts and the export links."""
+
+    def run(self) -> list[nodes.Node]:
+        return [kb_placeholder(kind="bibliography-index")]
+
+
+def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
+    pages: dict[str, int] = {}
+    for page in domain.data.get("ref_pages", {}).values():
+        pages[page] = pages.get(page, 0) + 1
+    letters = [{"page": p, "label": p.split("/", 1)[1].replace("-", " (part ") +
+                (")" if "-" in p.split("/", 1)[1] else ""), "count": n}
+               for p, n in sorted(pages.items())]
+    incomplete = sum(1 for ref in domain.references.values() if ref.incomplete)
+    return r.render("bibliography_index.html", letters=letters, total=len(domain.references),
+                    incomplete=incomplete, exports=EXPORTS, bib_dir=BIB_DIR)
+
+
+def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    domain = kb_domain(app.env)
+    ref_pages: dict[str, str] = domain.data.get("ref_pages", {})
+    by_page: dict[str, list[Reference]] = {}
+    for key, page in ref_pages.items():
+        by_page.setdefault(page, []).append(domain.references[key])
+    citing = domain.citing_docs()
+    titles = {d: (e.label if (e := domain.entry_for(d)) else d) for ds in citing.values()
+              for d in ds}
+    for page, refs in sorted(by_page.items()):
+        r = renderer_for(app, page)
+        body = r.render(
+            "bibliography_page.html",
+            heading=f"Bibliography: {page.split('/', 1)[1].upper()}",
+            refs=sort_entries(refs),
+            apa_html={ref.key: Markup(domain.data["apa_html"].get(ref.key, "")) for ref in refs},
+            cited_in={ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])]
+                      for ref in refs},
+            index_url=r.url("bibliography"),
+        )
+        yield page, {"title": f"Bibliography: {page.split('/', 1)[1].upper()}", "body": body}, \
+            "page.html"
+
+
+# -- exports ---------------------------------------------------------------------------
+def write_exports(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    domain = kb_domain(app.env)
+    refs = list(sort_entries(domain.references.values()))
+    outdir = Path(app.outdir, BIB_DIR)
+    outdir.mkdir(parents=True, exist_ok=True)
+    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris,
+               "csl-json": exports.to_csl_json}
+    for fmt, name in EXPORTS.items():
+        atomic_write(outdir / name, writers[fmt](refs))  # type: ignore[operator]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write beside the target and rename, so a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -1,0 +1,8 @@
+project = "KB test"
+extensions = ["equity_kb"]
+html_theme = "furo"
+html_baseurl = "https://kb.example.org/"
+myst_title_to_header = True
+kb_vocabulary = "vocabulary.yml"
+kb_bibliography = ["refs/*.bib"]
+exclude_patterns = ["_build"]

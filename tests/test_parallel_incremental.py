@@ -1,0 +1,67 @@
+"""-j 2 gives the same site as -j 1; incremental builds follow edits and deletions."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from conftest import ROOTS, html
+
+
+def article(app, page: str) -> str:
+    main = BeautifulSoup(html(app, page), "html.parser").select_one("article")
+    return main.decode() if main else ""
+
+
+def add_cards(src: Path, n: int) -> None:
+    """Parallel reading needs more than a handful of documents."""
+    for i in range(4, 4 + n):
+        (src / f"practices/PC-{i:03d}.md").write_text(
+            f"---\nid: PC-{i:03d}\ntitle: Card {i}\ntenets: [{'data' if i % 2 else 'capacity'}]\n"
+            f"focus: [discipline]\nlevels: [school]\norganization: Org {i}\nsummary: S {i}.\n"
+            "---\n\n## What it is\n\nText {cite:p}`bowman2021getting`.\n",
+            encoding="utf-8",
+        )
+
+
+def pages(outdir: Path) -> list[str]:
+    return sorted(str(p.relative_to(outdir))[:-5] for p in outdir.rglob("*.html")
+                  if "_static" not in p.parts)
+
+
+def test_parallel_build_equals_serial(kb_build, tmp_path):
+    for name in ("serial", "parallel"):
+        shutil.copytree(ROOTS / "test-kb", tmp_path / name)
+        add_cards(tmp_path / name, 8)
+    serial = kb_build(src=tmp_path / "serial", parallel=1)
+    parallel = kb_build(src=tmp_path / "parallel", parallel=2)
+    assert serial.warning.getvalue() == "" and parallel.warning.getvalue() == ""
+    assert pages(Path(serial.outdir)) == pages(Path(parallel.outdir))
+    for page in pages(Path(serial.outdir)):
+        if page in ("genindex", "search"):
+            continue
+        assert article(serial, page) == article(parallel, page), page
+
+
+def test_incremental_rebuild_follows_edits_and_deletes(kb_build, tmp_path):
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    app = kb_build(src=src)
+    assert "Student voice panels" not in html(app, "tenets/data")
+
+    card = src / "practices/PC-002.md"
+    card.write_text(card.read_text().replace("tenets: [practice]", "tenets: [data]"))
+    app = kb_build(src=src)
+    assert app.warning.getvalue() == ""
+    assert "Student voice panels" in html(app, "tenets/data")
+    assert "Student voice panels" not in html(app, "tenets/practice")
+    assert "2 practice cards, 1 brief" in html(app, "index")  # data: PC-001, PC-002
+
+    (src / "practices/PC-003.md").unlink()
+    app = kb_build(src=src)
+    assert app.warning.getvalue() == ""
+    for page in ("practices/index", "tenets/practice", "tenets/capacity", "focus/early-literacy",
+                 "focus/family-engagement", "levels/classroom"):
+        assert "Family literacy nights" not in html(app, page), page
+    assert "Everyday practice" in html(app, "index")
