@@ -20,7 +20,7 @@ EXPECTED = [
     ("practices/PC-005.md", 5, "unknown focus area 'disipline': did you mean 'discipline'?", "unknown_focus"),
     ("practices/PC-005.md", 6, "unknown level 'county'", "unknown_level"),
     ("practices/PC-005.md", 8, "evidence key 'nosuchkey' is not in the bibliography", "unknown_key"),
-    ("practices/PC-005.md", 11, "unknown citation key 'missing2020'", "unknown_key"),
+    ("practices/PC-005.md", 11, "citation key 'missing2020' is not in the bibliography", "unknown_key"),
     ("briefs/bad-date.md", 4, "'date' '23/11/2026' is not a date: write it as YYYY-MM-DD", "bad_date"),
     ("briefs/bad-date.md", 9, "status 'done' must be one of draft, in-review, published", "bad_field"),
     ("briefs/bad-date.md", 10, "unknown field 'tenet' in a brief front matter: did you mean 'tenets'?", "unknown_field"),

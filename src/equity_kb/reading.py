@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from pathlib import Path
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .config import read_vocabulary
 from .domain import kb_domain
+from .crosscheck import cross_check
 from .frontmatter import read_front_matter
-from .model import Practice, Problem
+from .model import Problem
 from .nodes import kb_cite, kb_placeholder
+from .scaffold import read_retired_ids_file
 from .validation import entry_from_front_matter
 from .warnings import report
 
@@ -109,33 +112,21 @@ AGGREGATE_KINDS = {"tenet-overview", "listing", "terms", "bibliography-index"}
 def check_across_documents(app: Sphinx, env: BuildEnvironment) -> None:
     """Problems only visible with every document read: duplicate card IDs, unknown keys."""
     domain = kb_domain(env)
-    by_id: dict[str, list[str]] = defaultdict(list)
-    for entry in domain.doc_entries():
-        if entry.type == "practice":
-            by_id[entry.key].append(entry.docname or "")
-    problems: list[tuple[str, Problem]] = []
-    for card_id, docnames in by_id.items():
-        for docname in docnames[1:]:
-            problems.append((docname, Problem(
-                str(env.doc2path(docname)), 2,
-                f"duplicate card id {card_id}: {docnames[0]} already uses it; IDs are never "
-                "reused, so give this card the next free ID (`equity-kb new practice` picks it)",
-                "duplicate_id",
-            )))
-    known = domain.references
-    for entry in domain.doc_entries():
-        if not isinstance(entry, Practice):
-            continue
-        for key in entry.evidence:
-            if key not in known:
-                problems.append((entry.docname or "", Problem(
-                    entry.source, entry.field_lines.get("evidence", entry.line), f"evidence key {key!r} is not in the "
-                    "bibliography: add it to a bib/*.bib file or fix the key", "unknown_key",
-                )))
-    for docname, problem in problems:
-        report([problem], docname)
+    docnames = {e.source: e.docname for e in domain.doc_entries()}
+    retired = read_retired_ids(app)
+    for problem in cross_check(domain.doc_entries(), domain.references, retired):
+        report([problem], docnames.get(problem.path))
 
 
 def aggregate_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages that list entries are rewritten on every build, so they never go stale."""
     return kb_domain(env).aggregate_docs()
+
+
+def read_retired_ids(app: Sphinx) -> frozenset[str]:
+    """Card IDs that were used once and are never handed out again."""
+    folders = [d for d, t in app.config.kb_entry_dirs.items() if t == "practice"]
+    ids: set[str] = set()
+    for folder in folders:
+        ids |= read_retired_ids_file(Path(app.srcdir, folder))
+    return frozenset(ids)

@@ -27,6 +27,7 @@ from sphinx.util.osutil import relative_uri
 from . import apa, exports
 from .bibliography import load_bibliography
 from .config import bibliography_paths
+from .crosscheck import unknown_key
 from .domain import KBDomain, kb_domain
 from .model import Reference
 from .nodes import kb_cite, kb_placeholder
@@ -126,10 +127,9 @@ class ResolveCitations(SphinxPostTransform):
             for key in node["keys"]:
                 ref = refs.get(key)
                 if ref is None:
-                    logger.warning(
-                        f"unknown citation key {key!r}: add it to a bib/*.bib file or fix the "
-                        f"key{closest_key(key, refs)}", location=node, type="kb",
-                        subtype="unknown_key")
+                    problem = unknown_key(key, refs, "", 0, "citation key")
+                    logger.warning(problem.message, location=node, type="kb",
+                                   subtype=problem.code)
                     parts.append(nodes.inline(text=key, classes=["kb-cite-unknown"]))
                     continue
                 text = apa.in_text(ref, narrative=narrative)
@@ -148,13 +148,6 @@ class ResolveCitations(SphinxPostTransform):
             if not narrative:
                 out += nodes.Text(")")
             node.replace_self(out)
-
-
-def closest_key(key: str, refs: dict[str, Reference]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(key, list(refs), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:

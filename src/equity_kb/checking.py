@@ -1,0 +1,139 @@
+"""`equity-kb check`: validate front matter, citations and the bibliography without a
+Sphinx build, with the same validation code the build uses."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bibliography import load_bibliography
+from .crosscheck import cross_check, unknown_key
+from .frontmatter import read_front_matter
+from .model import Entry, Problem, Reference
+from .scaffold import read_retired_ids_file
+from .validation import entry_from_front_matter
+from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
+
+# A MyST citation role, {cite:p}`a,b` or {cite:t}`a`.
+CITE_ROLE = re.compile(r"\{cite:[pt]\}`([^`]*)`")
+
+
+@dataclass
+class Settings:
+    """What conf.py says about where things are, read without starting Sphinx."""
+
+    root: Path
+    docs: Path
+    vocabulary: Path
+    bibliography: list[str]
+    entry_dirs: dict[str, str]
+
+    @classmethod
+    def from_conf(cls, root: Path, docs: str = "docs", conf: str = "conf.py") -> Settings:
+        values: dict[str, object] = {}
+        if (root / conf).is_file():
+            values = runpy.run_path(str(root / conf))
+        return cls(
+            root=root,
+            docs=root / docs,
+            vocabulary=root / str(values.get("kb_vocabulary", "vocabulary.yml")),
+            bibliography=list(values.get("kb_bibliography", ["*.bib"])),  # type: ignore[call-overload]
+            entry_dirs=dict(values.get("kb_entry_dirs", {"briefs": "brief",  # type: ignore[call-overload]
+                                                         "practices": "practice"})),
+        )
+
+    def bib_files(self) -> list[Path]:
+        return sorted({p for pattern in self.bibliography for p in self.root.glob(pattern)})
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    references: dict[str, Reference] = field(default_factory=dict)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def entry_type(settings: Settings, path: Path) -> str | None:
+    try:
+        rel = path.resolve().relative_to(settings.docs.resolve())
+    except ValueError:
+        return None
+    if len(rel.parts) < 2 or rel.stem == "index":
+        return None
+    return settings.entry_dirs.get(rel.parts[0])
+
+
+def citations(text: str) -> list[tuple[str, int]]:
+    """(key, line) of every citation role in a Markdown text."""
+    out = []
+    for match in CITE_ROLE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        out.extend((k.strip(), line) for k in match.group(1).split(",") if k.strip())
+    return out
+
+
+def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
+    """Check the given Markdown files (default: every page under docs/) and the bibliography.
+
+    Cross-entry checks (duplicate IDs) always consider every card, so checking one file
+    still finds a clash with another."""
+    result = CheckResult()
+    try:
+        vocabulary = load_vocabulary(settings.vocabulary)
+    except VocabularyError as err:
+        result.problems.extend(err.problems)
+        return result
+    bib = load_bibliography(settings.bib_files(), vocabulary)
+    result.references = bib.references
+    for p in bib.problems:
+        (result.notes if p.severity == "note" else result.problems).append(p)
+    result.files += len(settings.bib_files())
+
+    all_pages = sorted(settings.docs.rglob("*.md"))
+    wanted = {p.resolve() for p in (paths or all_pages)}
+    for path in all_pages:
+        shown = path.resolve() in wanted
+        problems = check_page(settings, path, vocabulary, bib.references, result)
+        if shown:
+            result.files += 1
+            result.problems.extend(problems)
+    retired: set[str] = set()
+    for folder, kind in settings.entry_dirs.items():
+        if kind == "practice":
+            retired |= read_retired_ids_file(settings.docs / folder)
+    for p in cross_check(result.entries, bib.references, retired):
+        if Path(p.path).resolve() in wanted:
+            result.problems.append(p)
+    result.problems.sort(key=lambda p: (p.path, p.line))
+    return result
+
+
+def check_page(settings: Settings, path: Path, vocabulary: Vocabulary,
+               references: dict[str, Reference], result: CheckResult) -> list[Problem]:
+    text = path.read_text(encoding="utf-8")
+    shown = str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
+    problems: list[Problem] = []
+    kind = entry_type(settings, path)
+    if kind is not None:
+        fm, problems = read_front_matter(text, shown)
+        if fm is None and not problems:
+            problems = [Problem(shown, 1, f"a {kind} needs front matter between '---' lines; "
+                                f"start from `equity-kb new {kind}`", "missing_front_matter")]
+        if fm is not None:
+            docname = str(path.relative_to(settings.docs).with_suffix(""))
+            entry, more = entry_from_front_matter(fm, entry_type=kind, path=shown,
+                                                  docname=docname, vocabulary=vocabulary)
+            problems.extend(more)
+            result.entries.append(entry)
+    for key, line in citations(text):
+        if key not in references:
+            problems.append(unknown_key(key, references, shown, line, "citation key"))
+    return problems
