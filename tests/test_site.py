@@ -92,4 +92,4 @@ def test_listing_pages_and_brief_header(kb_build):
     assert "Test Author, 2026-01-15" in brief.select_one(".kb-facts").get_text(" ", strip=True)
     text = " ".join(brief.select_one("article").get_text().split())
     assert "(Bowman et al., 2021)" in text
-    assert "Hallett & Hawbaker (2021)" in text
+    assert "Hallett and Hawbaker (2021)" in text  # APA 7: "and" in running text

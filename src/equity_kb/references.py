@@ -190,8 +190,7 @@ def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]
     for key, page in ref_pages.items():
         by_page.setdefault(page, []).append(domain.references[key])
     citing = domain.citing_docs()
-    titles = {d: (e.label if (e := domain.entry_for(d)) else d) for ds in citing.values()
-              for d in ds}
+    titles = {d: citing_title(domain, d) for ds in citing.values() for d in ds}
     for page, refs in sorted(by_page.items()):
         r = renderer_for(app, page)
         body = r.render(
@@ -205,6 +204,13 @@ def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]
         )
         yield page, {"title": f"Bibliography: {page.split('/', 1)[1].upper()}", "body": body}, \
             "page.html"
+
+
+def citing_title(domain: KBDomain, docname: str) -> str:
+    entry = domain.entry_for(docname)
+    if entry is None:
+        return docname
+    return f"{entry.key}: {entry.title}" if entry.type == "practice" else entry.title
 
 
 # -- exports ---------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""The bibliography as files people download: BibTeX, RIS and CSL-JSON.
+
+Exports are data, not HTML: nothing here is escaped. BibTeX is written from the
+fields as authors wrote them (``raw_fields``), so it parses back to the same entries,
+our own fields (annotation, tenets, provenance, ...) included.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import bibtexparser
+import rispy
+from bibtexparser import model as bm
+from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
+from bibtexparser.writer import BibtexFormat
+
+from .apa import THESIS_GENRES, to_csl
+from .bibliography import MONTH_MACROS
+from .model import Reference
+
+RIS_TYPES: dict[str, str] = {
+    "article": "JOUR",
+    "book": "BOOK",
+    "inbook": "CHAP",
+    "incollection": "CHAP",
+    "booklet": "PAMP",
+    "inproceedings": "CPAPER",
+    "conference": "CPAPER",
+    "proceedings": "CONF",
+    "techreport": "RPRT",
+    "report": "RPRT",
+    "manual": "RPRT",
+    "phdthesis": "THES",
+    "mastersthesis": "THES",
+    "thesis": "THES",
+    "misc": "GEN",
+    "online": "ELEC",
+    "unpublished": "UNPB",
+}
+_PAGE_RANGE = re.compile(r"^\s*([^-–—\s]+)\s*[-–—]+\s*([^-–—\s]+)\s*$")
+
+
+def to_bibtex(refs: Iterable[Reference]) -> str:
+    """BibTeX for the references, written from their fields as the authors wrote them."""
+    library = bibtexparser.Library()
+    for ref in refs:
+        fields = []
+        for name, raw in ref.raw_fields.items():
+            field = bm.Field(name, raw)
+            if name == "month" and raw.strip().lower() in MONTH_MACROS:
+                field.enclosing = "no-enclosing"  # a month macro, not the literal text "apr"
+            fields.append(field)
+        library.add(bm.Entry(ref.bibtype, ref.key, fields))
+    fmt = BibtexFormat()
+    fmt.indent = "  "
+    fmt.value_column = "auto"
+    fmt.trailing_comma = True
+    fmt.block_separator = "\n"
+    # In place: the library is ours and throw-away, and copying is slow for large ones.
+    stack = [
+        AddEnclosingMiddleware(
+            reuse_previous_enclosing=False,
+            enclose_integers=True,
+            default_enclosing="{",
+            allow_inplace_modification=True,
+        )
+    ]
+    return bibtexparser.write_string(library, unparse_stack=stack, bibtex_format=fmt)
+
+
+def _ris_name(family: str, given: str) -> str:
+    return f"{family}, {given}" if given else family
+
+
+def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
+    """The references as rispy records (the dicts ``rispy.dumps`` writes)."""
+    records = []
+    for ref in refs:
+        f = ref.fields
+        ris_type = RIS_TYPES.get(ref.bibtype, "GEN")
+        if ref.bibtype == "misc" and f.get("url") and not f.get("publisher"):
+            ris_type = "ELEC"
+        rec: dict[str, Any] = {"type_of_reference": ris_type, "id": ref.key}
+        if ref.persons:
+            rec["authors"] = [_ris_name(*p) for p in ref.persons]
+        if ref.editors:
+            rec["secondary_authors"] = [_ris_name(*p) for p in ref.editors]
+        if ref.title:
+            rec["title"] = ref.title
+        container = f.get("journal") or f.get("journaltitle") or f.get("booktitle")
+        if container:
+            rec["secondary_title"] = container
+        if ref.issued is not None:
+            rec["year"] = str(ref.issued)
+        publisher = next(
+            (f[n] for n in ("publisher", "institution", "school", "organization") if f.get(n)),
+            None,
+        )
+        if publisher:
+            rec["publisher"] = publisher
+        for bib_name, ris_name in (
+            ("address", "place_published"),
+            ("volume", "volume"),
+            ("number", "number"),
+            ("edition", "edition"),
+            ("doi", "doi"),
+            ("isbn", "issn"),  # RIS has one SN tag for both
+            ("issn", "issn"),
+        ):
+            if f.get(bib_name) and ris_name not in rec:
+                rec[ris_name] = f[bib_name]
+        pages = f.get("pages")
+        if pages:
+            m = _PAGE_RANGE.match(pages)
+            rec["start_page"], end = (m.group(1), m.group(2)) if m else (pages.strip(), None)
+            if end:
+                rec["end_page"] = end
+        if f.get("url"):
+            rec["urls"] = [f["url"]]
+        genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
+        if genre:
+            rec["type_of_work"] = genre
+        notes = [n for n in (ref.annotation, f.get("note")) if n]
+        if notes:
+            rec["notes"] = notes
+        keywords = [*ref.tenets, *ref.focus, *ref.levels]
+        if keywords:
+            rec["keywords"] = keywords
+        records.append(rec)
+    return records
+
+
+def to_ris(refs: Iterable[Reference]) -> str:
+    """RIS (for EndNote, Zotero, Mendeley): the annotation goes in N1, tags in KW."""
+    return rispy.dumps(to_ris_records(refs))
+
+
+def to_csl_json(refs: Iterable[Reference]) -> str:
+    """CSL-JSON (for Zotero and pandoc): a JSON array of the items ``apa.to_csl`` makes."""
+    return json.dumps([to_csl(ref) for ref in refs], ensure_ascii=False, indent=2) + "\n"
+
+
+__all__ = ["RIS_TYPES", "to_bibtex", "to_csl_json", "to_ris", "to_ris_records"]
