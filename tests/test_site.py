@@ -27,7 +27,7 @@ def test_home_shows_each_tenet_with_live_counts(kb_build):
     # By hand from the root: data = PC-001, discipline-data brief, bowman2021getting.
     assert cards["Race-conscious data use"] == "1 practice card, 1 brief, 1 reference"
     assert cards["Everyday practice"] == "2 practice cards, 1 brief, 0 references"
-    assert cards["Team capacity"] == "1 practice card, 0 briefs, 1 reference"
+    assert cards["Team capacity"] == "1 practice card, 0 briefs, 2 references"
     assert len(cards) == 4
 
 

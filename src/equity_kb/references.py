@@ -63,7 +63,10 @@ def load_references(app: Sphinx) -> None:
     if digest.hexdigest() == domain.data["bib_digest"]:
         domain.data["changed_keys"] = frozenset()
         return
-    result = load_bibliography(paths, domain.vocabulary)
+    # Parsed files are also cached on disk by content, so a fresh environment (say,
+    # after a vocabulary edit) re-uses them.
+    result = load_bibliography(paths, domain.vocabulary,
+                               cache_dir=Path(app.doctreedir, "kb-bib-cache"))
     report(result.problems)
     old: dict[str, Reference] = domain.data["references"]
     new = result.references
