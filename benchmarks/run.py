@@ -21,17 +21,19 @@ SECTIONS = ["bench_build", "bench_bibtex", "bench_search"]
 def machine() -> str:
     mem = ""
     try:
-        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        kb = int(next(ln for ln in open("/proc/meminfo") if ln.startswith("MemTotal")).split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
     cpu = ""
     try:
-        cpu = next(l for l in open("/proc/cpuinfo") if l.startswith("model name")).split(":")[1]
+        cpu = next(ln for ln in open("/proc/cpuinfo") if ln.startswith("model name")).split(":")[1]
     except (OSError, StopIteration, IndexError):
         pass
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem},"
-            f"{cpu.rstrip()}; Python {platform.python_version()}")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem},"
+        f"{cpu.rstrip()}; Python {platform.python_version()}"
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -12,18 +12,53 @@ from sphinx.errors import SphinxError
 
 EXPECTED = [
     # (file, line, words the message must contain, warning subtype)
-    ("practices/PC-002.md", 4, "unknown tenet 'colective-learning': did you mean 'collective-learning'?", "unknown_tenet"),
+    (
+        "practices/PC-002.md",
+        4,
+        "unknown tenet 'colective-learning': did you mean 'collective-learning'?",
+        "unknown_tenet",
+    ),
     ("practices/PC-003.md", 2, "card id PC-001 does not match the file name PC-003", "bad_id"),
     ("practices/PC-003.md", 2, "duplicate card id PC-001", "duplicate_id"),
     ("practices/PC-004.md", 5, "front matter is not valid YAML", "bad_yaml"),
     ("practices/PC-005.md", 1, "missing required field 'organization'", "missing_field"),
-    ("practices/PC-005.md", 5, "unknown focus area 'disipline': did you mean 'discipline'?", "unknown_focus"),
+    (
+        "practices/PC-005.md",
+        5,
+        "unknown focus area 'disipline': did you mean 'discipline'?",
+        "unknown_focus",
+    ),
     ("practices/PC-005.md", 6, "unknown level 'county'", "unknown_level"),
-    ("practices/PC-005.md", 8, "evidence key 'nosuchkey' is not in the bibliography", "unknown_key"),
-    ("practices/PC-005.md", 11, "citation key 'missing2020' is not in the bibliography", "unknown_key"),
-    ("briefs/bad-date.md", 4, "'date' '23/11/2026' is not a date: write it as YYYY-MM-DD", "bad_date"),
-    ("briefs/bad-date.md", 9, "status 'done' must be one of draft, in-review, published", "bad_field"),
-    ("briefs/bad-date.md", 10, "unknown field 'tenet' in a brief front matter: did you mean 'tenets'?", "unknown_field"),
+    (
+        "practices/PC-005.md",
+        8,
+        "evidence key 'nosuchkey' is not in the bibliography",
+        "unknown_key",
+    ),
+    (
+        "practices/PC-005.md",
+        11,
+        "citation key 'missing2020' is not in the bibliography",
+        "unknown_key",
+    ),
+    (
+        "briefs/bad-date.md",
+        4,
+        "'date' '23/11/2026' is not a date: write it as YYYY-MM-DD",
+        "bad_date",
+    ),
+    (
+        "briefs/bad-date.md",
+        9,
+        "status 'done' must be one of draft, in-review, published",
+        "bad_field",
+    ),
+    (
+        "briefs/bad-date.md",
+        10,
+        "unknown field 'tenet' in a brief front matter: did you mean 'tenets'?",
+        "unknown_field",
+    ),
     ("briefs/no-front-matter.md", 1, "a brief needs front matter", "missing_front_matter"),
     # The bibliography: bad.bib is tests/bib/bad.bib (its cases are unit-tested there).
     ("bad.bib", 9, "unknown tenet 'colective-learning'", "unknown_tenet"),
@@ -43,10 +78,13 @@ def warnings_of(app) -> list[str]:
     return [w for w in app.warning.getvalue().splitlines() if "WARNING" in w]
 
 
-@pytest.mark.parametrize(("path", "line", "words", "subtype"), EXPECTED,
-                         ids=[f"{e[3]}-{e[0]}" for e in EXPECTED])
+@pytest.mark.parametrize(
+    ("path", "line", "words", "subtype"), EXPECTED, ids=[f"{e[3]}-{e[0]}" for e in EXPECTED]
+)
 def test_each_problem_is_reported_at_its_file_and_line(bad_app, path, line, words, subtype):
-    pattern = re.compile(rf"{re.escape(path)}:{line}: WARNING: .*{re.escape(words)}.*\[kb\.{subtype}\]")
+    pattern = re.compile(
+        rf"{re.escape(path)}:{line}: WARNING: .*{re.escape(words)}.*\[kb\.{subtype}\]"
+    )
     found = [w for w in warnings_of(bad_app) if pattern.search(w)]
     assert found, f"no warning like {pattern.pattern} in:\n" + "\n".join(warnings_of(bad_app))
 

@@ -21,7 +21,9 @@ def test_citation_roles_link_to_the_annotated_reference(kb_build):
         "Hallett and Hawbaker (2021)": "../bibliography/h.html#ref-hallett2021",
     }
     refs = [li.get_text(" ", strip=True) for li in page.select(".kb-sources li")]
-    assert len(refs) == 2 and refs[0].startswith("Bowman, A., Valdez, A., Krausen, K., & Donahue, C.")
+    assert len(refs) == 2 and refs[0].startswith(
+        "Bowman, A., Valdez, A., Krausen, K., & Donahue, C."
+    )
 
 
 def test_cited_in_backlinks_and_incomplete_mark(kb_build):
@@ -73,8 +75,9 @@ def test_an_unchanged_bib_is_not_parsed_again(kb_build, tmp_path, monkeypatch):
     kb_build(src=src)
     calls = []
     real = references.load_bibliography
-    monkeypatch.setattr(references, "load_bibliography",
-                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(
+        references, "load_bibliography", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
     page = src / "briefs/families.md"
     page.write_text(page.read_text() + "\nMore text.\n")
     kb_build(src=src)

@@ -26,8 +26,9 @@ def add_cards(src: Path, n: int) -> None:
 
 
 def pages(outdir: Path) -> list[str]:
-    return sorted(str(p.relative_to(outdir))[:-5] for p in outdir.rglob("*.html")
-                  if "_static" not in p.parts)
+    return sorted(
+        str(p.relative_to(outdir))[:-5] for p in outdir.rglob("*.html") if "_static" not in p.parts
+    )
 
 
 def test_parallel_build_equals_serial(kb_build, tmp_path):
@@ -61,7 +62,27 @@ def test_incremental_rebuild_follows_edits_and_deletes(kb_build, tmp_path):
     (src / "practices/PC-003.md").unlink()
     app = kb_build(src=src)
     assert app.warning.getvalue() == ""
-    for page in ("practices/index", "tenets/practice", "tenets/capacity", "focus/early-literacy",
-                 "focus/family-engagement", "levels/classroom"):
+    for page in (
+        "practices/index",
+        "tenets/practice",
+        "tenets/capacity",
+        "focus/early-literacy",
+        "focus/family-engagement",
+        "levels/classroom",
+    ):
         assert "Family literacy nights" not in html(app, page), page
     assert "Everyday practice" in html(app, "index")
+
+
+def test_an_edit_that_changes_no_listing_rewrites_no_generated_page(kb_build, tmp_path):
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    app = kb_build(src=src)
+    out = Path(app.outdir)
+    generated = [out / "tenets/data.html", out / "bibliography/b.html", out / "index.html"]
+    before = {p: p.stat().st_mtime_ns for p in generated}
+    card = src / "practices/PC-002.md"
+    card.write_text(card.read_text() + "\nA new paragraph in the body only.\n")
+    app = kb_build(src=src)
+    assert "A new paragraph" in html(app, "practices/PC-002")
+    assert {p: p.stat().st_mtime_ns for p in generated} == before

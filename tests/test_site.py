@@ -59,7 +59,9 @@ def test_card_page_layout_badges_and_citation(kb_build):
     assert "PC-001" in facts
     assert "Santa Clara County Office of Education" in facts
     assert "District" in facts
-    assert header.select_one(".kb-summary-lead").get_text(strip=True) == "Stop and ask who benefits."
+    assert (
+        header.select_one(".kb-summary-lead").get_text(strip=True) == "Stop and ask who benefits."
+    )
     badges = {a.get_text(" ", strip=True): a["href"] for a in header.select("a.kb-badge")}
     assert badges == {
         "tenet: Race-conscious data use": "../tenets/data.html",
@@ -85,9 +87,14 @@ def test_print_stylesheet_is_linked_for_print_only(kb_build):
 
 def test_listing_pages_and_brief_header(kb_build):
     app = kb_build()
-    cards = [a.get_text(strip=True) for a in soup(app, "practices/index").select(".kb-entry-title a")]
-    assert cards == ["Equity pauses in improvement meetings", "Student voice panels",
-                     "Family literacy nights"]
+    cards = [
+        a.get_text(strip=True) for a in soup(app, "practices/index").select(".kb-entry-title a")
+    ]
+    assert cards == [
+        "Equity pauses in improvement meetings",
+        "Student voice panels",
+        "Family literacy nights",
+    ]
     brief = soup(app, "briefs/discipline-data")
     assert "Test Author, 2026-01-15" in brief.select_one(".kb-facts").get_text(" ", strip=True)
     text = " ".join(brief.select_one("article").get_text().split())

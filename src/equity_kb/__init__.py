@@ -30,5 +30,9 @@ def setup(app: Any) -> dict[str, Any]:
     setup_citing(app)
     setup_references(app)
     setup_theme(app)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": 1}
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+        "env_version": 1,
+    }

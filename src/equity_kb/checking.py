@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .bibliography import load_bibliography
 from .crosscheck import cross_check, unknown_key
+from .files import glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
 from .scaffold import read_retired_ids_file
@@ -40,12 +41,19 @@ class Settings:
             docs=root / docs,
             vocabulary=root / str(values.get("kb_vocabulary", "vocabulary.yml")),
             bibliography=list(values.get("kb_bibliography", ["*.bib"])),  # type: ignore[call-overload]
-            entry_dirs=dict(values.get("kb_entry_dirs", {"briefs": "brief",  # type: ignore[call-overload]
-                                                         "practices": "practice"})),
+            entry_dirs=dict(
+                values.get(
+                    "kb_entry_dirs",
+                    {
+                        "briefs": "brief",  # type: ignore[call-overload]
+                        "practices": "practice",
+                    },
+                )
+            ),
         )
 
     def bib_files(self) -> list[Path]:
-        return sorted({p for pattern in self.bibliography for p in self.root.glob(pattern)})
+        return glob_paths(self.root, self.bibliography)
 
 
 @dataclass
@@ -73,7 +81,7 @@ def entry_type(settings: Settings, path: Path) -> str | None:
 
 def citations(text: str) -> list[tuple[str, int]]:
     """(key, line) of every citation role in a Markdown text."""
-    out = []
+    out: list[tuple[str, int]] = []
     for match in CITE_ROLE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         out.extend((k.strip(), line) for k in match.group(1).split(",") if k.strip())
@@ -116,21 +124,36 @@ def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
     return result
 
 
-def check_page(settings: Settings, path: Path, vocabulary: Vocabulary,
-               references: dict[str, Reference], result: CheckResult) -> list[Problem]:
+def check_page(
+    settings: Settings,
+    path: Path,
+    vocabulary: Vocabulary,
+    references: dict[str, Reference],
+    result: CheckResult,
+) -> list[Problem]:
     text = path.read_text(encoding="utf-8")
-    shown = str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
+    shown = (
+        str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
+    )
     problems: list[Problem] = []
     kind = entry_type(settings, path)
     if kind is not None:
         fm, problems = read_front_matter(text, shown)
         if fm is None and not problems:
-            problems = [Problem(shown, 1, f"a {kind} needs front matter between '---' lines; "
-                                f"start from `equity-kb new {kind}`", "missing_front_matter")]
+            problems = [
+                Problem(
+                    shown,
+                    1,
+                    f"a {kind} needs front matter between '---' lines; "
+                    f"start from `equity-kb new {kind}`",
+                    "missing_front_matter",
+                )
+            ]
         if fm is not None:
             docname = str(path.relative_to(settings.docs).with_suffix(""))
-            entry, more = entry_from_front_matter(fm, entry_type=kind, path=shown,
-                                                  docname=docname, vocabulary=vocabulary)
+            entry, more = entry_from_front_matter(
+                fm, entry_type=kind, path=shown, docname=docname, vocabulary=vocabulary
+            )
             problems.extend(more)
             result.entries.append(entry)
     for key, line in citations(text):

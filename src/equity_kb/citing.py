@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.util.docutils import SphinxRole
-
-from markupsafe import Markup
 
 from .domain import KBDomain
 from .model import Practice
@@ -21,6 +21,7 @@ from .render import Renderer
 def setup_citing(app: Sphinx) -> None:
     app.add_node(kb_cite)
     app.add_domain(CiteDomain)
+    app.connect("env-updated", format_card_citations)
 
 
 class CiteDomain(Domain):
@@ -61,21 +62,50 @@ def card_csl(entry: Practice, permalink: str, publisher: str) -> dict[str, Any]:
     return item
 
 
+def card_permalink(app: Sphinx, docname: str) -> str:
+    return app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(docname)
+
+
+def format_card_citations(app: Sphinx, env: Any) -> None:
+    """APA lines for every card, formatted in one batch after reading; a card whose
+    citation data did not change keeps its line (citeproc-py is slow per item)."""
+    from .apa import format_csl_items
+    from .domain import kb_domain
+
+    domain = kb_domain(env)
+    old: dict[str, tuple[str, str]] = domain.data.get("card_citations", {})
+    items = {
+        e.key: card_csl(e, card_permalink(app, e.docname or ""), app.config.project)
+        for e in domain.doc_entries()
+        if isinstance(e, Practice)
+    }
+    digests = {k: json.dumps(item, sort_keys=True) for k, item in items.items()}
+    todo = [k for k in items if old.get(k, ("", ""))[0] != digests[k]]
+    fresh = dict(zip(todo, format_csl_items([items[k] for k in todo]), strict=True))
+    # A new dict, never the pickled one mutated in place.
+    domain.data["card_citations"] = {
+        k: (digests[k], fresh[k] if k in fresh else old[k][1]) for k in items
+    }
+
+
 def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> str | None:
     entry = domain.entry_for(docname)
     if entry is None:
         return None
     citation_html = permalink = None
     if isinstance(entry, Practice):
-        from .apa import format_csl_item
-
-        permalink = app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(docname)
-        citation_html = Markup(format_csl_item(card_csl(entry, permalink, app.config.project)))
+        permalink = card_permalink(app, docname)
+        citation_html = Markup(domain.data["card_citations"].get(entry.key, ("", ""))[1])
     from .references import sources_html
 
     sources = sources_html(app, domain, r, docname)
-    return r.render("entry_footer.html", entry=entry, sources_html=sources,
-                    citation_html=citation_html, permalink=permalink)
+    return r.render(
+        "entry_footer.html",
+        entry=entry,
+        sources_html=sources,
+        citation_html=citation_html,
+        permalink=permalink,
+    )
 
 
 CiteDomain.roles = {"p": CiteRole(narrative=False), "t": CiteRole(narrative=True)}

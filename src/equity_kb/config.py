@@ -9,6 +9,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
+from .files import glob_paths
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
 DEFAULT_ENTRY_DIRS = {"briefs": "brief", "practices": "practice"}
@@ -57,7 +58,4 @@ def read_vocabulary(app: Sphinx) -> tuple[Vocabulary, str]:
 
 
 def bibliography_paths(app: Sphinx) -> list[Path]:
-    paths: list[Path] = []
-    for pattern in app.config.kb_bibliography:
-        paths.extend(sorted(Path(app.confdir).glob(pattern)))
-    return list(dict.fromkeys(paths))
+    return glob_paths(Path(app.confdir), app.config.kb_bibliography)

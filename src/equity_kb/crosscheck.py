@@ -13,8 +13,13 @@ from .model import Entry, Practice, Problem
 def unknown_key(key: str, known: Collection[str], path: str, line: int, what: str) -> Problem:
     match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f" (did you mean {match[0]!r}?)" if match else ""
-    return Problem(path, line, f"{what} {key!r} is not in the bibliography: add it to a "
-                   f"bib/*.bib file or fix the key{hint}", "unknown_key")
+    return Problem(
+        path,
+        line,
+        f"{what} {key!r} is not in the bibliography: add it to a "
+        f"bib/*.bib file or fix the key{hint}",
+        "unknown_key",
+    )
 
 
 def cross_check(
@@ -28,20 +33,37 @@ def cross_check(
         by_id[entry.key].append(entry)
         line = entry.field_lines.get("id", entry.line)
         if entry.key in retired:
-            problems.append(Problem(entry.source, line, f"card id {entry.key} was retired and "
-                            "is never reused: give this card the next free ID (`equity-kb new "
-                            "practice` picks it)", "duplicate_id"))
+            problems.append(
+                Problem(
+                    entry.source,
+                    line,
+                    f"card id {entry.key} was retired and "
+                    "is never reused: give this card the next free ID (`equity-kb new "
+                    "practice` picks it)",
+                    "duplicate_id",
+                )
+            )
         for key in entry.evidence:
             if key not in references:
-                problems.append(unknown_key(key, references, entry.source,
-                                            entry.field_lines.get("evidence", entry.line),
-                                            "evidence key"))
+                problems.append(
+                    unknown_key(
+                        key,
+                        references,
+                        entry.source,
+                        entry.field_lines.get("evidence", entry.line),
+                        "evidence key",
+                    )
+                )
     for card_id, cards in by_id.items():
         for card in cards[1:]:
-            problems.append(Problem(
-                card.source, card.field_lines.get("id", card.line),
-                f"duplicate card id {card_id}: {cards[0].source} already uses it; IDs are never "
-                "reused, so give this card the next free ID (`equity-kb new practice` picks it)",
-                "duplicate_id",
-            ))
+            problems.append(
+                Problem(
+                    card.source,
+                    card.field_lines.get("id", card.line),
+                    f"duplicate card id {card_id}: {cards[0].source} already uses it; IDs are "
+                    "never reused, so give this card the next free ID (`equity-kb new "
+                    "practice` picks it)",
+                    "duplicate_id",
+                )
+            )
     return problems

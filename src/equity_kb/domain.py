@@ -9,7 +9,7 @@ issue 342). Cross-document totals are computed on demand from this data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
-from typing import Any
+from typing import Any, ClassVar
 
 from sphinx.domains import Domain
 
@@ -24,7 +24,7 @@ class KBDomain(Domain):
     name = "kb"
     label = "Equity KB"
     data_version = 1
-    initial_data: dict[str, Any] = {
+    initial_data: ClassVar[dict[str, Any]] = {  # type: ignore[misc]
         "entries": {},  # docname -> Brief | Practice
         "citations": {},  # docname -> tuple of (key, line) cited in that document
         "texts": {},  # docname -> plain text of the page, for the search index

@@ -42,6 +42,10 @@ def split_front_matter(text: str) -> tuple[str, int] | None:
     return "", -1
 
 
+# libyaml's loader where PyYAML was built with it (it is ~10x faster); same results.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_front_matter(text: str, path: str) -> tuple[FrontMatter | None, list[Problem]]:
     """Parse the front matter of ``text``; problems say file, line and what to do."""
     split = split_front_matter(text)
@@ -50,26 +54,39 @@ def read_front_matter(text: str, path: str) -> tuple[FrontMatter | None, list[Pr
     yaml_text, end = split
     if end < 0:
         return None, [
-            Problem(path, 1, "front matter opened with '---' is never closed: add a '---' line "
-                    "after the last field", "bad_yaml")
+            Problem(
+                path,
+                1,
+                "front matter opened with '---' is never closed: add a '---' line "
+                "after the last field",
+                "bad_yaml",
+            )
         ]
     try:
-        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(yaml_text)
+        # Compose once (the nodes carry line numbers), then build values from the nodes.
+        loader = _Loader(yaml_text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(err, "problem", None) or str(err)
         return None, [
-            Problem(path, line, f"front matter is not valid YAML ({problem}): check indentation, "
-                    "colons and quotes; a value containing ': ' must be quoted", "bad_yaml")
+            Problem(
+                path,
+                line,
+                f"front matter is not valid YAML ({problem}): check indentation, "
+                "colons and quotes; a value containing ': ' must be quoted",
+                "bad_yaml",
+            )
         ]
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return None, [
-            Problem(path, 2, "front matter must be 'field: value' lines", "bad_yaml")
-        ]
+        return None, [Problem(path, 2, "front matter must be 'field: value' lines", "bad_yaml")]
     fm = FrontMatter(data={str(k): v for k, v in data.items()}, end=end)
     if isinstance(root, yaml.MappingNode):
         for knode, vnode in root.value:

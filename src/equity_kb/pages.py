@@ -17,13 +17,17 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .domain import KBDomain, kb_domain
+from .generated import only_changed
 from .model import ENTRY_TYPES, TYPE_LABELS, Entry
 from .nodes import kb_placeholder
 from .render import DISPLAY_ORDER, TERM_DIRS, Renderer
 from .vocabulary import FACETS, KIND_NAMES
 
-SECTION_TITLES = {"practice": "Practice cards", "brief": "Research briefs",
-                  "reference": "References"}
+SECTION_TITLES = {
+    "practice": "Practice cards",
+    "brief": "Research briefs",
+    "reference": "References",
+}
 
 
 def setup_pages(app: Sphinx) -> None:
@@ -32,7 +36,7 @@ def setup_pages(app: Sphinx) -> None:
     app.add_directive("kb-listing", Listing)
     app.add_directive("kb-terms", Terms)
     app.connect("doctree-resolved", fill_placeholders)
-    app.connect("html-collect-pages", term_pages)
+    app.connect("html-collect-pages", lambda app: only_changed(app, "terms", term_pages(app)))
 
 
 class TenetOverview(SphinxDirective):
@@ -74,8 +78,10 @@ def renderer_for(app: Sphinx, pagename: str) -> Renderer:
 
     def url(target: str) -> str:
         # Sphinx gives '' for a link to the page itself; a link must still go somewhere.
-        return builder.get_relative_uri(pagename, target) or builder.get_target_uri(
-            target).rsplit("/", 1)[-1]
+        return (
+            builder.get_relative_uri(pagename, target)
+            or builder.get_target_uri(target).rsplit("/", 1)[-1]
+        )
 
     def entry_url(entry: Entry) -> str:
         if entry.docname:
@@ -87,7 +93,7 @@ def renderer_for(app: Sphinx, pagename: str) -> Renderer:
 
 
 def counts(domain: KBDomain, kind: str, term: str) -> dict[str, int]:
-    out = dict.fromkeys(ENTRY_TYPES, 0)
+    out: dict[str, int] = dict.fromkeys(ENTRY_TYPES, 0)
     for e in domain.all_entries():
         if term in getattr(e, kind):
             out[e.type] += 1
@@ -115,13 +121,16 @@ def render_placeholder(
     kind = node["kind"]
     vocab = domain.vocabulary
     if kind == "tenet-overview":
-        tenets = [{"term": t, "counts": counts(domain, "tenets", t.id)}
-                  for t in vocab.terms["tenets"]]
+        tenets = [
+            {"term": t, "counts": counts(domain, "tenets", t.id)} for t in vocab.terms["tenets"]
+        ]
         return r.render("tenet_overview.html", tenets=tenets)
     if kind == "terms":
         vkind = node["vocabulary_kind"]
-        terms = [{"term": t, "total": sum(counts(domain, vkind, t.id).values())}
-                 for t in vocab.terms[vkind]]
+        terms = [
+            {"term": t, "total": sum(counts(domain, vkind, t.id).values())}
+            for t in vocab.terms[vkind]
+        ]
         return r.render("terms.html", terms=terms, kind=vkind)
     if kind == "listing":
         entries: list[Entry] = domain.all_entries()
@@ -157,10 +166,17 @@ def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
             sections = []
             for etype in DISPLAY_ORDER:
                 of_type = [e for e in tagged if e.type == etype]
-                sections.append({
-                    "id": f"{etype}s", "title": SECTION_TITLES[etype], "entries": of_type,
-                    "html": r.entry_list(of_type, empty=f"No {TYPE_LABELS[etype].lower()}s yet."),
-                })
-            body = r.render("term_page.html", term=term, kind_name=KIND_NAMES[kind],
-                            sections=sections)
+                sections.append(
+                    {
+                        "id": f"{etype}s",
+                        "title": SECTION_TITLES[etype],
+                        "entries": of_type,
+                        "html": r.entry_list(
+                            of_type, empty=f"No {TYPE_LABELS[etype].lower()}s yet."
+                        ),
+                    }
+                )
+            body = r.render(
+                "term_page.html", term=term, kind_name=KIND_NAMES[kind], sections=sections
+            )
             yield pagename, {"title": term.label, "body": body}, "page.html"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from docutils import nodes
@@ -9,8 +10,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .config import read_vocabulary
-from .domain import kb_domain
 from .crosscheck import cross_check
+from .domain import KBDomain, kb_domain
 from .frontmatter import read_front_matter
 from .model import Problem
 from .nodes import kb_cite, kb_placeholder
@@ -65,8 +66,13 @@ def read_entry(app: Sphinx, docname: str, source: list[str]) -> None:
     fm, problems = read_front_matter(source[0], path)
     if fm is None and not problems:
         problems = [
-            Problem(path, 1, f"a {etype} needs front matter between '---' lines; start from "
-                    f"`equity-kb new {etype}`", "missing_front_matter")
+            Problem(
+                path,
+                1,
+                f"a {etype} needs front matter between '---' lines; start from "
+                f"`equity-kb new {etype}`",
+                "missing_front_matter",
+            )
         ]
     if fm is not None:
         entry, more = entry_from_front_matter(
@@ -81,7 +87,9 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     domain = kb_domain(env)
-    cites = tuple((key, node.line or 0) for node in doctree.findall(kb_cite) for key in node["keys"])
+    cites = tuple(
+        (key, node.line or 0) for node in doctree.findall(kb_cite) for key in node["keys"]
+    )
     if cites:
         domain.set_doc("citations", docname, cites)
     if any(n["kind"] in AGGREGATE_KINDS for n in doctree.findall(kb_placeholder)):
@@ -119,8 +127,37 @@ def check_across_documents(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def aggregate_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Pages that list entries are rewritten on every build, so they never go stale."""
-    return kb_domain(env).aggregate_docs()
+    """Pages that list entries are rewritten whenever what they list changed (an entry's
+    title, summary or tags; an entry added or removed), so they never go stale."""
+    domain = kb_domain(env)
+    digest = listing_digest(domain)
+    if digest == domain.data.get("listing_digest"):
+        return []
+    domain.data["listing_digest"] = digest
+    return domain.aggregate_docs()
+
+
+def listing_digest(domain: KBDomain) -> str:
+    h = hashlib.sha256(domain.data["vocabulary_digest"].encode())
+    h.update(domain.data["bib_digest"].encode())
+    for e in domain.doc_entries():
+        h.update(
+            repr(
+                (
+                    e.docname,
+                    e.key,
+                    e.title,
+                    e.summary,
+                    e.tenets,
+                    e.focus,
+                    e.levels,
+                    e.year,
+                    e.authors,
+                )
+            ).encode()
+        )
+    h.update(repr(domain.aggregate_docs()).encode())
+    return h.hexdigest()
 
 
 def read_retired_ids(app: Sphinx) -> frozenset[str]:

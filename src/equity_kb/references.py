@@ -29,6 +29,7 @@ from .bibliography import load_bibliography
 from .config import bibliography_paths
 from .crosscheck import unknown_key
 from .domain import KBDomain, kb_domain
+from .generated import only_changed
 from .model import Reference
 from .nodes import kb_cite, kb_placeholder
 from .pages import renderer_for
@@ -47,7 +48,9 @@ def setup_references(app: Sphinx) -> None:
     app.connect("env-updated", docs_citing_changed_references)
     app.add_post_transform(ResolveCitations)
     app.add_directive("kb-bibliography", BibliographyIndex)
-    app.connect("html-collect-pages", bibliography_pages)
+    app.connect(
+        "html-collect-pages", lambda app: only_changed(app, "bibliography", bibliography_pages(app))
+    )
     app.connect("build-finished", write_exports)
 
 
@@ -65,8 +68,9 @@ def load_references(app: Sphinx) -> None:
         return
     # Parsed files are also cached on disk by content, so a fresh environment (say,
     # after a vocabulary edit) re-uses them.
-    result = load_bibliography(paths, domain.vocabulary,
-                               cache_dir=Path(app.doctreedir, "kb-bib-cache"))
+    result = load_bibliography(
+        paths, domain.vocabulary, cache_dir=Path(app.doctreedir, "kb-bib-cache")
+    )
     report(result.problems)
     old: dict[str, Reference] = domain.data["references"]
     new = result.references
@@ -94,9 +98,10 @@ def assign_pages(refs: Any) -> dict[str, str]:
 
 
 def initial(ref: Any) -> str:
-    name = (ref.authors[0].split()[-1] if ref.persons else (ref.authors or (ref.title,))[0])
-    first = next((c for c in (ref.persons[0][0] if ref.persons else name).lower() if c.isalnum()),
-                 "")
+    name = ref.authors[0].split()[-1] if ref.persons else (ref.authors or (ref.title,))[0]
+    first = next(
+        (c for c in (ref.persons[0][0] if ref.persons else name).lower() if c.isalnum()), ""
+    )
     return first if first.isascii() and first.isalpha() else "other"
 
 
@@ -131,8 +136,7 @@ class ResolveCitations(SphinxPostTransform):
                 ref = refs.get(key)
                 if ref is None:
                     problem = unknown_key(key, refs, "", 0, "citation key")
-                    logger.warning(problem.message, location=node, type="kb",
-                                   subtype=problem.code)
+                    logger.warning(problem.message, location=node, type="kb", subtype=problem.code)
                     parts.append(nodes.inline(text=key, classes=["kb-cite-unknown"]))
                     continue
                 text = apa.in_text(ref, narrative=narrative)
@@ -178,12 +182,24 @@ def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
     pages: dict[str, int] = {}
     for page in domain.data.get("ref_pages", {}).values():
         pages[page] = pages.get(page, 0) + 1
-    letters = [{"page": p, "label": p.split("/", 1)[1].replace("-", " (part ") +
-                (")" if "-" in p.split("/", 1)[1] else ""), "count": n}
-               for p, n in sorted(pages.items())]
+    letters = [
+        {
+            "page": p,
+            "label": p.split("/", 1)[1].replace("-", " (part ")
+            + (")" if "-" in p.split("/", 1)[1] else ""),
+            "count": n,
+        }
+        for p, n in sorted(pages.items())
+    ]
     incomplete = sum(1 for ref in domain.references.values() if ref.incomplete)
-    return r.render("bibliography_index.html", letters=letters, total=len(domain.references),
-                    incomplete=incomplete, exports=EXPORTS, bib_dir=BIB_DIR)
+    return r.render(
+        "bibliography_index.html",
+        letters=letters,
+        total=len(domain.references),
+        incomplete=incomplete,
+        exports=EXPORTS,
+        bib_dir=BIB_DIR,
+    )
 
 
 def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
@@ -201,12 +217,16 @@ def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]
             heading=f"Bibliography: {page.split('/', 1)[1].upper()}",
             refs=sort_entries(refs),
             apa_html={ref.key: Markup(domain.data["apa_html"].get(ref.key, "")) for ref in refs},
-            cited_in={ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])]
-                      for ref in refs},
+            cited_in={
+                ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])] for ref in refs
+            },
             index_url=r.url("bibliography"),
         )
-        yield page, {"title": f"Bibliography: {page.split('/', 1)[1].upper()}", "body": body}, \
-            "page.html"
+        yield (
+            page,
+            {"title": f"Bibliography: {page.split('/', 1)[1].upper()}", "body": body},
+            "page.html",
+        )
 
 
 def citing_title(domain: KBDomain, docname: str) -> str:
@@ -221,13 +241,17 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     domain = kb_domain(app.env)
-    refs = list(sort_entries(domain.references.values()))
     outdir = Path(app.outdir, BIB_DIR)
+    stamp = outdir / ".exported"
+    digest = domain.data["bib_digest"]
+    if stamp.exists() and stamp.read_text() == digest:
+        return  # the bibliography has not changed since these were written
+    refs = [r for r in sort_entries(domain.references.values()) if isinstance(r, Reference)]
     outdir.mkdir(parents=True, exist_ok=True)
-    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris,
-               "csl-json": exports.to_csl_json}
+    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
     for fmt, name in EXPORTS.items():
-        atomic_write(outdir / name, writers[fmt](refs))  # type: ignore[operator]
+        atomic_write(outdir / name, writers[fmt](refs))
+    atomic_write(stamp, digest)
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -67,19 +67,23 @@ class Renderer:
 
     def render(self, template: str, **context: object) -> Markup:
         """Render a template; the result is safe HTML that other templates embed as is."""
-        return Markup(environment().get_template(template).render(
-            vocabulary=self.vocabulary,
-            badges=lambda e: badges(e, self.vocabulary, self.url),
-            entry_url=self.entry_url,
-            url=self.url,
-            term_page=term_page,
-            type_labels=TYPE_LABELS,
-            kind_names=KIND_NAMES,
-            is_practice=lambda e: isinstance(e, Practice),
-            is_brief=lambda e: isinstance(e, Brief),
-            is_reference=lambda e: isinstance(e, Reference),
-            **context,
-        ))
+        return Markup(
+            environment()
+            .get_template(template)
+            .render(
+                vocabulary=self.vocabulary,
+                badges=lambda e: badges(e, self.vocabulary, self.url),
+                entry_url=self.entry_url,
+                url=self.url,
+                term_page=term_page,
+                type_labels=TYPE_LABELS,
+                kind_names=KIND_NAMES,
+                is_practice=lambda e: isinstance(e, Practice),
+                is_brief=lambda e: isinstance(e, Brief),
+                is_reference=lambda e: isinstance(e, Reference),
+                **context,
+            )
+        )
 
     def entry_list(self, entries: Sequence[Entry], empty: str = "Nothing yet.") -> Markup:
         return self.render("entry_list.html", entries=sort_entries(entries), empty=empty)

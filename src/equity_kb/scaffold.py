@@ -50,8 +50,9 @@ def slugify(title: str) -> str:
     return slug[:60].rstrip("-") or "untitled"
 
 
-def new_entry(kind: str, title: str, *, root: Path, docs: str = "docs",
-              today: dt.date | None = None) -> Path:
+def new_entry(
+    kind: str, title: str, *, root: Path, docs: str = "docs", today: dt.date | None = None
+) -> Path:
     """Write a new brief or card; return its path. Refuses to overwrite."""
     if kind not in ("brief", "practice"):
         raise ScaffoldError(f"can only make a 'brief' or a 'practice' card, not {kind!r}")
@@ -69,9 +70,11 @@ def new_entry(kind: str, title: str, *, root: Path, docs: str = "docs",
         raise ScaffoldError(f"{path} already exists; choose another title (nothing was written)")
     text = template.read_text(encoding="utf-8")
     # The title goes into YAML: quote it so a colon or a quote in it cannot break the file.
-    text = (text.replace("{{ title }}", yaml.safe_dump(title, default_style='"').strip())
-                .replace("{{ id }}", card_id)
-                .replace("{{ date }}", (today or dt.date.today()).isoformat()))
+    text = (
+        text.replace("{{ title }}", yaml.safe_dump(title, default_style='"').strip())
+        .replace("{{ id }}", card_id)
+        .replace("{{ date }}", (today or dt.date.today()).isoformat())
+    )
     with path.open("x", encoding="utf-8") as f:  # "x": never overwrite, even in a race
         f.write(text)
     return path

@@ -9,11 +9,98 @@ from dataclasses import dataclass
 from .frontmatter import split_front_matter
 from .vocabulary import Term, Vocabulary
 
-STOP = set("""a about across all also an and are as at be been being between both but by can
-could do does each every for from has have how if in into is it its may more most no not of on
-one or other our out over so some such than that the their them there these they this those
-through to too under up use used uses using was we were what when where which while who whom
-why will with within without would you your well""".split())
+STOP = set(
+    [
+        "a",
+        "about",
+        "across",
+        "all",
+        "also",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "each",
+        "every",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "more",
+        "most",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "up",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "you",
+        "your",
+        "well",
+    ]
+)
 KEYWORD_WEIGHT = 1.0
 DESCRIPTION_WEIGHT = 0.34  # a word of a description is weaker evidence than a keyword
 THRESHOLD = 1.0
@@ -40,13 +127,15 @@ def _description_words(term: Term) -> list[str]:
     return [w for w in dict.fromkeys(words) if w not in STOP]
 
 
-def suggest(text: str, vocabulary: Vocabulary, kinds: tuple[str, ...] = ("tenets", "focus")
-            ) -> list[Suggestion]:
+def suggest(
+    text: str, vocabulary: Vocabulary, kinds: tuple[str, ...] = ("tenets", "focus")
+) -> list[Suggestion]:
     """Terms whose keywords (or description words) occur in ``text``, best first."""
     split = split_front_matter(text)
     if split is not None:  # tags already in the front matter must not suggest themselves
         text = "\n".join(
-            line for line in text.splitlines()
+            line
+            for line in text.splitlines()
             if not re.match(r"^(tenets|focus|levels|evidence|id)\s*:", line)
         )
     lowered = text.lower()
@@ -81,8 +170,9 @@ def write_suggestions(text: str, additions: dict[str, list[str]]) -> str:
         for i in range(1, end - 1):
             m = re.match(rf"^{key}\s*:\s*\[(.*?)\](.*)$", lines[i].rstrip("\n"))
             if m:
-                current = [v.strip() for v in m.group(1).split(",")
-                           if v.strip() and v.strip() != "TODO"]
+                current = [
+                    v.strip() for v in m.group(1).split(",") if v.strip() and v.strip() != "TODO"
+                ]
                 merged = list(dict.fromkeys(current + ids))
                 lines[i] = f"{key}: [{', '.join(merged)}]{m.group(2)}\n"
                 break

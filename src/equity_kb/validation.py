@@ -20,8 +20,17 @@ CARD_ID = re.compile(r"^PC-\d{3,}$")
 
 # Front-matter keys Sphinx and MyST give meaning to; allowed on any page.
 SPHINX_KEYS = {
-    "orphan", "nocomments", "nosearch", "tocdepth", "myst", "html_meta", "substitutions",
-    "jupytext", "kernelspec", "html_theme.sidebar_secondary.remove", "hide-toc",
+    "orphan",
+    "nocomments",
+    "nosearch",
+    "tocdepth",
+    "myst",
+    "html_meta",
+    "substitutions",
+    "jupytext",
+    "kernelspec",
+    "html_theme.sidebar_secondary.remove",
+    "hide-toc",
 }
 COMMON_FIELDS = ("title", "tenets", "focus", "levels", "summary")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -94,8 +103,11 @@ class _Checker:
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            self.report(self.fm.line(key), f"'{key}' {value!r} is not a date: write it as "
-                        "YYYY-MM-DD, for example 2026-11-23", "bad_date")
+            self.report(
+                self.fm.line(key),
+                f"'{key}' {value!r} is not a date: write it as YYYY-MM-DD, for example 2026-11-23",
+                "bad_date",
+            )
             return None
 
 
@@ -117,19 +129,36 @@ def entry_from_front_matter(
     for key in fm.data:
         if key not in allowed:
             hint = _closest(key, FIELDS[entry_type])
-            extra = f": did you mean '{hint}'?" if hint else f" (fields: {', '.join(FIELDS[entry_type])})"
-            c.report(fm.line(key), f"unknown field '{key}' in a {entry_type} front matter{extra}",
-                     "unknown_field")
+            extra = (
+                f": did you mean '{hint}'?"
+                if hint
+                else f" (fields: {', '.join(FIELDS[entry_type])})"
+            )
+            c.report(
+                fm.line(key),
+                f"unknown field '{key}' in a {entry_type} front matter{extra}",
+                "unknown_field",
+            )
     for key in REQUIRED[entry_type]:
         if fm.data.get(key) in (None, "", []):
-            c.report(fm.start, f"missing required field '{key}': add '{key}: ...' to the front "
-                     f"matter ({_HINTS[key]})", "missing_field")
+            c.report(
+                fm.start,
+                f"missing required field '{key}': add '{key}: ...' to the front "
+                f"matter ({_HINTS[key]})",
+                "missing_field",
+            )
 
     title = c.text("title") or (PurePath(path).stem.replace("-", " ").capitalize())
     tags = {kind: c.terms(kind, vocabulary) for kind in FACETS}
     common: dict[str, Any] = dict(
-        title=title, summary=c.text("summary"), source=path, line=fm.start, docname=docname,
-        tenets=tags["tenets"], focus=tags["focus"], levels=tags["levels"],
+        title=title,
+        summary=c.text("summary"),
+        source=path,
+        line=fm.start,
+        docname=docname,
+        tenets=tags["tenets"],
+        focus=tags["focus"],
+        levels=tags["levels"],
         field_lines=dict(fm.key_lines),
     )
     entry: Entry
@@ -137,24 +166,39 @@ def entry_from_front_matter(
         card_id = c.text("id")
         stem = PurePath(path).stem
         if card_id and not CARD_ID.match(card_id):
-            c.report(fm.line("id"), f"card id {card_id!r} must look like PC-007 ('PC-' and at "
-                     "least three digits)", "bad_id")
+            c.report(
+                fm.line("id"),
+                f"card id {card_id!r} must look like PC-007 ('PC-' and at least three digits)",
+                "bad_id",
+            )
         elif card_id and stem != card_id:
-            c.report(fm.line("id"), f"card id {card_id} does not match the file name {stem}: "
-                     f"rename the file to {card_id}.md so its permalink is stable", "bad_id")
+            c.report(
+                fm.line("id"),
+                f"card id {card_id} does not match the file name {stem}: "
+                f"rename the file to {card_id}.md so its permalink is stable",
+                "bad_id",
+            )
         entry = Practice(
-            key=card_id or stem, organization=c.text("organization"),
+            key=card_id or stem,
+            organization=c.text("organization"),
             evidence=tuple(dict.fromkeys(v for _, v in c.strings("evidence"))),
-            date=c.date("date"), **common,
+            date=c.date("date"),
+            **common,
         )
     else:
         status = c.text("status")
         if status and status not in BRIEF_STATUSES:
-            c.report(fm.line("status"), f"status {status!r} must be one of "
-                     f"{', '.join(BRIEF_STATUSES)}", "bad_field")
+            c.report(
+                fm.line("status"),
+                f"status {status!r} must be one of {', '.join(BRIEF_STATUSES)}",
+                "bad_field",
+            )
         entry = Brief(
-            key=docname or PurePath(path).stem, author_names=tuple(v for _, v in c.strings("authors")),
-            date=c.date("date"), status=status or "published", **common,
+            key=docname or PurePath(path).stem,
+            author_names=tuple(v for _, v in c.strings("authors")),
+            date=c.date("date"),
+            status=status or "published",
+            **common,
         )
     return entry, c.problems
 

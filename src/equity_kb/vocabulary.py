@@ -133,12 +133,16 @@ def parse_vocabulary(text: str, source: str = "vocabulary.yml") -> Vocabulary:
                 )
             if tid in seen:
                 problems.append(
-                    Problem(source, iline, f"{KIND_NAMES[kind]} {tid!r} is listed twice", "vocabulary")
+                    Problem(
+                        source, iline, f"{KIND_NAMES[kind]} {tid!r} is listed twice", "vocabulary"
+                    )
                 )
             seen.add(tid)
             if not isinstance(item.get("label"), str) or not item["label"].strip():
                 problems.append(
-                    Problem(source, iline, f"{KIND_NAMES[kind]} {tid!r} needs a 'label'", "vocabulary")
+                    Problem(
+                        source, iline, f"{KIND_NAMES[kind]} {tid!r} needs a 'label'", "vocabulary"
+                    )
                 )
             keywords = item.get("keywords") or []
             out.append(
