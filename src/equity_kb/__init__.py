@@ -16,6 +16,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .citing import setup_citing
     from .config import setup_config
     from .domain import KBDomain
+    from .indexing import setup_indexing
     from .pages import setup_pages
     from .reading import setup_reading
     from .references import setup_references
@@ -29,6 +30,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_pages(app)
     setup_citing(app)
     setup_references(app)
+    setup_indexing(app)
     setup_theme(app)
     return {
         "version": __version__,

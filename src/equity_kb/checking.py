@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import runpy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .bibliography import load_bibliography
@@ -118,10 +118,21 @@ def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
         if kind == "practice":
             retired |= read_retired_ids_file(settings.docs / folder)
     for p in cross_check(result.entries, bib.references, retired):
-        if Path(p.path).resolve() in wanted:
+        if (settings.root / p.path).resolve() in wanted:
             result.problems.append(p)
-    result.problems.sort(key=lambda p: (p.path, p.line))
+    result.problems = sorted(
+        (_relative(p, settings.root) for p in result.problems), key=lambda p: (p.path, p.line)
+    )
+    result.notes = [_relative(p, settings.root) for p in result.notes]
     return result
+
+
+def _relative(problem: Problem, root: Path) -> Problem:
+    """Paths as the author sees them in the repository: bib/sources.bib, not /home/..."""
+    path = Path(problem.path)
+    if path.is_absolute() and path.is_relative_to(root):
+        return replace(problem, path=str(path.relative_to(root)))
+    return problem
 
 
 def check_page(

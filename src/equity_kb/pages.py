@@ -35,6 +35,8 @@ def setup_pages(app: Sphinx) -> None:
     app.add_directive("kb-tenet-overview", TenetOverview)
     app.add_directive("kb-listing", Listing)
     app.add_directive("kb-terms", Terms)
+    app.add_directive("kb-search", SearchBox)
+    app.connect("html-page-context", add_page_scripts)
     app.connect("doctree-resolved", fill_placeholders)
     app.connect("html-collect-pages", lambda app: only_changed(app, "terms", term_pages(app)))
 
@@ -70,6 +72,29 @@ class Terms(SphinxDirective):
         if kind not in FACETS:
             raise self.error(f"kb-terms takes one of {', '.join(FACETS)}, not {kind!r}")
         return [kb_placeholder(kind="terms", vocabulary_kind=kind)]
+
+
+class SearchBox(SphinxDirective):
+    """The faceted search page: search box, facets, results (equity_kb/static/search.js)."""
+
+    def run(self) -> list[nodes.Node]:
+        return [kb_placeholder(kind="search")]
+
+
+# Scripts that only the pages using them load.
+PAGE_SCRIPTS = {'id="kb-search"': (("search.js",), ("search.css",))}
+
+
+def add_page_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    body = context.get("body") or ""
+    for marker, (scripts, styles) in PAGE_SCRIPTS.items():
+        if marker in body:
+            for script in scripts:
+                app.add_js_file(script, loading_method="defer")
+            for style in styles:
+                app.add_css_file(style)
 
 
 def renderer_for(app: Sphinx, pagename: str) -> Renderer:
@@ -140,6 +165,10 @@ def render_placeholder(
             if node.get(option):
                 entries = [e for e in entries if node[option] in getattr(e, vkind)]
         return r.entry_list(entries)
+    if kind == "search":
+        return r.render(
+            "search_box.html", catalog=r.url("_static/kb-catalog.json").removesuffix(".html")
+        )
     if kind == "entry-header":
         entry = domain.entry_for(docname)
         return r.render("entry_header.html", entry=entry) if entry else None

@@ -246,7 +246,7 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
     digest = domain.data["bib_digest"]
     if stamp.exists() and stamp.read_text() == digest:
         return  # the bibliography has not changed since these were written
-    refs = [r for r in sort_entries(domain.references.values()) if isinstance(r, Reference)]
+    refs = sort_entries(domain.references.values())
     outdir.mkdir(parents=True, exist_ok=True)
     writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
     for fmt, name in EXPORTS.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -89,7 +90,10 @@ class Renderer:
         return self.render("entry_list.html", entries=sort_entries(entries), empty=empty)
 
 
-def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
+E = TypeVar("E", bound=Entry)
+
+
+def sort_entries(entries: Iterable[E]) -> list[E]:
     """Cards by ID, briefs by newest, references by author and year."""
     order = {t: i for i, t in enumerate(DISPLAY_ORDER)}
 

@@ -1,0 +1,47 @@
+"""Faceted, ranked search over the knowledge base.
+
+The pieces, one module each: ``documents`` turns a model entry into an index document,
+``schema`` says how Whoosh indexes it, ``indexer`` writes generations of the index and
+swaps them in atomically, ``engine`` answers queries with disjunctive facet counts,
+``server`` serves the built site and ``/api/search``, ``commands`` holds the
+``equity-kb search`` and ``serve`` subcommands.
+
+Only the 2.7 Whoosh API is used, and only behind this package, so the Whoosh
+distribution stays a one-line choice. ``engine`` and ``server`` import neither Sphinx
+nor the Sphinx domain, so the search service starts without Sphinx.
+"""
+
+from __future__ import annotations
+
+from .engine import Hit, IndexNotFound, SearchEngine, SearchResult
+from .indexer import (
+    CATALOG_PATH,
+    INDEX_DIRNAME,
+    IndexStats,
+    current_generation,
+    publish_search,
+    rebuild_index,
+    sync_index,
+    update_index,
+    write_catalog,
+)
+
+# The search page's files, in equity_kb/static/, to copy into the site's _static/.
+STATIC_FILES = ("search.js", "search.css")
+
+__all__ = [
+    "CATALOG_PATH",
+    "INDEX_DIRNAME",
+    "STATIC_FILES",
+    "Hit",
+    "IndexNotFound",
+    "IndexStats",
+    "SearchEngine",
+    "SearchResult",
+    "current_generation",
+    "publish_search",
+    "rebuild_index",
+    "sync_index",
+    "update_index",
+    "write_catalog",
+]

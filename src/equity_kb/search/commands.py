@@ -1,0 +1,266 @@
+"""``equity-kb search`` and ``equity-kb serve``: the query engine on the command line, and
+the search service. Registered by ``equity_kb.cli``."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, TextIO
+
+DEFAULT_SITE = "_build/html"
+DEFAULT_INDEX = "_build/html/_search_index"
+
+SEARCH_EXAMPLES = """\
+examples:
+  equity-kb search "equity pause"
+  equity-kb search discipline --type practice --level school
+  equity-kb search '"continuous improvement" AND NOT literacy' --year-from 2020
+  equity-kb search --tenet data --tenet collective-learning     browse by facets only
+  equity-kb search families --json | jq '.hits[].key'
+
+Words must all match; use OR, NOT and "quoted phrases" for more. Facet options repeat:
+values of one facet combine with OR, different facets with AND.
+"""
+
+SERVE_EXAMPLES = f"""\
+examples:
+  equity-kb serve                               http://127.0.0.1:8000/ from {DEFAULT_SITE}
+  equity-kb serve --port 8080 --site public --index public/_search_index
+
+The search page falls back to filtering the static catalog when this service is not
+running; with it, search is ranked, highlighted and counted by the index.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``search`` and ``serve`` subcommands."""
+    search = subparsers.add_parser(
+        "search",
+        help="search the knowledge base index from the terminal",
+        description="Search the built site's index: ranked results with facet counts.",
+        epilog=SEARCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    search.add_argument("query", nargs="?", default="", help="words, phrases, AND/OR/NOT")
+    search.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="practice, brief or reference (repeatable)",
+    )
+    search.add_argument(
+        "--tenet",
+        action="append",
+        default=[],
+        metavar="TENET",
+        help="for example data or collective-learning (repeatable)",
+    )
+    search.add_argument(
+        "--focus",
+        action="append",
+        default=[],
+        metavar="FOCUS",
+        help="a focus area id such as family-engagement (repeatable)",
+    )
+    search.add_argument(
+        "--level",
+        action="append",
+        default=[],
+        metavar="LEVEL",
+        help="classroom, school, district, region or partnership (repeatable)",
+    )
+    search.add_argument("--year-from", type=_year, metavar="YEAR")
+    search.add_argument("--year-to", type=_year, metavar="YEAR")
+    search.add_argument("--page", type=_positive, default=1)
+    search.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=10,
+        metavar="N",
+        help="results per page (1-100, default 10)",
+    )
+    search.add_argument("--json", action="store_true", help="print the result as JSON")
+    search.add_argument(
+        "--index",
+        default=DEFAULT_INDEX,
+        metavar="PATH",
+        help=f"the index directory (default: {DEFAULT_INDEX})",
+    )
+    search.set_defaults(run=run_search)
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the built site with its search API",
+        description="Serve the built site and /api/search with uvicorn.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--site",
+        default=DEFAULT_SITE,
+        metavar="PATH",
+        help=f"the built HTML site (default: {DEFAULT_SITE})",
+    )
+    serve.add_argument(
+        "--index",
+        default=DEFAULT_INDEX,
+        metavar="PATH",
+        help=f"the index directory (default: {DEFAULT_INDEX})",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.set_defaults(run=run_serve)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from ..cli import CommandError
+    from .engine import IndexNotFound, SearchEngine
+
+    try:
+        engine = SearchEngine(args.index)
+    except IndexNotFound:
+        raise CommandError(
+            f"no search index at {args.index}. Build the site first (make html), or pass "
+            "--index PATH to the index directory (the one holding a CURRENT file)."
+        ) from None
+    with engine:
+        result = engine.search(
+            args.query,
+            types=args.type,
+            tenets=args.tenet,
+            focus=args.focus,
+            levels=args.level,
+            year_from=args.year_from,
+            year_to=args.year_to,
+            page=args.page,
+            page_size=args.page_size,
+        )
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_result(result, sys.stdout)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from ..cli import CommandError
+    from .indexer import current_generation
+    from .server import serve
+
+    if not Path(args.site).is_dir():
+        raise CommandError(
+            f"no built site at {args.site}. Build it first (make html), or pass --site PATH."
+        )
+    if current_generation(args.index) is None:
+        print(
+            f"equity-kb: warning: no search index at {args.index} yet; /api/search answers "
+            "503 until one is written",
+            file=sys.stderr,
+        )
+    serve(args.site, args.index, host=args.host, port=args.port)
+    return 0
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def snippet_text(snippet: str, *, bold: bool = False) -> str:
+    """A snippet's HTML as terminal text: entities decoded, marks bold or dropped."""
+    if bold:
+        parts = _MARK.split(snippet)
+        tags = _MARK.findall(snippet)
+        out = [_one_line(html.unescape(parts[0]))]
+        for tag, part in zip(tags, parts[1:], strict=True):
+            out.append("\033[1m" if tag == "<mark>" else "\033[0m")
+            out.append(_one_line(html.unescape(part)))
+        return "".join(out) + "\033[0m"
+    return _one_line(html.unescape(_MARK.sub("", snippet)))
+
+
+def print_result(result: Any, out: TextIO) -> None:
+    """Readable results: title, type and key, tenets, snippet, URL; then facet counts."""
+    tty = out.isatty() and os.environ.get("NO_COLOR") is None
+    labels = result.labels
+    what = f"for {result.query!r}" if result.query else "(browsing by facets)"
+    if result.total:
+        first = (result.page - 1) * result.page_size + 1
+        last = first + len(result.hits) - 1
+        print(
+            f"{result.total} results {what}; showing {first}-{last}, "
+            f"page {result.page} of {result.pages}",
+            file=out,
+        )
+    else:
+        print(f"No results {what}.", file=out)
+    if result.note:
+        print(f"Note: {result.note}", file=out)
+    if result.suggestion:
+        print(f"Did you mean: {result.suggestion}", file=out)
+    for i, hit in enumerate(result.hits, (result.page - 1) * result.page_size + 1):
+        kind = labels.get("type", {}).get(hit.type, hit.type)
+        year = f" · {hit.year}" if hit.year else ""
+        tenets = ", ".join(labels.get("tenets", {}).get(t, t) for t in hit.tenets)
+        print(f"\n{i}. {_one_line(hit.title)}", file=out)
+        meta = f"{kind} · {hit.key}{year}" + (f" · tenets: {tenets}" if tenets else "")
+        print(f"   {_one_line(meta)}", file=out)
+        text = snippet_text(hit.snippet, bold=tty)
+        for line in textwrap.wrap(text, 88) if not tty else [text]:
+            print(f"   {line}", file=out)
+        print(f"   {_one_line(hit.url)}", file=out)
+    facets = []
+    for name in ("type", "tenets", "focus", "levels"):
+        counts = result.facets.get(name, [])
+        if counts:
+            shown = ", ".join(f"{v} ({c})" for v, c in counts[:8])
+            facets.append(f"  {name}: {shown}")
+    if facets:
+        print("\nRefine with --type/--tenet/--focus/--level:", file=out)
+        print("\n".join(facets), file=out)
+
+
+def _one_line(text: str) -> str:
+    # Text comes from content: keep control characters (escape sequences) out of the
+    # terminal.
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2020") from None
+    if not 1 <= value <= 9999:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2020")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _page_size(text: str) -> int:
+    value = _positive(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError("at most 100")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError("a port is at most 65535")
+    return value

@@ -1,0 +1,89 @@
+"""Model entries to index documents, and the labels pages show for facet values.
+
+An index document is a plain JSON-able dict, so the Sphinx side can cache it, compare
+it and hand it to ``update_index`` / ``sync_index`` / ``write_catalog`` unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..model import TYPE_LABELS, Entry, Reference
+from ..vocabulary import FACETS, Vocabulary
+
+# A reference has no summary of its own: show the start of its annotation instead.
+_SUMMARY_CHARS = 240
+_SPACE = re.compile(r"\s+")
+
+
+def search_document(entry: Entry, *, body: str, url: str) -> dict[str, Any]:
+    """The index document for ``entry``.
+
+    ``body`` is the plain text of the entry's page (or of its part of the bibliography
+    page); ``url`` is where it lives, relative to the site root, for example
+    ``"practices/PC-007.html"`` or ``"bibliography/b.html#ref-bowman2021getting"``.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme not in ("", "http", "https") or url.startswith("//"):
+        # The URL ends up in an href on the search page; only a site path or a web
+        # address may get there.
+        raise ValueError(f"search_document: {url!r} is not a site-relative URL")
+    annotation = entry.annotation if isinstance(entry, Reference) else ""
+    summary = _clean(entry.summary) or _shorten(_clean(annotation), _SUMMARY_CHARS)
+    return {
+        "key": entry.key,
+        "id": entry.key,
+        "type": entry.type,
+        "title": _clean(entry.title),
+        "summary": summary,
+        "body": body,
+        "annotation": annotation,
+        "authors": list(entry.authors),
+        "year": entry.year,
+        "tenets": list(entry.tenets),
+        "focus": list(entry.focus),
+        "levels": list(entry.levels),
+        "url": url,
+    }
+
+
+def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, str]]:
+    """Display labels per facet value (``{"tenets": {"data": "Race-conscious data use"}}``).
+
+    Pass the result as ``labels=`` to the index and catalog writers; the engine and the
+    search page fall back to the raw value for anything missing.
+    """
+    labels: dict[str, dict[str, str]] = {"type": dict(TYPE_LABELS)}
+    if vocabulary is not None:
+        for kind in FACETS:
+            labels[kind] = {t.id: t.label for t in vocabulary.terms.get(kind, ())}
+    return labels
+
+
+def catalog_entry(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The small part of a document the static catalog carries (no body)."""
+    return {
+        "key": doc["key"],
+        "type": doc["type"],
+        "title": doc["title"],
+        "summary": doc.get("summary", ""),
+        "url": doc["url"],
+        "year": doc.get("year"),
+        "tenets": list(doc.get("tenets", ())),
+        "focus": list(doc.get("focus", ())),
+        "levels": list(doc.get("levels", ())),
+    }
+
+
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"

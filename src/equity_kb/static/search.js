@@ -1,0 +1,643 @@
+/* Equity KB search page: faceted search with counts, state in the URL.
+ *
+ * Runs on a page holding
+ *   <div id="kb-search" data-api="/api/search" data-catalog="_static/kb-catalog.json"></div>
+ * (optional: data-root, the site root if not the catalog's parent folder; data-page-size).
+ * It asks the search service (/api/search) first. Where none answers (a site on plain
+ * static hosting), it says so and filters the static catalog instead: every entry, by
+ * facet, with counts, and a simple title/summary word match.
+ *
+ * Safety: text from content is inserted with textContent / createTextNode only. The
+ * service's snippets are escaped HTML whose only markup is <mark>; they are split on
+ * <mark> tags and rebuilt as nodes, so nothing else in them can become markup.
+ *
+ * window.KBCatalog holds the catalog filtering and counting, for reuse (an Explore page).
+ */
+(function () {
+  "use strict";
+
+  var FACETS = [
+    { field: "type", param: "type", legend: "Type" },
+    { field: "tenets", param: "tenet", legend: "Tenet" },
+    { field: "focus", param: "focus", legend: "Focus area" },
+    { field: "levels", param: "level", legend: "Level" },
+  ];
+  var TYPE_LABELS = { practice: "Practice card", brief: "Research brief", reference: "Reference" };
+  var PAGE_SIZE = 20;
+  var API_TIMEOUT_MS = 5000;
+  var TYPING_DELAY_MS = 250;
+
+  /* ---------------------------------------------------------------- state and URL */
+
+  function emptyState() {
+    return { q: "", type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1 };
+  }
+
+  function toYear(value) {
+    var n = parseInt(value, 10);
+    return n >= 1 && n <= 9999 && String(n) === String(value).trim() ? n : null;
+  }
+
+  /** State from a query string ("?q=..&tenet=data&tenet=practice&page=2"). */
+  function stateFromQuery(search) {
+    var params = new URLSearchParams(search);
+    var state = emptyState();
+    state.q = (params.get("q") || "").slice(0, 500);
+    FACETS.forEach(function (f) {
+      var values = [];
+      params.getAll(f.param).forEach(function (raw) {
+        raw.split(",").forEach(function (v) {
+          v = v.trim();
+          if (v && values.indexOf(v) < 0 && values.length < 50) values.push(v);
+        });
+      });
+      state[f.param] = values;
+    });
+    state.year_from = toYear(params.get("year_from") || "");
+    state.year_to = toYear(params.get("year_to") || "");
+    var page = parseInt(params.get("page") || "1", 10);
+    state.page = page >= 1 && page <= 10000 ? page : 1;
+    return state;
+  }
+
+  /** The query string for a state (defaults left out, so URLs stay short). */
+  function queryFromState(state, extra) {
+    var params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    FACETS.forEach(function (f) {
+      state[f.param].forEach(function (v) { params.append(f.param, v); });
+    });
+    if (state.year_from) params.set("year_from", String(state.year_from));
+    if (state.year_to) params.set("year_to", String(state.year_to));
+    if (state.page > 1) params.set("page", String(state.page));
+    if (extra) Object.keys(extra).forEach(function (k) { params.set(k, extra[k]); });
+    return params.toString();
+  }
+
+  function hasFilters(state) {
+    return FACETS.some(function (f) { return state[f.param].length > 0; }) ||
+      !!state.year_from || !!state.year_to;
+  }
+
+  /* ---------------------------------------------------------------- static catalog */
+
+  var catalogs = {};
+
+  function words(text) {
+    return String(text || "")
+      .replace(/["()]/g, " ")
+      .split(/\s+/)
+      .filter(function (w) { return w && ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"].indexOf(w) < 0; })
+      .map(function (w) { return w.toLowerCase(); })
+      .slice(0, 32);
+  }
+
+  function valuesOf(entry, field) {
+    var v = entry[field];
+    if (v === null || v === undefined) return [];
+    return Array.isArray(v) ? v : [v];
+  }
+
+  /** Order facet values as the vocabulary lists them (labels), then by count. */
+  function orderValues(counts, labels) {
+    var order = Object.keys(labels || {});
+    return counts.sort(function (a, b) {
+      var ia = order.indexOf(String(a.value)), ib = order.indexOf(String(b.value));
+      ia = ia < 0 ? order.length : ia;
+      ib = ib < 0 ? order.length : ib;
+      return ia - ib || b.count - a.count || String(a.value).localeCompare(String(b.value));
+    });
+  }
+
+  var KBCatalog = {
+    FACETS: FACETS,
+
+    /** Fetch and check a catalog (kb-catalog.json); the same URL is fetched once. */
+    load: function (url) {
+      if (!catalogs[url]) {
+        catalogs[url] = fetch(url, { headers: { Accept: "application/json" } })
+          .then(function (res) {
+            if (!res.ok) throw new Error("the catalog answered " + res.status);
+            return res.json();
+          })
+          .then(function (data) {
+            if (!data || !Array.isArray(data.entries)) throw new Error("the catalog is not valid");
+            data.labels = data.labels && typeof data.labels === "object" ? data.labels : {};
+            return data;
+          });
+        catalogs[url].catch(function () { delete catalogs[url]; });
+      }
+      return catalogs[url];
+    },
+
+    /** Does an entry's title, summary or key contain every word of ``text``? */
+    matchesText: function (entry, text) {
+      var ws = Array.isArray(text) ? text : words(text);
+      if (!ws.length) return true;
+      var hay = (String(entry.title || "") + " " + String(entry.summary || "") + " " +
+        String(entry.key || "")).toLowerCase();
+      return ws.every(function (w) { return hay.indexOf(w) >= 0; });
+    },
+
+    /**
+     * Filter and count like the search service: values of one facet combine with OR,
+     * facets with AND, and each facet is counted over the entries filtered by all the
+     * OTHER facets (so ticking a value never hides its siblings).
+     * ``state`` uses URL names: {q, type: [], tenet: [], focus: [], level: [],
+     * year_from, year_to, page}. Returns {total, hits, facets, page, pages, pageSize}.
+     */
+    search: function (catalog, state, options) {
+      var pageSize = (options && options.pageSize) || PAGE_SIZE;
+      var labels = catalog.labels || {};
+      var ws = words(state.q);
+      var textHits = catalog.entries.filter(function (e) { return KBCatalog.matchesText(e, ws); });
+      var tests = {};
+      FACETS.forEach(function (f) {
+        var chosen = state[f.param] || [];
+        if (chosen.length) {
+          tests[f.field] = function (e) {
+            return valuesOf(e, f.field).some(function (v) { return chosen.indexOf(String(v)) >= 0; });
+          };
+        }
+      });
+      if (state.year_from || state.year_to) {
+        var lo = state.year_from || 0, hi = state.year_to || 10000;
+        tests.year = function (e) { return typeof e.year === "number" && e.year >= lo && e.year <= hi; };
+      }
+      function passes(entry, except) {
+        return Object.keys(tests).every(function (name) { return name === except || tests[name](entry); });
+      }
+      var facets = {};
+      FACETS.concat([{ field: "year", param: null }]).forEach(function (f) {
+        var counts = {};
+        textHits.forEach(function (e) {
+          if (!passes(e, f.field)) return;
+          valuesOf(e, f.field).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+        });
+        var chosen = f.param ? state[f.param] || [] : [];
+        chosen.forEach(function (v) { if (!(v in counts)) counts[v] = 0; });
+        var list = Object.keys(counts).map(function (v) {
+          var value = f.field === "year" ? Number(v) : v;
+          var fl = labels[f.field] || (f.field === "type" ? TYPE_LABELS : {});
+          return { value: value, label: fl[v] || String(v), count: counts[v], selected: chosen.indexOf(v) >= 0 };
+        });
+        facets[f.field] = f.field === "year"
+          ? list.sort(function (a, b) { return b.value - a.value; })
+          : orderValues(list, labels[f.field] || (f.field === "type" ? TYPE_LABELS : {}));
+      });
+      var matched = textHits.filter(function (e) { return passes(e, null); });
+      var pages = Math.max(1, Math.ceil(matched.length / pageSize));
+      var page = Math.min(Math.max(1, state.page || 1), pages);
+      return {
+        mode: "catalog",
+        total: matched.length,
+        hits: matched.slice((page - 1) * pageSize, page * pageSize),
+        facets: facets,
+        page: page,
+        pages: pages,
+        page_size: pageSize,
+        words: ws,
+      };
+    },
+  };
+  window.KBCatalog = KBCatalog;
+
+  /* ---------------------------------------------------------------- DOM helpers */
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  var ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', "#x27": "'", "#39": "'" };
+
+  function decodeEntities(text) {
+    return text.replace(/&(amp|lt|gt|quot|#x27|#39);/g, function (_, name) { return ENTITIES[name]; });
+  }
+
+  /** Nodes for a service snippet: only <mark> becomes an element; the rest is text. */
+  function snippetNodes(html) {
+    var frag = document.createDocumentFragment();
+    var mark = null;
+    String(html || "").split(/(<mark>|<\/mark>)/).forEach(function (part) {
+      if (part === "<mark>") {
+        if (!mark) mark = document.createElement("mark");
+      } else if (part === "</mark>") {
+        if (mark) frag.appendChild(mark);
+        mark = null;
+      } else if (part) {
+        (mark || frag).appendChild(document.createTextNode(decodeEntities(part)));
+      }
+    });
+    if (mark) frag.appendChild(mark);
+    return frag;
+  }
+
+  /** Plain text with the given words marked (catalog mode), built from text nodes. */
+  function markedText(text, ws) {
+    var frag = document.createDocumentFragment();
+    text = String(text || "");
+    var lower = text.toLowerCase();
+    var pos = 0;
+    while (ws.length && pos < text.length) {
+      var best = -1, len = 0;
+      ws.forEach(function (w) {
+        if (!w) return;
+        var i = lower.indexOf(w, pos);
+        if (i >= 0 && (best < 0 || i < best)) { best = i; len = w.length; }
+      });
+      if (best < 0) break;
+      if (best > pos) frag.appendChild(document.createTextNode(text.slice(pos, best)));
+      frag.appendChild(el("mark", { text: text.slice(best, best + len) }));
+      pos = best + len;
+    }
+    if (pos < text.length) frag.appendChild(document.createTextNode(text.slice(pos)));
+    return frag;
+  }
+
+  /* ---------------------------------------------------------------- the page */
+
+  function SearchPage(root) {
+    this.root = root;
+    this.api = root.getAttribute("data-api") || "";
+    var catalogAttr = root.getAttribute("data-catalog") || "_static/kb-catalog.json";
+    this.catalogUrl = new URL(catalogAttr, document.baseURI).href;
+    // Entry URLs are relative to the site root: the catalog lives in <root>/_static/.
+    this.siteRoot = root.getAttribute("data-root")
+      ? new URL(root.getAttribute("data-root"), document.baseURI).href
+      : new URL("../", this.catalogUrl).href;
+    var size = parseInt(root.getAttribute("data-page-size") || "", 10);
+    this.pageSize = size >= 1 && size <= 100 ? size : PAGE_SIZE;
+    this.mode = this.api ? "unknown" : "catalog";
+    this.state = stateFromQuery(window.location.search);
+    this.labels = { type: Object.assign({}, TYPE_LABELS) };
+    this.seq = 0;
+    this.timer = null;
+    this.build();
+    this.fillForm();
+    var self = this;
+    window.addEventListener("popstate", function () {
+      self.state = stateFromQuery(window.location.search);
+      self.fillForm();
+      self.run(null);
+    });
+    this.run(null);
+  }
+
+  SearchPage.prototype.build = function () {
+    var self = this;
+    var root = this.root;
+    while (root.firstChild) root.removeChild(root.firstChild);
+    root.classList.add("kb-search");
+
+    this.input = el("input", {
+      type: "search", id: "kb-q", name: "q", autocomplete: "off", spellcheck: "false",
+      "aria-describedby": "kb-q-hint",
+    });
+    this.form = el("form", { role: "search", className: "kb-search-form", action: "" }, [
+      el("label", { for: "kb-q", className: "kb-search-label", text: "Search the knowledge base" }),
+      el("div", { className: "kb-search-row" }, [
+        this.input,
+        el("button", { type: "submit", className: "kb-button", text: "Search" }),
+      ]),
+      el("p", {
+        id: "kb-q-hint", className: "kb-hint",
+        text: "All words must match. Use \u201cquotes\u201d for a phrase, OR to widen, NOT to leave out.",
+      }),
+    ]);
+    this.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearTimeout(self.timer);
+      self.update({ q: self.input.value.trim(), page: 1 }, "push");
+    });
+    this.input.addEventListener("input", function () {
+      clearTimeout(self.timer);
+      self.timer = setTimeout(function () {
+        self.update({ q: self.input.value.trim(), page: 1 }, "replace");
+      }, TYPING_DELAY_MS);
+    });
+
+    this.modeNote = el("p", { className: "kb-mode", id: "kb-mode" });
+    this.status = el("p", { className: "kb-count", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    this.message = el("div", { className: "kb-message" });
+    this.facetBox = el("div", { className: "kb-facets", "aria-label": "Filters", role: "group" });
+    this.resultsHeading = el("h2", { className: "kb-results-heading", tabindex: "-1", text: "Results" });
+    this.list = el("ol", { className: "kb-hits" });
+    this.pager = el("nav", { className: "kb-pager", "aria-label": "Result pages" });
+    this.results = el("div", { className: "kb-results" }, [this.resultsHeading, this.status, this.message, this.list, this.pager]);
+    // On a phone the filters fold away behind a "Filters" summary, so the results are
+    // not pushed below a screenful of checkboxes; on a wide screen they stay open.
+    this.filterSummary = el("summary", { className: "kb-filter-summary", text: "Filters" });
+    this.filterPanel = el("details", { className: "kb-filter-panel" }, [this.filterSummary, this.facetBox]);
+    var wide = window.matchMedia ? window.matchMedia("(min-width: 48rem)") : null;
+    var panel = this.filterPanel;
+    panel.open = !wide || wide.matches;
+    if (wide && wide.addEventListener) {
+      wide.addEventListener("change", function (event) { if (event.matches) panel.open = true; });
+    }
+    root.appendChild(this.form);
+    root.appendChild(this.modeNote);
+    root.appendChild(el("div", { className: "kb-layout" }, [this.filterPanel, this.results]));
+  };
+
+  SearchPage.prototype.fillForm = function () {
+    this.input.value = this.state.q;
+  };
+
+  /** Change the state, record it in the URL ("push", "replace" or null) and search. */
+  SearchPage.prototype.update = function (changes, how) {
+    var self = this;
+    Object.keys(changes).forEach(function (k) { self.state[k] = changes[k]; });
+    var query = queryFromState(this.state);
+    var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    if (how === "push") window.history.pushState(null, "", url);
+    else if (how === "replace") window.history.replaceState(null, "", url);
+    this.run(how);
+  };
+
+  SearchPage.prototype.run = function () {
+    var self = this;
+    var seq = ++this.seq;
+    var state = JSON.parse(JSON.stringify(this.state));
+    this.results.setAttribute("aria-busy", "true");
+    var answer = this.mode === "catalog" ? Promise.reject({ fallback: true }) : this.askService(state);
+    answer
+      .catch(function (err) {
+        if (err && err.badRequest) throw err;
+        // No service here: filter the catalog from now on. A service that has answered
+        // before and fails once is asked again next time.
+        if (self.mode !== "api") self.mode = "catalog";
+        return KBCatalog.load(self.catalogUrl).then(function (catalog) {
+          self.absorbLabels(catalog.labels);
+          return KBCatalog.search(catalog, state, { pageSize: self.pageSize });
+        });
+      })
+      .then(function (data) {
+        if (seq !== self.seq) return; // a newer search has started
+        self.render(state, data);
+      })
+      .catch(function (err) {
+        if (seq !== self.seq) return;
+        self.showError(err && err.badRequest
+          ? err.message
+          : "Search is not available: neither the search service nor the catalog of entries could be loaded.");
+      })
+      .then(function () {
+        if (seq === self.seq) self.results.removeAttribute("aria-busy");
+      });
+  };
+
+  /** The service's answer, or a rejection: {badRequest, message} for a 400, else fallback. */
+  SearchPage.prototype.askService = function (state) {
+    var self = this;
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS) : null;
+    var url = new URL(this.api, document.baseURI);
+    url.search = queryFromState(state, { page_size: String(this.pageSize) });
+    return fetch(url.href, { headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
+      .then(function (res) {
+        var type = res.headers.get("content-type") || "";
+        if (res.status === 400 && type.indexOf("json") >= 0) {
+          return res.json().then(function (body) {
+            throw { badRequest: true, message: "The search could not run: " + String(body.error || "bad request") };
+          });
+        }
+        if (!res.ok || type.indexOf("application/json") < 0) throw { fallback: true };
+        return res.json();
+      })
+      .then(function (data) {
+        if (!data || typeof data.total !== "number" || !Array.isArray(data.hits)) throw { fallback: true };
+        self.mode = "api";
+        data.mode = "api";
+        return data;
+      })
+      .finally(function () { if (timer) clearTimeout(timer); });
+  };
+
+  SearchPage.prototype.absorbLabels = function (labels) {
+    var self = this;
+    Object.keys(labels || {}).forEach(function (field) {
+      self.labels[field] = Object.assign(self.labels[field] || {}, labels[field]);
+    });
+  };
+
+  SearchPage.prototype.label = function (field, value) {
+    return (this.labels[field] && this.labels[field][value]) || String(value);
+  };
+
+  SearchPage.prototype.render = function (state, data) {
+    var self = this;
+    Object.keys(data.facets || {}).forEach(function (field) {
+      (data.facets[field] || []).forEach(function (item) {
+        if (item && item.label) {
+          self.labels[field] = self.labels[field] || {};
+          self.labels[field][String(item.value)] = String(item.label);
+        }
+      });
+    });
+    this.modeNote.textContent = data.mode === "catalog"
+      ? "Search service not available: filtering all entries by facet. Words are matched in titles and summaries only."
+      : "Searching the full text of every entry.";
+    this.modeNote.className = "kb-mode kb-mode-" + data.mode;
+    this.renderStatus(state, data);
+    this.renderMessage(state, data);
+    this.renderFacets(state, data);
+    this.renderHits(data);
+    this.renderPager(data);
+  };
+
+  SearchPage.prototype.renderStatus = function (state, data) {
+    var n = data.total;
+    var text = n === 0 ? "No results" : n === 1 ? "1 result" : n.toLocaleString("en") + " results";
+    if (state.q) text += " for \u201c" + state.q + "\u201d";
+    if (hasFilters(state)) text += " with the chosen filters";
+    if (data.pages > 1) text += ", page " + data.page + " of " + data.pages;
+    this.status.textContent = text + ".";
+  };
+
+  SearchPage.prototype.renderMessage = function (state, data) {
+    var self = this;
+    var box = this.message;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.removeAttribute("role");
+    if (data.suggestion) {
+      var link = el("a", { href: "?" + queryFromState(Object.assign({}, state, { q: data.suggestion, page: 1 })) },
+        [data.suggestion]);
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        self.input.value = data.suggestion;
+        self.update({ q: data.suggestion, page: 1 }, "push");
+      });
+      box.appendChild(el("p", { className: "kb-suggestion" }, ["Did you mean ", link, "?"]));
+    }
+    if (data.note) box.appendChild(el("p", { className: "kb-note", text: data.note }));
+  };
+
+  SearchPage.prototype.showError = function (message) {
+    while (this.message.firstChild) this.message.removeChild(this.message.firstChild);
+    this.message.setAttribute("role", "alert");
+    this.message.appendChild(el("p", { className: "kb-error", text: message }));
+  };
+
+  SearchPage.prototype.renderFacets = function (state, data) {
+    var self = this;
+    var box = this.facetBox;
+    var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    FACETS.forEach(function (f) {
+      var items = (data.facets && data.facets[f.field]) || [];
+      if (!items.length) return;
+      var list = el("ul", { className: "kb-facet-values" });
+      items.forEach(function (item) {
+        var value = String(item.value);
+        // Stable ids (facet and value), so focus returns to the box just ticked.
+        var id = "kb-f-" + f.param + "-" + value.replace(/[^A-Za-z0-9_-]/g, "_");
+        var checkbox = el("input", { type: "checkbox", id: id, name: f.param, value: value });
+        checkbox.checked = state[f.param].indexOf(value) >= 0;
+        checkbox.addEventListener("change", function () {
+          var values = self.state[f.param].filter(function (v) { return v !== value; });
+          if (checkbox.checked) values.push(value);
+          var change = { page: 1 };
+          change[f.param] = values;
+          self.update(change, "push");
+        });
+        list.appendChild(el("li", null, [
+          checkbox,
+          el("label", { for: id }, [
+            el("span", { className: "kb-facet-label", text: self.label(f.field, value) }),
+            " ",
+            el("span", { className: "kb-facet-count", text: "(" + item.count + ")" }),
+          ]),
+        ]));
+      });
+      box.appendChild(el("fieldset", { className: "kb-facet kb-facet-" + f.field }, [
+        el("legend", { text: f.legend }), list,
+      ]));
+    });
+    box.appendChild(this.yearFieldset(state, data));
+    var chosen = FACETS.reduce(function (n, f) { return n + state[f.param].length; }, 0) +
+      (state.year_from || state.year_to ? 1 : 0);
+    this.filterSummary.textContent = chosen ? "Filters (" + chosen + " chosen)" : "Filters";
+    if (hasFilters(state)) {
+      var clear = el("button", { type: "button", className: "kb-button kb-clear", id: "kb-clear", text: "Clear all filters" });
+      clear.addEventListener("click", function () {
+        self.update({ type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1 }, "push");
+        self.input.focus();
+      });
+      box.appendChild(clear);
+    }
+    if (focused) {
+      var again = document.getElementById(focused);
+      if (again) again.focus();
+    }
+  };
+
+  SearchPage.prototype.yearFieldset = function (state, data) {
+    var self = this;
+    var from = el("input", { type: "number", id: "kb-year-from", inputmode: "numeric", min: "1", max: "9999", step: "1" });
+    var to = el("input", { type: "number", id: "kb-year-to", inputmode: "numeric", min: "1", max: "9999", step: "1" });
+    from.value = state.year_from ? String(state.year_from) : "";
+    to.value = state.year_to ? String(state.year_to) : "";
+    function changed() {
+      self.update({ year_from: toYear(from.value), year_to: toYear(to.value), page: 1 }, "push");
+    }
+    from.addEventListener("change", changed);
+    to.addEventListener("change", changed);
+    var years = (data.facets && data.facets.year) || [];
+    var children = [
+      el("legend", { text: "Year" }),
+      el("div", { className: "kb-year-range" }, [
+        el("label", { for: "kb-year-from", text: "From" }), from,
+        el("label", { for: "kb-year-to", text: "To" }), to,
+      ]),
+    ];
+    if (years.length) {
+      var list = el("ul", { className: "kb-year-counts" });
+      years.forEach(function (item) {
+        var year = Number(item.value);
+        var button = el("button", { type: "button", className: "kb-year-button", "aria-label": "Only " + year + ", " + item.count + " entries" },
+          [String(year) + " (" + item.count + ")"]);
+        button.addEventListener("click", function () {
+          self.update({ year_from: year, year_to: year, page: 1 }, "push");
+        });
+        list.appendChild(el("li", null, [button]));
+      });
+      children.push(el("details", { className: "kb-years" }, [el("summary", { text: "Entries per year" }), list]));
+    }
+    return el("fieldset", { className: "kb-facet kb-facet-year" }, children);
+  };
+
+  SearchPage.prototype.safeHref = function (url) {
+    try {
+      var resolved = new URL(String(url || ""), this.siteRoot);
+      return ["http:", "https:", "file:"].indexOf(resolved.protocol) >= 0 ? resolved.href : null;
+    } catch (e) {
+      return null;
+    }
+  };
+
+  SearchPage.prototype.renderHits = function (data) {
+    var self = this;
+    var list = this.list;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    list.setAttribute("start", String((data.page - 1) * (data.page_size || this.pageSize) + 1));
+    data.hits.forEach(function (hit) {
+      var href = self.safeHref(hit.url);
+      var title = href ? el("a", { href: href, text: hit.title }) : el("span", { text: hit.title });
+      var badges = el("p", { className: "kb-badges" }, [
+        el("span", { className: "kb-badge kb-badge-type kb-type-" + String(hit.type).replace(/[^a-z-]/g, ""), text: self.label("type", hit.type) }),
+      ]);
+      if (hit.type === "practice") badges.appendChild(el("span", { className: "kb-badge kb-badge-id", text: hit.key }));
+      if (hit.year) badges.appendChild(el("span", { className: "kb-badge kb-badge-year", text: String(hit.year) }));
+      (hit.tenets || []).forEach(function (t) {
+        badges.appendChild(el("span", { className: "kb-badge kb-badge-tenet", text: self.label("tenets", t) }));
+      });
+      var snippet = el("p", { className: "kb-snippet" });
+      if (data.mode === "catalog") snippet.appendChild(markedText(hit.summary, data.words || []));
+      else snippet.appendChild(snippetNodes(hit.snippet));
+      list.appendChild(el("li", { className: "kb-hit" }, [el("h3", { className: "kb-hit-title" }, [title]), badges, snippet]));
+    });
+  };
+
+  SearchPage.prototype.renderPager = function (data) {
+    var self = this;
+    var pager = this.pager;
+    while (pager.firstChild) pager.removeChild(pager.firstChild);
+    if (data.pages <= 1) {
+      pager.hidden = true;
+      return;
+    }
+    pager.hidden = false;
+    function link(page, text, rel) {
+      var a = el("a", { href: "?" + queryFromState(Object.assign({}, self.state, { page: page })), rel: rel, text: text });
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        self.update({ page: page }, "push");
+        self.resultsHeading.focus();
+      });
+      return a;
+    }
+    var items = [];
+    if (data.page > 1) items.push(link(data.page - 1, "Previous page", "prev"));
+    items.push(el("span", { className: "kb-page-of", text: "Page " + data.page + " of " + data.pages }));
+    if (data.page < data.pages) items.push(link(data.page + 1, "Next page", "next"));
+    var ul = el("ul", null, items.map(function (item) { return el("li", null, [item]); }));
+    pager.appendChild(ul);
+  };
+
+  function start() {
+    var root = document.getElementById("kb-search");
+    if (root && !root.kbSearch) root.kbSearch = new SearchPage(root);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,250 @@
+"""The search page in headless Debian chromium, driven by playwright.
+
+Serves a minimal page holding the search div with our server (the API answers), and
+the same directory with a plain static server (it does not: the page filters the
+static catalog). Skips when /usr/bin/chromium is missing; install it with
+``apt-get install -y chromium`` (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_search_fixtures import (
+    LABELS,
+    XSS_TITLE,
+    build_index,
+    fixture_docs,
+    free_port,
+    uvicorn_in_thread,
+)
+
+from equity_kb.search import write_catalog
+from equity_kb.search.server import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+STATIC = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "static"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)",
+    ),
+]
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Search</title>
+<link rel="stylesheet" href="_static/search.css"></head>
+<body><main><h1>Search</h1>
+<div id="kb-search" data-api="/api/search" data-catalog="_static/kb-catalog.json"></div>
+</main><script src="_static/search.js"></script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("site")
+    (root / "_static").mkdir()
+    for name in ("search.js", "search.css"):
+        shutil.copy(STATIC / name, root / "_static" / name)
+    docs = fixture_docs()
+    write_catalog(root / "_static" / "kb-catalog.json", docs, labels=LABELS)
+    (root / "search.html").write_text(PAGE, encoding="utf-8")
+    for doc in docs:
+        page = root / doc["url"].split("#")[0]
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("<!doctype html><title>entry</title><p>entry</p>", encoding="utf-8")
+    index = build_index(tmp_path_factory.mktemp("index"))
+    return root, index
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda err: errors.append(str(err)))
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+@contextlib.contextmanager
+def static_server(directory: Path) -> Iterator[str]:
+    """A plain static file server: no /api/search, as on static hosting."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+def titles(page: Any) -> list[str]:
+    return page.locator(".kb-hit-title").all_inner_texts()
+
+
+def wait_for_url(page: Any, fragment: str) -> None:
+    page.wait_for_function("f => decodeURIComponent(location.search).includes(f)", arg=fragment)
+
+
+def test_search_with_the_service(site: tuple[Path, Path], page: Any) -> None:
+    root, index = site
+    with uvicorn_in_thread(create_app(root, index)) as base:
+        page.goto(f"{base}/search.html")
+        page.wait_for_selector(".kb-hit")
+        assert "Searching the full text" in page.inner_text(".kb-mode")
+        assert page.inner_text(".kb-count").startswith("15 results")
+        assert page.locator("fieldset.kb-facet legend").all_inner_texts()[:4] == [
+            "Type",
+            "Tenet",
+            "Focus area",
+            "Level",
+        ]
+
+        # Typing searches (after a pause) and records the query in the URL.
+        page.fill("#kb-q", "discipline")
+        wait_for_url(page, "q=discipline")
+        page.wait_for_function(
+            "document.querySelector('.kb-count').textContent.startsWith('3 results')"
+        )
+        assert "Reducing discipline disproportionality" in titles(page)
+        assert page.locator(".kb-snippet mark").count() > 0
+        assert page.get_attribute("label[for=kb-f-type-brief]", "for") == "kb-f-type-brief"
+        assert "(1)" in page.inner_text("label[for=kb-f-type-brief]")
+
+        # Ticking a facet narrows the results and adds it to the URL.
+        page.check("#kb-f-type-brief")
+        wait_for_url(page, "type=brief")
+        page.wait_for_function(
+            "document.querySelector('.kb-count').textContent.startsWith('1 result')"
+        )
+        assert titles(page) == ["Reducing discipline disproportionality"]
+        # Disjunctive counts: the other types are still offered with their counts.
+        assert "(1)" in page.inner_text("label[for=kb-f-type-practice]")
+        link = page.get_attribute(".kb-hit-title a", "href")
+        assert link == f"{base}/briefs/discipline.html"
+
+        # Reloading the URL reopens the same search.
+        page.reload()
+        page.wait_for_selector(".kb-hit")
+        assert page.input_value("#kb-q") == "discipline"
+        assert page.is_checked("#kb-f-type-brief")
+        assert titles(page) == ["Reducing discipline disproportionality"]
+
+        # Back goes to the search before the facet was ticked.
+        page.go_back()
+        page.wait_for_function(
+            "document.querySelector('.kb-count').textContent.startsWith('3 results')"
+        )
+        assert not page.is_checked("#kb-f-type-brief")
+
+
+def test_pagination(site: tuple[Path, Path], page: Any) -> None:
+    root, index = site
+    (root / "paged.html").write_text(
+        PAGE.replace('data-api="/api/search"', 'data-api="/api/search" data-page-size="6"'),
+        encoding="utf-8",
+    )
+    with uvicorn_in_thread(create_app(root, index)) as base:
+        page.goto(f"{base}/paged.html")
+        page.wait_for_selector(".kb-hit")
+        assert page.inner_text(".kb-page-of") == "Page 1 of 3"
+        first = titles(page)
+        assert len(first) == 6
+        page.click("a[rel=next]")
+        wait_for_url(page, "page=2")
+        page.wait_for_function(
+            "document.querySelector('.kb-page-of').textContent === 'Page 2 of 3'"
+        )
+        second = titles(page)
+        assert len(second) == 6 and not set(first) & set(second)
+        assert page.evaluate("document.activeElement.className") == "kb-results-heading"
+        assert page.get_attribute(".kb-hits", "start") == "7"
+        page.reload()
+        page.wait_for_selector(".kb-hit")
+        assert titles(page) == second
+
+
+def test_markup_in_content_is_shown_as_text(site: tuple[Path, Path], page: Any) -> None:
+    root, index = site
+    with uvicorn_in_thread(create_app(root, index)) as base:
+        page.goto(f"{base}/search.html?q=principals")
+        page.wait_for_selector(".kb-hit")
+        assert XSS_TITLE in titles(page)
+        assert page.locator(".kb-search img, .kb-search script").count() == 0
+        snippet = page.inner_text(".kb-snippet")
+        assert "<script>window.__xss=2</script>" in snippet
+        assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_static_catalog_when_no_service_answers(site: tuple[Path, Path], page: Any) -> None:
+    root, _ = site
+    docs = fixture_docs()
+    with static_server(root) as base:
+        page.goto(f"{base}/search.html?tenet=data")
+        page.wait_for_selector(".kb-hit")
+        mode = page.inner_text(".kb-mode")
+        assert "Search service not available: filtering all entries by facet" in mode
+        with_data = [d for d in docs if "data" in d["tenets"]]
+        assert page.inner_text(".kb-count").startswith(f"{len(with_data)} results")
+        assert page.is_checked("#kb-f-tenet-data")
+        practice_cards = sum(1 for d in with_data if d["type"] == "practice")
+        assert f"({practice_cards})" in page.inner_text("label[for=kb-f-type-practice]")
+
+        page.check("#kb-f-type-practice")
+        wait_for_url(page, "type=practice")
+        page.wait_for_function(
+            f"document.querySelector('.kb-count').textContent.startsWith('{practice_cards} result')"
+        )
+        page.fill("#kb-q", "pause")
+        wait_for_url(page, "q=pause")
+        page.wait_for_function(
+            "document.querySelector('.kb-count').textContent.startsWith('1 result')"
+        )
+        assert titles(page) == ["Equity pauses in improvement meetings"]
+        assert page.inner_text(".kb-snippet mark").lower() == "pause"
+
+        # Markup in the catalog is text here too.
+        page.goto(f"{base}/search.html?q=principals")
+        page.wait_for_selector(".kb-hit")
+        assert XSS_TITLE in titles(page)
+        assert page.locator(".kb-search img").count() == 0
+        assert page.evaluate("typeof window.__xss") == "undefined"

@@ -1,0 +1,127 @@
+"""``equity-kb search`` and ``equity-kb serve`` through ``main(argv)``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_search_fixtures import build_index
+
+from equity_kb.cli import main
+from equity_kb.search.commands import DEFAULT_INDEX, snippet_text
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_index(tmp_path_factory.mktemp("index"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "search" in out and "serve" in out and "examples:" in out
+    code, out, _ = run(capsys, "search", "--help")
+    assert code == 0 and "--tenet" in out and DEFAULT_INDEX in out and "examples:" in out
+    code, out, _ = run(capsys, "serve", "--help")
+    assert code == 0 and "--port" in out
+
+
+def test_search_prints_readable_results(capsys: pytest.CaptureFixture[str], index: Path) -> None:
+    code, out, err = run(capsys, "search", "equity pause", "--index", str(index))
+    assert code == 0, err
+    assert "1 results for 'equity pause'" in out
+    assert "1. Equity pauses in improvement meetings" in out
+    assert (
+        "Practice card · PC-001 · 2021 · tenets: Race-conscious data use, collective-learning"
+        in out
+    )
+    assert "<mark>" not in out and "equity pause" in out.lower()
+    assert "practices/PC-001.html" in out
+
+
+def test_search_filters(capsys: pytest.CaptureFixture[str], index: Path) -> None:
+    code, out, _ = run(
+        capsys, "search", "--index", str(index), "--type", "practice", "--level", "school", "--json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["mode"] == "browse"
+    assert {h["type"] for h in data["hits"]} == {"practice"}
+    assert all("school" in h["levels"] for h in data["hits"])
+    assert data["total"] == 3
+
+
+def test_search_json(capsys: pytest.CaptureFixture[str], index: Path) -> None:
+    code, out, _ = run(
+        capsys, "search", "discipline", "--index", str(index), "--json", "--page-size", "2"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["page_size"] == 2 and len(data["hits"]) == 2 and data["pages"] >= 2
+
+
+def test_no_results_suggests_a_spelling(capsys: pytest.CaptureFixture[str], index: Path) -> None:
+    code, out, _ = run(capsys, "search", "disciplne", "--index", str(index))
+    assert code == 0
+    assert "No results" in out and "Did you mean: discipline" in out
+
+
+def test_missing_index_is_a_message_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "search", "data", "--index", str(tmp_path / "none"))
+    assert code == 2
+    assert "no search index at" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", "x", "--year-from", "abc"],
+        ["search", "x", "--page", "0"],
+        ["search", "x", "--page-size", "500"],
+        ["serve", "--port", "http"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_usage_mistakes_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_serve_checks_the_site_and_runs_the_server(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, "serve", "--site", str(tmp_path / "nope"), "--index", str(index))
+    assert code == 2 and "no built site" in err
+    calls: list[dict[str, Any]] = []
+
+    def fake_serve(site: str, idx: str, host: str, port: int) -> None:
+        calls.append({"site": site, "index": idx, "host": host, "port": port})
+
+    monkeypatch.setattr("equity_kb.search.server.serve", fake_serve)
+    code, _, err = run(
+        capsys, "serve", "--site", str(tmp_path), "--index", str(index), "--port", "8123"
+    )
+    assert code == 0
+    assert calls == [
+        {"site": str(tmp_path), "index": str(index), "host": "127.0.0.1", "port": 8123}
+    ]
+    code, _, err = run(capsys, "serve", "--site", str(tmp_path), "--index", str(tmp_path / "none"))
+    assert code == 0 and "no search index" in err  # a warning: the API answers 503 until built
+
+
+def test_terminal_text_drops_tags_and_control_characters() -> None:
+    snippet = "a <mark>data</mark> &lt;b&gt; \x1b[31mred"
+    assert snippet_text(snippet) == "a data <b>  [31mred"
+    bold = snippet_text(snippet, bold=True)
+    assert "\x1b[1mdata\x1b[0m" in bold and "\x1b[31m" not in bold

@@ -1,0 +1,253 @@
+"""The query engine on a real Whoosh index of the fixture entries."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from test_search_fixtures import XSS_TITLE, build_index, count_by_hand, fixture_docs
+
+from equity_kb.search import SearchEngine
+from equity_kb.search.engine import MAX_PAGE_SIZE, SearchResult
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    index = build_index(tmp_path_factory.mktemp("index"))
+    with SearchEngine(index) as eng:
+        yield eng
+
+
+def keys(result: SearchResult) -> list[str]:
+    return [h.key for h in result.hits]
+
+
+def counts(result: SearchResult, facet: str) -> dict[object, int]:
+    return {v: c for v, c in result.facets[facet] if c}
+
+
+# -- ranking and matching ----------------------------------------------------------------
+
+
+def test_a_title_match_ranks_first(engine: SearchEngine) -> None:
+    # "discipline" is in three titles' worth of text; the brief has it in its title and
+    # its body, the card only in its title: the title matches lead.
+    result = engine.search("disproportionality")
+    assert keys(result)[0] == "briefs/discipline"
+    result = engine.search("pauses")
+    assert keys(result)[0] == "PC-001"
+
+
+def test_stemming_matches_other_forms(engine: SearchEngine) -> None:
+    assert "PC-001" in keys(engine.search("pausing"))
+    assert "briefs/discipline" in keys(engine.search("suspension"))
+
+
+@pytest.mark.parametrize(
+    "q", ["discipline", '"equity pause"', "data AND race", "detracking OR suspended", "NOT data"]
+)
+def test_readable_queries_are_read_as_written(engine: SearchEngine, q: str) -> None:
+    result = engine.search(q)
+    assert result.mode == "query" and result.note is None
+
+
+def test_words_must_all_match_or_and_not_phrases(engine: SearchEngine) -> None:
+    both = set(keys(engine.search("families data")))
+    assert both == {"PC-003"}
+    either = set(keys(engine.search("detracking OR suspended", page_size=50)))
+    assert {"PC-004", "PC-002"} <= either
+    without = set(keys(engine.search("discipline NOT students", page_size=50)))
+    assert "PC-002" not in without and "briefs/discipline" in without
+    assert keys(engine.search('"equity pause"')) == ["PC-001"]
+    # The words of a phrase are there, but not next to each other.
+    assert keys(engine.search('"pause equity"')) == []
+
+
+def test_an_id_or_a_bibtex_key_finds_its_entry(engine: SearchEngine) -> None:
+    assert keys(engine.search("PC-004"))[0] == "PC-004"
+    assert keys(engine.search("gregory2010achievement"))[0] == "gregory2010achievement"
+    assert keys(engine.search("Ishimaru"))[0] == "ishimaru2019just"
+
+
+def test_browsing_with_no_words_lists_everything(engine: SearchEngine) -> None:
+    result = engine.search("", page_size=100)
+    assert result.mode == "browse"
+    assert result.total == len(fixture_docs()) == 15
+    # Cards, then briefs, then references, each by title.
+    types = [h.type for h in result.hits]
+    assert types == sorted(types, key=["practice", "brief", "reference"].index)
+    cards = [h.title for h in result.hits if h.type == "practice"]
+    assert cards == sorted(cards, key=str.casefold)
+
+
+# -- facets --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("facet", ["type", "tenets", "focus", "levels"])
+def test_facet_counts_equal_a_count_by_hand(engine: SearchEngine, facet: str) -> None:
+    assert counts(engine.search(""), facet) == count_by_hand(facet)
+
+
+def test_facet_counts_follow_the_words(engine: SearchEngine) -> None:
+    result = engine.search("discipline", page_size=50)
+    matched = set(keys(result))
+    assert counts(result, "tenets") == count_by_hand("tenets", keys=matched)
+    assert counts(result, "type") == count_by_hand("type", keys=matched)
+
+
+def test_year_facet(engine: SearchEngine) -> None:
+    years = dict(engine.search("").facets["year"])
+    by_hand: dict[int, int] = {}
+    for doc in fixture_docs():
+        by_hand[doc["year"]] = by_hand.get(doc["year"], 0) + 1
+    assert years == by_hand
+    ranged = engine.search("", year_from=2020, year_to=2022, page_size=50)
+    assert {h.year for h in ranged.hits} <= {2020, 2021, 2022}
+    assert ranged.total == sum(c for y, c in by_hand.items() if 2020 <= y <= 2022)
+    # The year facet is counted without the year filter (disjunctive, like the others).
+    assert dict(ranged.facets["year"]) == by_hand
+
+
+def test_values_of_one_facet_combine_with_or_and_facets_with_and(engine: SearchEngine) -> None:
+    one = engine.search("", tenets=["data"], page_size=50)
+    assert one.total == count_by_hand("tenets", where={"tenets": {"data"}})["data"]
+    either = engine.search("", tenets=["data", "capacity"], page_size=50)
+    expected = {d["key"] for d in fixture_docs() if {"data", "capacity"} & set(d["tenets"])}
+    assert set(keys(either)) == expected
+    both = engine.search("", tenets=["data", "capacity"], levels=["school"], page_size=50)
+    expected_both = {
+        d["key"]
+        for d in fixture_docs()
+        if {"data", "capacity"} & set(d["tenets"]) and "school" in d["levels"]
+    }
+    assert set(keys(both)) == expected_both
+    assert both.total == len(expected_both)
+
+
+def test_facet_counts_are_disjunctive(engine: SearchEngine) -> None:
+    result = engine.search("", tenets=["data"], levels=["school"])
+    # Each facet is counted over the matches filtered by the OTHER facets only.
+    assert counts(result, "tenets") == count_by_hand("tenets", where={"levels": {"school"}})
+    assert counts(result, "levels") == count_by_hand("levels", where={"tenets": {"data"}})
+    assert counts(result, "type") == count_by_hand(
+        "type", where={"tenets": {"data"}, "levels": {"school"}}
+    )
+    # Ticking "data" does not hide "practice": its count is still offered.
+    assert counts(result, "tenets")["practice"] > 0
+    selected = {v for v, c in result.facets["tenets"]}
+    assert "data" in selected
+
+
+def test_a_selected_value_with_no_matches_stays_listed(engine: SearchEngine) -> None:
+    result = engine.search("families", tenets=["no-such-tenet"])
+    assert result.total == 0
+    assert ("no-such-tenet", 0) in result.facets["tenets"]
+    assert result.note  # says why nothing matched
+
+
+def test_facet_values_follow_the_labels_order(engine: SearchEngine) -> None:
+    values = [v for v, _ in engine.search("").facets["type"]]
+    assert values == ["brief", "practice", "reference"]  # the order LABELS gives
+
+
+# -- snippets, escaping, suggestions -----------------------------------------------------
+
+
+def test_snippets_mark_matches_and_escape_everything_else(engine: SearchEngine) -> None:
+    result = engine.search("leadership sponsorship")
+    hit = next(h for h in result.hits if h.key == "xss2020leadership")
+    assert hit.title == XSS_TITLE  # raw text: the page and the CLI escape it on output
+    assert "<mark>leadership</mark>" in hit.snippet
+    assert "<mark>sponsorship</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet
+    # The only tags left are <mark> and </mark>.
+    assert re.findall(r"<[^>]*>", hit.snippet) == ["<mark>", "</mark>"] * 2
+    plain = html.unescape(re.sub(r"</?mark>", "", hit.snippet))
+    assert "window.__xss=2" in plain
+
+
+def test_snippets_do_not_mark_words_under_not(engine: SearchEngine) -> None:
+    result = engine.search("discipline NOT students")
+    for hit in result.hits:
+        assert "<mark>Students</mark>" not in hit.snippet
+        assert "<mark>students</mark>" not in hit.snippet
+
+
+def test_did_you_mean(engine: SearchEngine) -> None:
+    result = engine.search("disciplne")
+    assert result.total == 0
+    assert result.suggestion == "discipline"
+    assert engine.search("discipline").suggestion is None
+    assert engine.search("zzzzqqqq").suggestion is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "AND",
+        "OR NOT",
+        "tenet:",
+        "title:equity",
+        "(((",
+        ")))equity(((",
+        "equity*",
+        "[a TO z]",
+        "x" * 10_000,
+        "équité données 数据 🎓",
+        "data\x00\x01\x1b[31m",
+        "NOT",
+        '"unclosed phrase',
+        "data^99",
+        "the and of",
+        "a" * 501 + " equity",
+    ],
+)
+def test_queries_the_parser_cannot_read_still_answer(engine: SearchEngine, q: str) -> None:
+    result = engine.search(q)
+    assert isinstance(result, SearchResult)
+    assert result.total >= 0
+    assert len(result.query) <= 500
+    assert "\x00" not in result.query
+
+
+def test_query_syntax_characters_are_searched_as_words(engine: SearchEngine) -> None:
+    result = engine.search("data: families")
+    assert "PC-003" in keys(result)
+    assert engine.search("x" * 10_000).note
+
+
+def test_pagination(engine: SearchEngine) -> None:
+    everything = keys(engine.search("", page_size=100))
+    pages = [keys(engine.search("", page=p, page_size=4)) for p in (1, 2, 3, 4)]
+    assert [len(p) for p in pages] == [4, 4, 4, 3]
+    assert sum(pages, []) == everything
+    last = engine.search("", page=99, page_size=4)
+    assert last.page == last.pages == 4
+    assert engine.search("", page_size=10_000).page_size == MAX_PAGE_SIZE
+    ranked = [keys(engine.search("school", page=p, page_size=2)) for p in (1, 2, 3)]
+    flat = sum(ranked, [])
+    assert len(flat) == len(set(flat))
+    assert flat == keys(engine.search("school", page_size=6))[: len(flat)]
+
+
+def test_result_to_dict_is_json_ready(engine: SearchEngine) -> None:
+    import json
+
+    data = engine.search("discipline", tenets=["data"]).to_dict()
+    text = json.dumps(data)
+    assert data["selected"] == {"tenets": ["data"]}
+    tenets = {f["value"]: f for f in data["facets"]["tenets"]}
+    assert tenets["data"]["selected"] is True
+    assert tenets["data"]["label"] == "Race-conscious data use"
+    assert "took_ms" in text
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    from equity_kb.search import IndexNotFound
+
+    with pytest.raises(IndexNotFound, match="no search index"):
+        SearchEngine(tmp_path / "nothing")

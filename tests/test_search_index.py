@@ -1,0 +1,321 @@
+"""Index documents, incremental updates, atomic swaps and the static catalog."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_search_fixtures import ENTRIES, LABELS, build_index, fixture_docs
+
+from equity_kb.model import Practice
+from equity_kb.search import (
+    SearchEngine,
+    current_generation,
+    rebuild_index,
+    sync_index,
+    update_index,
+    write_catalog,
+)
+from equity_kb.search.documents import facet_labels, search_document
+from equity_kb.search.indexer import CURRENT, read_manifest
+
+
+def generations(index: Path) -> list[str]:
+    return sorted(p.name for p in index.iterdir() if p.name.startswith("gen-"))
+
+
+def new_card(key: str = "PC-099", title: str = "Restorative circles in advisory") -> dict:
+    entry = Practice(
+        key=key,
+        title=title,
+        tenets=("practice", "capacity"),
+        focus=("discipline-disproportionality",),
+        levels=("school",),
+        summary="Advisory teachers hold restorative circles instead of sending students out.",
+        organization="Example High School",
+    )
+    return search_document(
+        entry, body="Circles every week in advisory.", url=f"practices/{key}.html"
+    )
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+def test_search_document_fields() -> None:
+    entry, body, url = ENTRIES[9]  # bowman2021getting
+    doc = search_document(entry, body=body, url=url)
+    assert doc["key"] == doc["id"] == "bowman2021getting"
+    assert doc["type"] == "reference"
+    assert doc["year"] == 2021
+    assert doc["authors"] == ["Alicia Bowman", "Amber Valdez"]
+    assert doc["tenets"] == ["data", "capacity", "collective-learning"]
+    assert doc["annotation"].startswith("County offices")
+    assert doc["summary"].startswith("County offices")  # a reference shows its annotation
+    assert doc["url"] == "bibliography/index.html#ref-bowman2021getting"
+    json.dumps(doc)  # plain data
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example/x"])
+def test_search_document_refuses_urls_that_are_not_site_paths(url: str) -> None:
+    entry, body, _ = ENTRIES[0]
+    with pytest.raises(ValueError):
+        search_document(entry, body=body, url=url)
+
+
+def test_facet_labels_from_the_vocabulary() -> None:
+    from equity_kb.vocabulary import load_vocabulary
+
+    vocab = load_vocabulary(Path(__file__).resolve().parents[1] / "docs" / "vocabulary.yml")
+    labels = facet_labels(vocab)
+    assert labels["type"]["practice"] == "Practice card"
+    assert labels["tenets"]["data"] == "Race-conscious data use"
+    assert list(labels["levels"])[0] == "classroom"
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def test_rebuild_writes_a_generation_and_points_current_at_it(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    stats = rebuild_index(
+        tmp_path, fixture_docs(), labels=LABELS, procs=1, progress=lambda d, t: seen.append((d, t))
+    )
+    assert stats.rebuilt and stats.documents == 15
+    assert (tmp_path / CURRENT).read_text().strip() == stats.generation
+    assert current_generation(tmp_path) == tmp_path / stats.generation
+    manifest = read_manifest(tmp_path / stats.generation)
+    assert manifest["count"] == 15 and set(manifest["docs"]) == {d["key"] for d in fixture_docs()}
+    assert seen[-1] == (15, 15)
+
+
+def test_rebuild_with_two_writer_processes(tmp_path: Path) -> None:
+    docs = fixture_docs()
+    rebuild_index(tmp_path, docs, procs=2)
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15
+        assert engine.search("pauses").hits[0].key == "PC-001"
+
+
+def test_update_upserts_and_deletes_only_what_it_is_given(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    before = read_manifest(current_generation(tmp_path))["docs"]  # type: ignore[arg-type]
+    changed = fixture_docs()[0] | {"title": "Equity pauses with a stopwatch"}
+    seen: list[tuple[int, int]] = []
+    stats = update_index(
+        tmp_path,
+        [changed, new_card()],
+        ["gregory2010achievement"],
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    # PC-001 replaced, PC-099 added, one reference removed: 15 - 1 + 1.
+    assert (stats.upserted, stats.deleted, stats.documents) == (2, 1, 15)
+    assert seen == [(1, 2), (2, 2)]
+    after = read_manifest(current_generation(tmp_path))["docs"]  # type: ignore[arg-type]
+    untouched = set(before) - {"PC-001", "gregory2010achievement"}
+    assert all(after[k] == before[k] for k in untouched)
+    assert after["PC-001"] != before["PC-001"]
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15
+        assert [h.key for h in engine.search("stopwatch").hits] == ["PC-001"]
+        assert engine.search("restorative circles").hits[0].key == "PC-099"
+        assert engine.search("gregory2010achievement").total == 0
+        # Segments with deleted documents still answer phrases and booleans as written.
+        phrase = engine.search('"data disaggregated by race"')
+        assert phrase.mode == "query"
+        assert {h.key for h in phrase.hits} == {"PC-001", "briefs/continuous-improvement"}
+        assert engine.search("stopwatch OR restorative").mode == "query"
+        # Facet counts see the change: one reference fewer, one card more.
+        types = dict(engine.search("").facets["type"])
+        assert types == {"practice": 6, "brief": 4, "reference": 5}
+        assert engine.search("").labels == LABELS  # kept from the rebuild
+
+
+def test_update_creates_an_index_when_there_is_none(tmp_path: Path) -> None:
+    stats = update_index(tmp_path / "new", [new_card()], [])
+    assert stats.documents == 1
+    with SearchEngine(tmp_path / "new") as engine:
+        assert engine.search("circles").total == 1
+
+
+def test_sync_writes_only_what_changed(tmp_path: Path) -> None:
+    docs = fixture_docs()
+    first = sync_index(tmp_path, docs, labels=LABELS)
+    assert first.rebuilt
+    again = sync_index(tmp_path, docs, labels=LABELS)
+    assert again.unchanged and again.generation == first.generation
+    assert generations(tmp_path) == [first.generation]
+    docs[2] = docs[2] | {"summary": "Families and teachers read school data at night."}
+    docs.append(new_card())
+    del docs[0]
+    third = sync_index(tmp_path, docs, labels=LABELS)
+    assert (third.upserted, third.deleted, third.rebuilt) == (2, 1, False)
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15
+        assert engine.search("night").hits[0].key == "PC-003"
+    relabelled = sync_index(tmp_path, docs, labels={"type": {"practice": "Card"}})
+    assert not relabelled.unchanged and relabelled.upserted == 0
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").labels == {"type": {"practice": "Card"}}
+
+
+def test_duplicate_keys_are_reported_and_the_first_kept(tmp_path: Path) -> None:
+    docs = fixture_docs()
+    twin = docs[0] | {"title": "A second card with the same id"}
+    stats = rebuild_index(tmp_path, [*docs, twin], procs=1)
+    assert stats.duplicates == ["PC-001"] and stats.documents == 15
+
+
+def test_old_generations_are_removed_unless_a_reader_holds_them(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    held = SearchEngine(tmp_path)  # holds gen-000001
+    first = held.generation
+    for i in range(4):
+        update_index(tmp_path, [new_card(f"PC-1{i:02d}")], [])
+    gens = generations(tmp_path)
+    assert first in gens  # leased by the open engine
+    assert len(gens) == 3  # the newest two, and the held one
+    held.close()
+    update_index(tmp_path, [new_card("PC-200")], [])
+    assert generations(tmp_path) == ["gen-000005", "gen-000006"]
+
+
+def test_a_long_lived_engine_sees_a_new_generation(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("restorative").total == 0
+        update_index(tmp_path, [new_card()], [])
+        assert engine.search("restorative").total == 1
+        assert engine.generation == current_generation(tmp_path).name  # type: ignore[union-attr]
+
+
+def test_readers_never_see_a_half_written_index(tmp_path: Path) -> None:
+    """One thread queries without pause while another rewrites the index repeatedly."""
+    build_index(tmp_path)
+    base = fixture_docs()
+    extra = new_card()
+    chosen = {"practice", "capacity"}
+    with_tenet = sum(1 for d in base if chosen & set(d["tenets"]))
+    failures: list[BaseException] = []
+    totals: set[int] = set()
+    queries = 0
+    stop = threading.Event()
+
+    def reader() -> None:
+        nonlocal queries
+        with SearchEngine(tmp_path) as engine:
+            while not stop.is_set():
+                try:
+                    r = engine.search("", tenets=["practice", "capacity"])
+                    totals.add(engine.search("").total)
+                    # The extra card is tagged practice: it is there or not, never half.
+                    assert r.total in (with_tenet, with_tenet + 1), r.total
+                    assert sum(c for _, c in r.facets["type"]) == r.total
+                    queries += 1
+                except BaseException as err:  # noqa: BLE001 - collected and reported
+                    failures.append(err)
+                    return
+
+    def writer() -> None:
+        try:
+            for i in range(20):
+                if i % 3 == 2:
+                    rebuild_index(tmp_path, [*base, extra] if i % 2 else base, procs=1)
+                elif i % 2:
+                    update_index(tmp_path, [extra], [])
+                else:
+                    update_index(tmp_path, [], [extra["key"]])
+        finally:
+            stop.set()
+
+    threads = [threading.Thread(target=reader) for _ in range(2)] + [
+        threading.Thread(target=writer)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures, failures
+    assert queries > 20
+    assert totals <= {15, 16} and len(totals) == 2
+
+
+def test_two_writers_are_serialised(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    errors: list[BaseException] = []
+
+    def add(key: str) -> None:
+        try:
+            update_index(tmp_path, [new_card(key, f"Card {key} zebra")], [])
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=add, args=(f"PC-3{i:02d}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("zebra").total == 4
+
+
+def test_a_crashed_writer_leaves_nothing_readers_see(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    (tmp_path / ".tmp-gen-000009-123").mkdir()
+    (tmp_path / ".tmp-gen-000009-123" / "junk").write_text("half a segment")
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15
+    update_index(tmp_path, [new_card()], [])
+    assert not any(p.name.startswith(".tmp-") for p in tmp_path.iterdir())
+
+
+def test_engine_keeps_answering_when_the_pointer_is_garbage(tmp_path: Path) -> None:
+    build_index(tmp_path)
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15
+        (tmp_path / CURRENT).write_text("../../etc\n")
+        time.sleep(0.01)
+        assert engine.search("").total == 15  # keeps its open generation
+
+
+# -- catalog ---------------------------------------------------------------------------------
+
+
+def test_write_catalog(tmp_path: Path) -> None:
+    target = tmp_path / "_static" / "kb-catalog.json"
+    write_catalog(target, fixture_docs(), labels=LABELS)
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["version"] == 1 and data["labels"] == LABELS
+    entries = data["entries"]
+    assert len(entries) == 15
+    assert set(entries[0]) == {
+        "key",
+        "type",
+        "title",
+        "summary",
+        "url",
+        "year",
+        "tenets",
+        "focus",
+        "levels",
+    }
+    assert [e["type"] for e in entries][:5] == ["practice"] * 5
+    assert "body" not in target.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("_static/.*.tmp"))
+
+
+def test_publish_search_writes_the_index_and_the_catalog(tmp_path: Path) -> None:
+    from equity_kb.search import CATALOG_PATH, INDEX_DIRNAME, STATIC_FILES, publish_search
+    from equity_kb.search.commands import DEFAULT_INDEX
+
+    first = publish_search(tmp_path, fixture_docs(), labels=LABELS)
+    assert first.rebuilt and current_generation(tmp_path / INDEX_DIRNAME)
+    assert json.loads((tmp_path / CATALOG_PATH).read_text(encoding="utf-8"))["entries"]
+    assert publish_search(tmp_path, fixture_docs(), labels=LABELS).unchanged
+    assert DEFAULT_INDEX.endswith("/" + INDEX_DIRNAME)
+    static = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "static"
+    assert all((static / name).is_file() for name in STATIC_FILES)
