@@ -16,8 +16,6 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from .domain import KBDomain, kb_domain
-from .search.documents import facet_labels, search_document
-from .search.indexer import publish_search
 
 logger = logging.getLogger("equity_kb")
 TAGS = re.compile(r"<[^>]+>")
@@ -28,6 +26,8 @@ def setup_indexing(app: Sphinx) -> None:
 
 
 def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
+    from .search.documents import search_document  # Whoosh loads only when needed
+
     builder = app.builder
     docs = []
     for entry in domain.doc_entries():
@@ -53,6 +53,9 @@ def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
 def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    from .search.documents import facet_labels
+    from .search.indexer import publish_search
+
     domain = kb_domain(app.env)
     docs = index_documents(app, domain)
     labels = facet_labels(domain.vocabulary)

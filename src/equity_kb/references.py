@@ -24,8 +24,6 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from . import apa, exports
-from .bibliography import load_bibliography
 from .config import bibliography_paths
 from .crosscheck import unknown_key
 from .domain import KBDomain, kb_domain
@@ -55,6 +53,14 @@ def setup_references(app: Sphinx) -> None:
 
 
 # -- loading ---------------------------------------------------------------------------
+# bibtexparser, citeproc-py and rispy are imported when first needed, not when Sphinx
+# loads the extension: an incremental build that touches no reference never pays for them.
+def load_bibliography(*args: Any, **kwargs: Any) -> Any:
+    from .bibliography import load_bibliography as load
+
+    return load(*args, **kwargs)
+
+
 def load_references(app: Sphinx) -> None:
     domain = kb_domain(app.env)
     paths = bibliography_paths(app)
@@ -78,6 +84,8 @@ def load_references(app: Sphinx) -> None:
     # Reuse formatted citations of unchanged references; format the rest in one call.
     old_html: dict[str, str] = domain.data.get("apa_html", {})
     html = {k: old_html[k] for k in new if k in old_html and k not in changed}
+    from . import apa
+
     html.update(apa.format_bibliography([r for k, r in new.items() if k not in html]))
     domain.data["references"] = new
     domain.data["apa_html"] = html
@@ -127,6 +135,8 @@ class ResolveCitations(SphinxPostTransform):
     default_priority = 5
 
     def run(self, **kwargs: Any) -> None:
+        from . import apa
+
         domain = kb_domain(self.env)
         refs = domain.references
         for node in list(self.document.findall(kb_cite)):
@@ -246,6 +256,8 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
     digest = domain.data["bib_digest"]
     if stamp.exists() and stamp.read_text() == digest:
         return  # the bibliography has not changed since these were written
+    from . import exports
+
     refs = sort_entries(domain.references.values())
     outdir.mkdir(parents=True, exist_ok=True)
     writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
