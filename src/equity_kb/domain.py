@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from sphinx.domains import Domain
 
-from .model import Brief, Entry, Practice, Reference
+from .model import ENTRY_TYPES, Brief, Entry, Practice, Reference
 from .vocabulary import Vocabulary
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
@@ -91,6 +91,16 @@ class KBDomain(Domain):
 
     def aggregate_docs(self) -> list[str]:
         return sorted(self.data["aggregates"])
+
+    def count_by_type(
+        self, *tags: tuple[str, str], entries: Iterable[Entry] | None = None
+    ) -> dict[str, int]:
+        """How many entries of each type carry every (kind, term) tag given."""
+        out: dict[str, int] = dict.fromkeys(ENTRY_TYPES, 0)
+        for e in self.all_entries() if entries is None else entries:
+            if all(term in getattr(e, kind) for kind, term in tags):
+                out[e.type] += 1
+        return out
 
     def tagged(self, kind: str, term: str, entries: Iterable[Entry] | None = None) -> list[Entry]:
         pool = self.all_entries() if entries is None else entries

@@ -71,6 +71,13 @@ class Entry:
         """A short human handle: a card's ID, a reference's key, a brief's title."""
         return self.key
 
+    @property
+    def display_title(self) -> str:
+        """The title, or for a reference known only by author and year, a stand-in."""
+        if self.title:
+            return self.title
+        return f"{', '.join(self.authors) or self.key} ({self.year or 'n.d.'}), title not known"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Brief(Entry):

@@ -17,6 +17,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .domain import KBDomain, kb_domain
+from .gapmap import GapMap, gap_map_html
 from .generated import only_changed
 from .model import ENTRY_TYPES, TYPE_LABELS, Entry
 from .nodes import kb_placeholder
@@ -36,6 +37,8 @@ def setup_pages(app: Sphinx) -> None:
     app.add_directive("kb-listing", Listing)
     app.add_directive("kb-terms", Terms)
     app.add_directive("kb-search", SearchBox)
+    app.add_directive("kb-explore", Explore)
+    app.add_directive("kb-gap-map", GapMap)
     app.connect("html-page-context", add_page_scripts)
     app.connect("doctree-resolved", fill_placeholders)
     app.connect("html-collect-pages", lambda app: only_changed(app, "terms", term_pages(app)))
@@ -81,8 +84,19 @@ class SearchBox(SphinxDirective):
         return [kb_placeholder(kind="search")]
 
 
+class Explore(SphinxDirective):
+    """Every entry in one list, narrowed by facets and sorted; works on static hosting
+    (the search page's script in catalog mode: one implementation of the filtering)."""
+
+    def run(self) -> list[nodes.Node]:
+        return [kb_placeholder(kind="explore")]
+
+
 # Scripts that only the pages using them load.
-PAGE_SCRIPTS = {'id="kb-search"': (("search.js",), ("search.css",))}
+PAGE_SCRIPTS = {
+    'id="kb-search"': (("search.js",), ("search.css",)),
+    "data-kb-gapmap": (("gapmap.js",), ()),
+}
 
 
 def add_page_scripts(
@@ -117,14 +131,6 @@ def renderer_for(app: Sphinx, pagename: str) -> Renderer:
     return Renderer(domain.vocabulary, url, entry_url)
 
 
-def counts(domain: KBDomain, kind: str, term: str) -> dict[str, int]:
-    out: dict[str, int] = dict.fromkeys(ENTRY_TYPES, 0)
-    for e in domain.all_entries():
-        if term in getattr(e, kind):
-            out[e.type] += 1
-    return out
-
-
 def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     placeholders = list(doctree.findall(kb_placeholder))
     if not placeholders:
@@ -147,13 +153,14 @@ def render_placeholder(
     vocab = domain.vocabulary
     if kind == "tenet-overview":
         tenets = [
-            {"term": t, "counts": counts(domain, "tenets", t.id)} for t in vocab.terms["tenets"]
+            {"term": t, "counts": domain.count_by_type(("tenets", t.id))}
+            for t in vocab.terms["tenets"]
         ]
         return r.render("tenet_overview.html", tenets=tenets)
     if kind == "terms":
         vkind = node["vocabulary_kind"]
         terms = [
-            {"term": t, "total": sum(counts(domain, vkind, t.id).values())}
+            {"term": t, "total": sum(domain.count_by_type((vkind, t.id)).values())}
             for t in vocab.terms[vkind]
         ]
         return r.render("terms.html", terms=terms, kind=vkind)
@@ -165,10 +172,11 @@ def render_placeholder(
             if node.get(option):
                 entries = [e for e in entries if node[option] in getattr(e, vkind)]
         return r.entry_list(entries)
-    if kind == "search":
-        return r.render(
-            "search_box.html", catalog=r.url("_static/kb-catalog.json").removesuffix(".html")
-        )
+    if kind in ("search", "explore"):
+        catalog = r.url("_static/kb-catalog.json").removesuffix(".html")
+        return r.render("search_box.html", catalog=catalog, explore=kind == "explore")
+    if kind == "gap-map":
+        return gap_map_html(domain, r)
     if kind == "entry-header":
         entry = domain.entry_for(docname)
         return r.render("entry_header.html", entry=entry) if entry else None

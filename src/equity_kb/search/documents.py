@@ -37,7 +37,7 @@ def search_document(entry: Entry, *, body: str, url: str) -> dict[str, Any]:
         "key": entry.key,
         "id": entry.key,
         "type": entry.type,
-        "title": _clean(entry.title),
+        "title": _clean(entry.display_title),
         "summary": summary,
         "body": body,
         "annotation": annotation,

@@ -26,11 +26,18 @@
   var PAGE_SIZE = 20;
   var API_TIMEOUT_MS = 5000;
   var TYPING_DELAY_MS = 250;
+  // Orders the catalog can be listed in (the Explore page); "" keeps the catalog's order.
+  var SORTS = {
+    "": "Type, then title",
+    title: "Title, A to Z",
+    "year-desc": "Year, newest first",
+    "year-asc": "Year, oldest first",
+  };
 
   /* ---------------------------------------------------------------- state and URL */
 
   function emptyState() {
-    return { q: "", type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1 };
+    return { q: "", type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1, sort: "" };
   }
 
   function toYear(value) {
@@ -57,6 +64,8 @@
     state.year_to = toYear(params.get("year_to") || "");
     var page = parseInt(params.get("page") || "1", 10);
     state.page = page >= 1 && page <= 10000 ? page : 1;
+    var sort = params.get("sort") || "";
+    state.sort = SORTS.hasOwnProperty(sort) ? sort : "";
     return state;
   }
 
@@ -70,6 +79,7 @@
     if (state.year_from) params.set("year_from", String(state.year_from));
     if (state.year_to) params.set("year_to", String(state.year_to));
     if (state.page > 1) params.set("page", String(state.page));
+    if (state.sort) params.set("sort", state.sort);
     if (extra) Object.keys(extra).forEach(function (k) { params.set(k, extra[k]); });
     return params.toString();
   }
@@ -109,8 +119,22 @@
     });
   }
 
+  /** A sorted copy; entries with no year go last whichever way years run. */
+  function sortEntries(entries, sort) {
+    var byTitle = function (a, b) {
+      return String(a.title || "").localeCompare(String(b.title || ""), undefined, { sensitivity: "base" });
+    };
+    return entries.slice().sort(function (a, b) {
+      if (sort === "title") return byTitle(a, b);
+      var ya = typeof a.year === "number" ? a.year : null, yb = typeof b.year === "number" ? b.year : null;
+      if (ya === null || yb === null) return (ya === null) - (yb === null) || byTitle(a, b);
+      return (sort === "year-asc" ? ya - yb : yb - ya) || byTitle(a, b);
+    });
+  }
+
   var KBCatalog = {
     FACETS: FACETS,
+    SORTS: SORTS,
 
     /** Fetch and check a catalog (kb-catalog.json); the same URL is fetched once. */
     load: function (url) {
@@ -186,6 +210,7 @@
           : orderValues(list, labels[f.field] || (f.field === "type" ? TYPE_LABELS : {}));
       });
       var matched = textHits.filter(function (e) { return passes(e, null); });
+      if (state.sort) matched = sortEntries(matched, state.sort);
       var pages = Math.max(1, Math.ceil(matched.length / pageSize));
       var page = Math.min(Math.max(1, state.page || 1), pages);
       return {
@@ -276,7 +301,9 @@
       : new URL("../", this.catalogUrl).href;
     var size = parseInt(root.getAttribute("data-page-size") || "", 10);
     this.pageSize = size >= 1 && size <= 100 ? size : PAGE_SIZE;
-    this.mode = this.api ? "unknown" : "catalog";
+    // An Explore page (data-explore) lists every entry from the catalog, with sorting.
+    this.explore = root.hasAttribute("data-explore");
+    this.mode = this.api && !this.explore ? "unknown" : "catalog";
     this.state = stateFromQuery(window.location.search);
     this.labels = { type: Object.assign({}, TYPE_LABELS) };
     this.seq = 0;
@@ -343,6 +370,18 @@
     if (wide && wide.addEventListener) {
       wide.addEventListener("change", function (event) { if (event.matches) panel.open = true; });
     }
+    if (this.explore) {
+      this.sortSelect = el("select", { id: "kb-sort", name: "sort" });
+      Object.keys(SORTS).forEach(function (key) {
+        self.sortSelect.appendChild(el("option", { value: key, text: SORTS[key] }));
+      });
+      this.sortSelect.addEventListener("change", function () {
+        self.update({ sort: self.sortSelect.value, page: 1 }, "push");
+      });
+      this.form.appendChild(el("p", { className: "kb-sort" }, [
+        el("label", { for: "kb-sort", text: "Sort by " }), this.sortSelect,
+      ]));
+    }
     root.appendChild(this.form);
     root.appendChild(this.modeNote);
     root.appendChild(el("div", { className: "kb-layout" }, [this.filterPanel, this.results]));
@@ -350,6 +389,7 @@
 
   SearchPage.prototype.fillForm = function () {
     this.input.value = this.state.q;
+    if (this.sortSelect) this.sortSelect.value = this.state.sort;
   };
 
   /** Change the state, record it in the URL ("push", "replace" or null) and search. */
@@ -443,7 +483,9 @@
         }
       });
     });
-    this.modeNote.textContent = data.mode === "catalog"
+    this.modeNote.textContent = this.explore
+      ? "Every entry in the knowledge base, from the site's catalog: narrow the list with the filters. Words are matched in titles and summaries."
+      : data.mode === "catalog"
       ? "Search service not available: filtering all entries by facet. Words are matched in titles and summaries only."
       : "Searching the full text of every entry.";
     this.modeNote.className = "kb-mode kb-mode-" + data.mode;
