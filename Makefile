@@ -30,9 +30,9 @@ check: install
 serve: html
 	$(BIN)/equity-kb serve --site $(OUT)/html --host $(HOST) --port $(PORT)
 
+# sphinx-autobuild's rebuild-on-save and reload, with the search API on the same port.
 livehtml: install
-	$(BIN)/sphinx-autobuild -c . docs $(OUT)/html --host $(HOST) --port $(PORT) \
-	  --watch bib --watch src/equity_kb --watch templates --watch conf.py $(SPHINXOPTS)
+	$(BIN)/equity-kb preview --out $(OUT)/html --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "equity_kb.check_command",  # check
     "equity_kb.new_command",  # new
     "equity_kb.export_command",  # export
+    "equity_kb.preview_command",  # preview
 )
 
 EPILOG = """\
