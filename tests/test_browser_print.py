@@ -1,0 +1,47 @@
+"""Every shipped practice card prints on one page (Letter and A4), without navigation,
+in headless Debian chromium."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("shipped") / "html"
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-c", str(REPO), str(REPO / "docs"), str(out)],
+        check=True,
+    )
+    return out
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_every_card_prints_on_one_page(shipped_site, page):  # noqa: F811
+    cards = sorted((shipped_site / "practices").glob("PC-*.html"))
+    assert len(cards) >= 25
+    for card in cards:
+        page.goto(card.as_uri())
+        page.emulate_media(media="print")
+        assert page.locator(".sidebar-drawer").is_hidden()
+        assert page.locator(".kb-cite-this").is_visible()
+        for paper in ("Letter", "A4"):
+            assert pdf_pages(page.pdf(format=paper)) == 1, f"{card.name} on {paper}"
