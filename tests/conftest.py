@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +47,17 @@ def kb_build(tmp_path: Path, make_app: Callable[..., SphinxTestApp]) -> BuildFn:
         return app
 
     return build
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped docs, built once per test session (for browser tests)."""
+    out = tmp_path_factory.mktemp("shipped") / "html"
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-c", str(REPO), str(REPO / "docs"), str(out)],
+        check=True,
+    )
+    return out
 
 
 def html(app: SphinxTestApp, page: str) -> str:

@@ -4,12 +4,7 @@ in headless Debian chromium."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from conftest import REPO
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
 pytestmark = [
@@ -19,16 +14,6 @@ pytestmark = [
         reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("shipped") / "html"
-    subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-c", str(REPO), str(REPO / "docs"), str(out)],
-        check=True,
-    )
-    return out
 
 
 def pdf_pages(pdf: bytes) -> int:
