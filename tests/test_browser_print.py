@@ -4,6 +4,7 @@ in headless Debian chromium."""
 from __future__ import annotations
 
 import re
+
 import pytest
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
