@@ -15,7 +15,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SECTIONS = ["bench_build", "bench_bibtex", "bench_bibbuild", "bench_check", "bench_search", "bench_scale"]
+SECTIONS = [
+    "bench_build",
+    "bench_bibtex",
+    "bench_bibbuild",
+    "bench_check",
+    "bench_search",
+    "bench_scale",
+]
 
 
 def _first_line(path: str, prefix: str) -> str:
