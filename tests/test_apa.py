@@ -481,6 +481,9 @@ def varied_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
     out = [apa._escaped(item, f"v{n}") for n, item in enumerate(items)]
     out[-1]["id"] = "UPPER"  # not found under its own id: the fallback, as before
     out[-2]["id"] = out[-3]["id"]  # a duplicate id: both render the later data
+    out.append(  # not escaped, so citeproc reads the markup: a NoCase part in the title
+        {"id": "nocase", "type": "book", "title": 'Keep <span class="nocase">RPP</span> as is'}
+    )
     return out
 
 

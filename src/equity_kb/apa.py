@@ -6,15 +6,16 @@ citeproc-py's HTML formatter does not escape field text: a title ``<script>`` wo
 come out raw. Everything returned by ``format_*`` is therefore safe HTML, and no
 string is escaped twice.
 
-Speed. Stock citeproc-py renders about 100 APA references a second, most of the time
-going to walking the style's lxml tree rather than to formatting. ``_style`` loads the
-style once per process on the faster tree of :mod:`equity_kb.apa_speedups` (citeproc-py's
-own rendering code over plain Python data; about 1,000 a second), ``_render_serial``
-drops the per-item costs of the usual citeproc-py calling sequence, and ``_render``
-shares long lists out between forked worker processes. The output is citeproc-py's,
-byte for byte: tests compare every reference with stock citeproc-py used the former
-way (``_render_reference``). Rendered HTML is also cached by a hash of the CSL item: an
-unchanged reference is never formatted twice when callers keep the cache.
+Speed. Stock citeproc-py renders fewer than 200 APA references a second, most of the
+time going to walking the style's lxml tree rather than to formatting. ``_style`` loads
+the style once per process on the faster tree of :mod:`equity_kb.apa_speedups`
+(citeproc-py's own rendering code over plain Python data, with memoised look-ups and
+macro output: well over 1,000 a second), ``_render_serial`` drops the per-item costs of
+the usual citeproc-py calling sequence, and ``_render`` shares long lists out between
+forked worker processes. The output is citeproc-py's, byte for byte: tests compare
+every reference with stock citeproc-py used the former way (``_render_reference``).
+Rendered HTML is also cached by a hash of the CSL item: an unchanged reference is
+never formatted twice when callers keep the cache.
 """
 
 from __future__ import annotations
@@ -402,15 +403,17 @@ def _render_one(style: Any, bibliography: Any, key: str) -> str | None:
     """One reference's HTML as citeproc-py renders it; None if citeproc-py raises."""
     from citeproc import Citation
 
-    from .apa_speedups import FastCitationItem
+    from .apa_speedups import FastCitationItem, forget_reference
 
     cite = FastCitationItem(key)
     Citation([cite]).bibliography = bibliography
-    cite.reference  # noqa: B018 (looked up and kept now, not while a macro records)
+    reference = cite.reference  # looked up and kept now, not while a macro records
     try:
         rendered = style.render_bibliography([cite])
     except Exception:  # citeproc-py can raise on odd data; one item must not stop all
         return None
+    finally:
+        forget_reference(reference)
     return str(rendered[0]) if rendered else ""
 
 

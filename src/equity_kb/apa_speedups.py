@@ -28,11 +28,15 @@ evaluating its conditions without raising an exception per failed branch; ``cs:t
 not raising and catching an exception to learn that a reference has no language.
 Each replacement is installed only if the source of the citeproc-py code it stands
 in for is exactly the one it was written against (``_PINNED``); after an upgrade that
-changes one, that one is simply not installed.
+changes one, that one is simply not installed. Last, macro output is memoised under
+what the macro asked of the reference (see "macro memo" below): most APA macros ask
+little, and answer the same for many references.
 
 The output is therefore citeproc-py's. Tests in ``tests/test_apa.py`` compare it with
 stock citeproc-py, reference by reference, over every entry type we produce, and
-:func:`fast_style` itself renders a few sample items both ways before it is used.
+``equity_kb.apa`` renders a few sample items both ways before it uses a fast style.
+Like citeproc-py's own (whose formatter is set on the shared style), none of this is
+meant for rendering from several threads at once.
 """
 
 from __future__ import annotations
@@ -296,7 +300,7 @@ class _Recording:
 
 
 _recordings: list[_Recording] = []  # the macros now recording, innermost last
-_value_ids: dict[Any, int] = {}  # a frozen value -> a small number standing for it
+_value_ids: dict[str, int] = {}  # repr(a frozen value) -> a number standing for it
 
 
 class _Unfreezable(Exception):
@@ -320,7 +324,12 @@ def _freeze(value: Any) -> Any:
 
 
 def _value_id(reference: Any, name: str) -> int:
-    """The answer to "what is ``name``?": -1 if missing, else a number per distinct value."""
+    """The answer to "what is ``name``?": -1 if missing, else a number per distinct value.
+
+    Values are told apart by the repr of their frozen form (a string, which Python's
+    garbage collector need not walk, unlike nested tuples): repr is exact for the types
+    _freeze lets through, and includes every type's module and name.
+    """
     ids = reference.__dict__.get("_value_ids")
     if ids is None:
         ids = {}
@@ -331,12 +340,19 @@ def _value_id(reference: Any, name: str) -> int:
             hit = -1
         else:
             try:
-                frozen = _freeze(dict.__getitem__(reference, name))
+                frozen = repr(_freeze(dict.__getitem__(reference, name)))
+                hit = _value_ids.setdefault(frozen, len(_value_ids))
             except (_Unfreezable, TypeError):  # TypeError: keys that cannot be sorted
-                frozen = object()  # equal to nothing else
-            hit = _value_ids.setdefault(frozen, len(_value_ids))
+                hit = -2 - len(_value_ids)  # equal to no other answer
+                _value_ids[f"\0unfreezable {hit}"] = hit
         ids[name] = hit
     return hit
+
+
+def forget_reference(reference: Any) -> None:
+    """Drop what the macro memo attached to a reference once it has been rendered."""
+    reference.__dict__.pop("_tracked", None)
+    reference.__dict__.pop("_value_ids", None)
 
 
 def _spoil(*_args: Any) -> None:
@@ -434,12 +450,14 @@ def _macro_render(self: Any, item: Any, context: Any = None, sort_options: Any =
     )
     memo = state["memo"]
     node = memo.get(key)
+    ids = original.__dict__.get("_value_ids") or {}
     while type(node) is list:  # walk the trie, answering each question for this reference
         (kind, name), branches = node
         if kind == "in":
-            node = branches.get(dict.__contains__(original, name))
+            node = branches.get(name in original)
         else:
-            node = branches.get(_value_id(original, name))
+            answer = ids.get(name)
+            node = branches.get(_value_id(original, name) if answer is None else answer)
     state["lookups"] += 1
     if node is not None:
         state["hits"] += 1
@@ -478,6 +496,16 @@ def _macro_render(self: Any, item: Any, context: Any = None, sort_options: Any =
 def _memo_insert(
     macro: Any, memo: dict[Any, Any], key: Any, log: list[Any], result: Any, repressed: Any
 ) -> None:
+    # A question asked again gets the same answer (the reference does not change), so
+    # only the first asking of each is a step in the trie, and in what an enclosing
+    # macro is told was asked.
+    seen: set[tuple[str, Any]] = set()
+    first_asked = []
+    for kind, name, answer in log:
+        if (kind, name) not in seen:
+            seen.add((kind, name))
+            first_asked.append((kind, name, answer))
+    log = first_asked
     leaf = (result, _repressed_state(repressed), tuple(log))
     node = memo.get(key)
     if node is None:
@@ -856,4 +884,4 @@ def fast_style(path: str) -> Any:
     return _build(CitationStylesStyle(path, validate=False))
 
 
-__all__ = ["FastCitationItem", "fast_style"]
+__all__ = ["FastCitationItem", "fast_style", "forget_reference"]
