@@ -27,8 +27,21 @@ def timed(cmd: list[str]) -> float:
 
 def measure(site: Path) -> tuple[float, float]:
     check = timed([str(CLI), "check", "--root", str(site)])
-    build = timed([sys.executable, "-m", "sphinx", "-q", "-E", "-W", "--keep-going", "-c",
-                   str(site), str(site / "docs"), str(site / "_build" / "check")])
+    build = timed(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-E",
+            "-W",
+            "--keep-going",
+            "-c",
+            str(site),
+            str(site / "docs"),
+            str(site / "_build" / "check"),
+        ]
+    )
     return check, build
 
 
@@ -51,8 +64,11 @@ def run() -> str:
     ]
     for name, check, build in rows:
         lines.append(f"| {name} | {check:.2f} | {build:.2f} | {build / check:.1f}x |")
-    lines += ["", "Both run cold in fresh processes (check parses and validates everything; "
-              "the build also formats and writes the site)."]
+    lines += [
+        "",
+        "Both run cold in fresh processes (check parses and validates everything; "
+        "the build also formats and writes the site).",
+    ]
     return "\n".join(lines) + "\n"
 
 
