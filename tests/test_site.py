@@ -100,3 +100,39 @@ def test_listing_pages_and_brief_header(kb_build):
     text = " ".join(brief.select_one("article").get_text().split())
     assert "(Bowman et al., 2021)" in text
     assert "Hallett and Hawbaker (2021)" in text  # APA 7: "and" in running text
+
+
+def test_long_listings_are_split_so_no_page_grows_without_bound(kb_build, monkeypatch):
+    from equity_kb import pages, references
+
+    monkeypatch.setattr(pages, "TERM_PAGE_LIMIT", 1)
+    monkeypatch.setattr(references, "PAGE_SIZE", 1)
+    app = kb_build()
+    practice = soup(app, "tenets/practice")
+    assert len(practice.select("#practices .kb-entry")) == 1
+    more = practice.select_one("#practices .kb-more a")
+    assert more["href"] == "../explore.html?tenet=practice&type=practice"
+    assert "All 2 practice cards" in more.get_text()
+    assert practice.select_one("#briefs .kb-more") is None  # one brief: nothing more to see
+
+
+def test_references_page_by_family_name_and_split_long_letters(monkeypatch):
+    from equity_kb import references
+    from equity_kb.model import Reference
+
+    def ref(key, family, given):
+        return Reference(key=key, title="T", tenets=("data",), persons=((family, given),))
+
+    monkeypatch.setattr(references, "PAGE_SIZE", 2)
+    refs = [
+        ref("wu", "Wu", "Anna"),
+        ref("adams", "Adams", "Zoe"),
+        ref("wang", "Wang", "Zed"),
+        ref("walker", "Walker", "Bo"),
+    ]
+    assert references.assign_pages(refs) == {
+        "adams": "bibliography/a",
+        "walker": "bibliography/w",
+        "wang": "bibliography/w",
+        "wu": "bibliography/w-2",
+    }

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from sphinx.domains import Domain
 
 from .model import ENTRY_TYPES, Brief, Entry, Practice, Reference
-from .vocabulary import Vocabulary
+from .vocabulary import FACETS, Vocabulary
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
 PER_DOC = ("entries", "citations", "texts", "aggregates")
@@ -92,15 +92,29 @@ class KBDomain(Domain):
     def aggregate_docs(self) -> list[str]:
         return sorted(self.data["aggregates"])
 
-    def count_by_type(
-        self, *tags: tuple[str, str], entries: Iterable[Entry] | None = None
-    ) -> dict[str, int]:
-        """How many entries of each type carry every (kind, term) tag given."""
-        out: dict[str, int] = dict.fromkeys(ENTRY_TYPES, 0)
-        for e in self.all_entries() if entries is None else entries:
-            if all(term in getattr(e, kind) for kind, term in tags):
-                out[e.type] += 1
-        return out
+    def count_by_type(self, *tags: tuple[str, str]) -> dict[str, int]:
+        """How many entries of each type carry every (kind, term) tag given (one or two)."""
+        counts = self._tag_counts()
+        return dict(counts.get(frozenset(tags), dict.fromkeys(ENTRY_TYPES, 0)))
+
+    def _tag_counts(self) -> dict[frozenset[tuple[str, str]], dict[str, int]]:
+        """Counts for every tag and every pair of tags, in one pass over the entries.
+
+        Kept on the domain object (not in pickled data) and keyed by the listing digest,
+        so the home page, topic pages and gap map do not each rescan every entry."""
+        key = self.data.get("listing_digest")
+        cached = getattr(self, "_counts", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        counts: dict[frozenset[tuple[str, str]], dict[str, int]] = {}
+        for e in self.all_entries():
+            tags = [(kind, t) for kind in FACETS for t in getattr(e, kind)]
+            for i, a in enumerate(tags):
+                for b in tags[i:]:
+                    slot = counts.setdefault(frozenset((a, b)), dict.fromkeys(ENTRY_TYPES, 0))
+                    slot[e.type] += 1
+        self._counts = (key, counts)
+        return counts
 
     def tagged(self, kind: str, term: str, entries: Iterable[Entry] | None = None) -> list[Entry]:
         pool = self.all_entries() if entries is None else entries

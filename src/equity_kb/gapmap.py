@@ -37,7 +37,6 @@ class Cell:
 
 def matrix(domain: KBDomain, row_kind: str, explore_url: str) -> dict[str, object]:
     """Rows of one vocabulary kind against the tenets, with counts, shades and links."""
-    entries = domain.all_entries()  # once, not per cell
     vocab = domain.vocabulary
     tenets = vocab.terms["tenets"]
     rows = []
@@ -45,9 +44,7 @@ def matrix(domain: KBDomain, row_kind: str, explore_url: str) -> dict[str, objec
     for term in vocab.terms[row_kind]:
         cells = []
         for tenet in tenets:
-            counts = domain.count_by_type(
-                (row_kind, term.id), ("tenets", tenet.id), entries=entries
-            )
+            counts = domain.count_by_type((row_kind, term.id), ("tenets", tenet.id))
             total = sum(counts.values())
             shade = sum(1 for step in STEPS if total >= step)
             link = f"{explore_url}?tenet={tenet.id}&{PARAM[row_kind]}={term.id}"

@@ -1,9 +1,10 @@
 """Generated pages are written only when what they show changed.
 
-``html-collect-pages`` runs on every build; rewriting every tenet, topic and bibliography
+``html-collect-pages`` runs on every build; rendering every tenet, topic and bibliography
 page after a one-line edit elsewhere would make incremental builds grow with the size of
-the knowledge base. A digest of each page's context (and of the site navigation, which
-every page shows) is kept beside the output, so an unchanged page is skipped.
+the knowledge base. Each group of generated pages comes with a digest of its inputs (and
+of the site navigation, which every page shows); when it matches the last build's and
+the pages are on disk, the group is skipped without being rendered at all.
 """
 
 from __future__ import annotations
@@ -27,25 +28,26 @@ def navigation_digest(app: Sphinx) -> str:
     return hashlib.sha256(repr((nav, titles, app.config.html_theme)).encode()).hexdigest()
 
 
-def only_changed(app: Sphinx, name: str, pages: Iterable[Page]) -> Iterator[Page]:
-    """Yield the pages whose output is missing or whose content changed; ``name`` keeps
-    the digests of each kind of generated page apart."""
+def only_changed(app: Sphinx, name: str, inputs: str, pages: Iterable[Page]) -> Iterator[Page]:
+    """Yield ``pages`` (a lazy iterable) unless ``inputs`` are what they were last build.
+
+    ``name`` keeps each group's record apart."""
     outdir = Path(app.outdir)
     path = outdir / DIGESTS.format(name)
+    digest = hashlib.sha256(f"{inputs}\0{navigation_digest(app)}".encode()).hexdigest()
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         old = {}
-    nav = navigation_digest(app)
-    new: dict[str, str] = {}
-    for pagename, context, template in pages:
-        digest = hashlib.sha256(
-            json.dumps([nav, template, context], sort_keys=True, default=str).encode()
-        ).hexdigest()
-        new[pagename] = digest
-        target = outdir / app.builder.get_target_uri(pagename)
-        if old.get(pagename) != digest or not target.exists():
-            yield pagename, context, template
+    written = old.get("pages", [])
+    if old.get("digest") == digest and all(
+        (outdir / app.builder.get_target_uri(p)).exists() for p in written
+    ):
+        return
+    names = []
+    for page in pages:
+        names.append(page[0])
+        yield page
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(new), encoding="utf-8")
+    tmp.write_text(json.dumps({"digest": digest, "pages": names}), encoding="utf-8")
     tmp.replace(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -54,7 +55,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     from .search.documents import facet_labels
-    from .search.indexer import publish_search
+    from .search.indexer import CATALOG_PATH, INDEX_DIRNAME, sync_index, write_catalog
 
     domain = kb_domain(app.env)
     docs = index_documents(app, domain)
@@ -68,7 +69,11 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             shown["at"] = step
             logger.info(f"indexing for search... [{100 * done // total:3d}%] {done}/{total}")
 
-    stats = publish_search(app.outdir, docs, labels=labels, progress=progress)
+    out = Path(app.outdir)
+    stats = sync_index(out / INDEX_DIRNAME, docs, labels=labels, progress=progress)
+    # The catalog holds the same documents: rewrite it only when the index changed.
+    if not stats.unchanged or not (out / CATALOG_PATH).exists():
+        write_catalog(out / CATALOG_PATH, docs, labels=labels)
     if stats.unchanged:
         logger.info("search index: up to date")
     else:

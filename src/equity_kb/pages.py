@@ -17,13 +17,14 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .domain import KBDomain, kb_domain
-from .gapmap import GapMap, gap_map_html
+from .gapmap import PARAM, GapMap, gap_map_html
 from .generated import only_changed
 from .model import ENTRY_TYPES, TYPE_LABELS, Entry
 from .nodes import kb_placeholder
-from .render import DISPLAY_ORDER, TERM_DIRS, Renderer
+from .render import DISPLAY_ORDER, TERM_DIRS, Renderer, sort_entries
 from .vocabulary import FACETS, KIND_NAMES
 
+TERM_PAGE_LIMIT = 100
 SECTION_TITLES = {
     "practice": "Practice cards",
     "brief": "Research briefs",
@@ -41,7 +42,10 @@ def setup_pages(app: Sphinx) -> None:
     app.add_directive("kb-gap-map", GapMap)
     app.connect("html-page-context", add_page_scripts)
     app.connect("doctree-resolved", fill_placeholders)
-    app.connect("html-collect-pages", lambda app: only_changed(app, "terms", term_pages(app)))
+    app.connect(
+        "html-collect-pages",
+        lambda app: only_changed(app, "terms", listing_inputs(app), term_pages(app)),
+    )
 
 
 class TenetOverview(SphinxDirective):
@@ -191,6 +195,12 @@ def render_placeholder(
     return None
 
 
+def listing_inputs(app: Sphinx) -> str:
+    """What the term pages show depends on: every entry's listing fields (see
+    reading.listing_digest, computed once per build after reading)."""
+    return str(kb_domain(app.env).data.get("listing_digest", ""))
+
+
 def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """One page per tenet, focus area and level, listing everything tagged with it."""
     domain = kb_domain(app.env)
@@ -202,14 +212,23 @@ def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
             tagged = [e for e in entries if term.id in getattr(e, kind)]
             sections = []
             for etype in DISPLAY_ORDER:
-                of_type = [e for e in tagged if e.type == etype]
+                of_type = sort_entries(e for e in tagged if e.type == etype)
+                # A page lists the first TERM_PAGE_LIMIT of each type; the Explore page,
+                # filtered to this term and type, has them all (and stays fast to load).
+                more = (
+                    r.url("explore") + f"?{PARAM[kind]}={term.id}&type={etype}"
+                    if len(of_type) > TERM_PAGE_LIMIT
+                    else None
+                )
                 sections.append(
                     {
                         "id": f"{etype}s",
                         "title": SECTION_TITLES[etype],
-                        "entries": of_type,
+                        "count": len(of_type),
+                        "more": more,
                         "html": r.entry_list(
-                            of_type, empty=f"No {TYPE_LABELS[etype].lower()}s yet."
+                            of_type[:TERM_PAGE_LIMIT],
+                            empty=f"No {TYPE_LABELS[etype].lower()}s yet.",
                         ),
                     }
                 )

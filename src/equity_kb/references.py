@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from .generated import only_changed
 from .model import Reference
 from .nodes import kb_cite, kb_placeholder
 from .pages import renderer_for
-from .render import Renderer, sort_entries
+from .render import Renderer, sort_entries, sort_name
 from .warnings import report
 
 logger = logging.getLogger("equity_kb")
@@ -47,7 +47,10 @@ def setup_references(app: Sphinx) -> None:
     app.add_post_transform(ResolveCitations)
     app.add_directive("kb-bibliography", BibliographyIndex)
     app.connect(
-        "html-collect-pages", lambda app: only_changed(app, "bibliography", bibliography_pages(app))
+        "html-collect-pages",
+        lambda app: only_changed(
+            app, "bibliography", bibliography_inputs(app), bibliography_pages(app)
+        ),
     )
     app.connect("build-finished", write_exports)
 
@@ -98,18 +101,18 @@ def assign_pages(refs: Any) -> dict[str, str]:
     """Key -> page name. References go A-Z by first author; a letter with more than
     PAGE_SIZE references continues on ``<letter>-2`` and so on."""
     pages: dict[str, str] = {}
-    for letter, group in groupby(sort_entries(refs), key=initial):
-        for i, ref in enumerate(group):
-            chunk = i // PAGE_SIZE
-            pages[ref.key] = f"{BIB_DIR}/{letter}" + (f"-{chunk + 1}" if chunk else "")
+    seen: Counter[str] = Counter()
+    for ref in sort_entries(refs):
+        letter = initial(ref)
+        chunk = seen[letter] // PAGE_SIZE
+        seen[letter] += 1
+        pages[ref.key] = f"{BIB_DIR}/{letter}" + (f"-{chunk + 1}" if chunk else "")
     return pages
 
 
-def initial(ref: Any) -> str:
-    name = ref.authors[0].split()[-1] if ref.persons else (ref.authors or (ref.title,))[0]
-    first = next(
-        (c for c in (ref.persons[0][0] if ref.persons else name).lower() if c.isalnum()), ""
-    )
+def initial(ref: Reference) -> str:
+    """The A-Z page letter: the first letter of the name references are sorted by."""
+    first = next((c for c in sort_name(ref)[0].lower() if c.isalnum()), "")
     return first if first.isascii() and first.isalpha() else "other"
 
 
@@ -210,6 +213,15 @@ def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
         exports=EXPORTS,
         bib_dir=BIB_DIR,
     )
+
+
+def bibliography_inputs(app: Sphinx) -> str:
+    """The bibliography pages show the references and who cites them (with titles)."""
+    domain = kb_domain(app.env)
+    citing = domain.citing_docs()
+    h = hashlib.sha256(str(domain.data.get("listing_digest", "")).encode())
+    h.update(repr(sorted(citing.items())).encode())
+    return h.hexdigest()
 
 
 def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:

@@ -93,6 +93,15 @@ class Renderer:
 E = TypeVar("E", bound=Entry)
 
 
+def sort_name(ref: Reference) -> tuple[str, str]:
+    """(family, given) of the first author (or editor); the title when there is neither."""
+    if ref.persons:
+        return ref.persons[0]
+    if ref.editors:
+        return ref.editors[0]
+    return (ref.title or ref.key, "")
+
+
 def sort_entries(entries: Iterable[E]) -> list[E]:
     """Cards by ID, briefs by newest, references by author and year."""
     order = {t: i for i, t in enumerate(DISPLAY_ORDER)}
@@ -101,7 +110,8 @@ def sort_entries(entries: Iterable[E]) -> list[E]:
         if isinstance(e, Brief):
             return (order[e.type], -(e.date.toordinal() if e.date else 0), e.title.lower())
         if isinstance(e, Reference):
-            return (order[e.type], (e.authors[0] if e.authors else e.title).lower(), e.year or 0)
+            family, given = sort_name(e)
+            return (order[e.type], family.casefold(), given.casefold(), e.year or 0, e.key)
         return (order[e.type], e.key)
 
     return sorted(entries, key=key)
