@@ -14,7 +14,7 @@ from .files import glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
 from .scaffold import read_retired_ids_file
-from .validation import entry_from_front_matter
+from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
 # A MyST citation role, {cite:p}`a,b` or {cite:t}`a`.
@@ -41,15 +41,7 @@ class Settings:
             docs=root / docs,
             vocabulary=root / str(values.get("kb_vocabulary", "vocabulary.yml")),
             bibliography=list(values.get("kb_bibliography", ["*.bib"])),  # type: ignore[call-overload]
-            entry_dirs=dict(
-                values.get(
-                    "kb_entry_dirs",
-                    {
-                        "briefs": "brief",  # type: ignore[call-overload]
-                        "practices": "practice",
-                    },
-                )
-            ),
+            entry_dirs=dict(values.get("kb_entry_dirs", DEFAULT_ENTRY_DIRS)),  # type: ignore[call-overload]
         )
 
     def bib_files(self) -> list[Path]:
@@ -74,9 +66,7 @@ def entry_type(settings: Settings, path: Path) -> str | None:
         rel = path.resolve().relative_to(settings.docs.resolve())
     except ValueError:
         return None
-    if len(rel.parts) < 2 or rel.stem == "index":
-        return None
-    return settings.entry_dirs.get(rel.parts[0])
+    return entry_type_of(rel.with_suffix("").as_posix(), settings.entry_dirs)
 
 
 def citations(text: str) -> list[tuple[str, int]]:

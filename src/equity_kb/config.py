@@ -10,9 +10,8 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 
 from .files import glob_paths
+from .validation import DEFAULT_ENTRY_DIRS
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
-
-DEFAULT_ENTRY_DIRS = {"briefs": "brief", "practices": "practice"}
 
 
 def setup_config(app: Sphinx) -> None:

@@ -8,7 +8,7 @@ issue 342). Cross-document totals are computed on demand from this data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Set
 from typing import Any, ClassVar
 
 from sphinx.domains import Domain
@@ -115,10 +115,6 @@ class KBDomain(Domain):
                     slot[e.type] += 1
         self._counts = (key, counts)
         return counts
-
-    def tagged(self, kind: str, term: str, entries: Iterable[Entry] | None = None) -> list[Entry]:
-        pool = self.all_entries() if entries is None else entries
-        return [e for e in pool if term in getattr(e, kind)]
 
     # Sphinx asks domains to resolve cross-references; ours are resolved by our own
     # post-transform (citations), so there is nothing to do here.

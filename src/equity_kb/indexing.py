@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -55,7 +54,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     from .search.documents import facet_labels
-    from .search.indexer import CATALOG_PATH, INDEX_DIRNAME, sync_index, write_catalog
+    from .search.indexer import publish_search
 
     domain = kb_domain(app.env)
     docs = index_documents(app, domain)
@@ -69,11 +68,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             shown["at"] = step
             logger.info(f"indexing for search... [{100 * done // total:3d}%] {done}/{total}")
 
-    out = Path(app.outdir)
-    stats = sync_index(out / INDEX_DIRNAME, docs, labels=labels, progress=progress)
-    # The catalog holds the same documents: rewrite it only when the index changed.
-    if not stats.unchanged or not (out / CATALOG_PATH).exists():
-        write_catalog(out / CATALOG_PATH, docs, labels=labels)
+    stats = publish_search(app.outdir, docs, labels=labels, progress=progress)
     if stats.unchanged:
         logger.info("search index: up to date")
     else:

@@ -16,7 +16,7 @@ from .frontmatter import read_front_matter
 from .model import Problem
 from .nodes import kb_cite, kb_placeholder
 from .scaffold import read_retired_ids_file
-from .validation import entry_from_front_matter
+from .validation import entry_from_front_matter, entry_type_of
 from .warnings import report
 
 
@@ -30,11 +30,7 @@ def setup_reading(app: Sphinx) -> None:
 
 
 def entry_type(app: Sphinx, docname: str) -> str | None:
-    """'brief' or 'practice' for a page inside an entry folder (its index page excepted)."""
-    folder, _, rest = docname.partition("/")
-    if not rest or rest == "index" or rest.endswith("/index"):
-        return None
-    return app.config.kb_entry_dirs.get(folder)
+    return entry_type_of(docname, app.config.kb_entry_dirs)
 
 
 def load_vocabulary(app: Sphinx) -> None:

@@ -17,6 +17,18 @@ from .model import BRIEF_STATUSES, Brief, Entry, Practice, Problem
 from .vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 CARD_ID = re.compile(r"^PC-\d{3,}$")
+# Which folders hold which kind of entry (the Sphinx config value kb_entry_dirs).
+DEFAULT_ENTRY_DIRS = {"briefs": "brief", "practices": "practice"}
+
+
+def entry_type_of(docname: str, entry_dirs: dict[str, str]) -> str | None:
+    """'brief' or 'practice' for a page inside an entry folder (its index pages excepted);
+    ``docname`` is the page's path under the content folder, without suffix."""
+    folder, _, rest = docname.partition("/")
+    if not rest or rest == "index" or rest.endswith("/index"):
+        return None
+    return entry_dirs.get(folder)
+
 
 # Front-matter keys Sphinx and MyST give meaning to; allowed on any page.
 SPHINX_KEYS = {

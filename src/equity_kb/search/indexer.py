@@ -280,10 +280,12 @@ def publish_search(
     progress: Progress | None = None,
 ) -> IndexStats:
     """At the end of a build: bring ``outdir/_search_index`` up to date (``sync_index``:
-    only what changed) and write ``outdir/_static/kb-catalog.json``."""
+    only what changed) and ``outdir/_static/kb-catalog.json`` with it. The catalog holds
+    the same documents, so it is rewritten only when the index changed (or is missing)."""
     out = Path(outdir)
     stats = sync_index(out / INDEX_DIRNAME, docs, labels=labels, progress=progress)
-    write_catalog(out / CATALOG_PATH, docs, labels=labels)
+    if not stats.unchanged or not (out / CATALOG_PATH).exists():
+        write_catalog(out / CATALOG_PATH, docs, labels=labels)
     return stats
 
 
