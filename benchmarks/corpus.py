@@ -369,8 +369,10 @@ def _shelf(key: str) -> str:
 # ``write_site(dest, scale)`` writes a complete site for our build (pages, bibliography,
 # vocabulary, conf.py); ``write_plain(dest, scale)`` writes the same pages with a conf.py
 # for plain Sphinx (MyST, sphinx-design, furo; no equity_kb). ``write_bib(path, n)``
-# writes just the .bib. All of it is deterministic (same scale and seed, same bytes) and
-# valid: a build of any scale gives no warnings.
+# writes just the .bib (``bib_text(n)`` returns its text), and ``write_cards(dest, n)``
+# just practice cards and a home page listing them (no conf.py, no bibliography). All of
+# it is deterministic (same scale and seed, same bytes) and valid: a build of any scale
+# gives no warnings.
 
 # Shipped size (scale 1) and the "100x" size of the issue "Scale"; other scales are
 # interpolated between these log-linearly (so 10x is 105 briefs, 283 cards, 728 references).
@@ -544,8 +546,10 @@ class _SiteWriter(_Writer):
 
     def with_citations(self, sentences: list[str], keys: Sequence[str], n: int) -> list[str]:
         """Put ``n`` citations into the sentences: (Author, Year) at a sentence's end,
-        or "Author (Year) report that ..." in front of it."""
+        or "Author (Year) report that ..." in front of it. No ``keys``, no citations."""
         out = list(sentences)
+        if not keys:
+            return out
         slots = self.rng.sample(range(len(out)), min(n, len(out)))
         for i in slots:
             s = out[i]
@@ -650,6 +654,15 @@ def write_bib(path: Path, n_refs: int, seed: int = 1) -> list[str]:
     return [ref.key for ref in refs]
 
 
+def bib_text(n_refs: int, seed: int = 1, *, vocabulary: Vocabulary | None = None) -> str:
+    """The text ``write_bib(path, n_refs, seed)`` writes: ``n_refs`` references of seven
+    types, 1-6 authors (about a quarter of names with LaTeX accents), a protected
+    ``{RPP}`` word in about 15% of titles, 40-120-word annotations, tags from
+    ``docs/vocabulary.yml`` (or ``vocabulary``, that file already loaded)."""
+    w = _SiteWriter(random.Random(seed), vocabulary or load_vocabulary(VOCABULARY))
+    return _bib_text(_bib_references(w, n_refs), seed)
+
+
 def _bib_text(refs: Sequence[_SiteRef], seed: int) -> str:
     head = f"% Synthetic annotated bibliography: {len(refs)} references (seed {seed}).\n\n"
     return head + "\n".join(ref.text for ref in refs)
@@ -707,6 +720,8 @@ def _brief_page(w: _SiteWriter, keys: Sequence[str], others: Sequence[str]) -> s
 
 
 def _card_page(w: _SiteWriter, card_id: str, keys: Sequence[str]) -> str:
+    """A practice card citing some of ``keys`` as its evidence (none if ``keys`` is empty:
+    no evidence field and no citations)."""
     r = w.rng
     tenets, focus = w.tags("tenets", 1, 3), w.tags("focus", 1, 2)
     topics = w.topic_words(tenets, focus)
@@ -729,7 +744,7 @@ def _card_page(w: _SiteWriter, card_id: str, keys: Sequence[str]) -> str:
             f"focus: {_yaml_list(focus)}",
             f"levels: {_yaml_list(w.tags('levels', 1, 3))}",
             f"organization: {r.choice(ORGANIZATIONS)}",
-            f"evidence: {_yaml_list(evidence)}",
+            *([f"evidence: {_yaml_list(evidence)}"] if evidence else []),
             f"summary: {_yaml_str(w.sentence(topics))}",
             f"date: {date.isoformat()}",
             "---",
@@ -740,6 +755,39 @@ def _card_page(w: _SiteWriter, card_id: str, keys: Sequence[str]) -> str:
         f"## How to try it\n\n{steps}\n\n## Watch-outs\n\n{watch}\n"
     )
     return front + "\n" + body
+
+
+def _card_pages(w: _SiteWriter, practices: Path, n_cards: int, keys: Sequence[str]) -> list[str]:
+    """Write cards ``PC-001`` ... into ``practices``; return their ids."""
+    practices.mkdir(parents=True, exist_ok=True)
+    width = max(3, len(str(n_cards)))
+    ids = [f"PC-{n:0{width}d}" for n in range(1, n_cards + 1)]
+    for card_id in ids:
+        (practices / f"{card_id}.md").write_text(_card_page(w, card_id, keys), encoding="utf-8")
+    return ids
+
+
+def write_cards(dest: Path, n_cards: int, seed: int = 1, *, toctree: bool = True) -> list[str]:
+    """Write ``n_cards`` practice cards (``dest/practices/PC-NNN.md``) and a home page
+    (``dest/index.md``) listing them; return the cards' ids.
+
+    The cards are those of ``write_site`` but cite nothing (no evidence field, no
+    citations), so they build without a bibliography, with our conf.py or a plain one.
+    ``toctree``: the home page lists the cards in a glob toctree (every page's sidebar then
+    holds all the cards, so navigation grows quadratically); without it, the home page
+    links to each card in a plain list, the way our site lists entries. No conf.py is
+    written: build with ``sphinx-build -c CONFDIR DEST OUT``.
+    """
+    dest = Path(dest)
+    w = _SiteWriter(random.Random(seed), load_vocabulary(VOCABULARY))
+    ids = _card_pages(w, dest / "practices", n_cards, [])
+    listing = (
+        "```{toctree}\n:glob:\n\npractices/*\n```\n"
+        if toctree
+        else "".join(f"- [{card_id}](practices/{card_id}.md)\n" for card_id in ids)
+    )
+    (dest / "index.md").write_text(f"---\ntitle: Home\n---\n\n{listing}", encoding="utf-8")
+    return ids
 
 
 def _section_pages(docs: Path) -> list[str]:
@@ -801,12 +849,7 @@ def write_site(dest: Path, scale: float, seed: int = 1, *, plain: bool = False) 
     bib.write_text(_bib_text(refs, seed), encoding="utf-8")
     keys = [ref.key for ref in refs]
 
-    width = max(3, len(str(n_cards)))
-    for n in range(1, n_cards + 1):
-        card_id = f"PC-{n:0{width}d}"
-        (docs / "practices" / f"{card_id}.md").write_text(
-            _card_page(w, card_id, keys), encoding="utf-8"
-        )
+    _card_pages(w, docs / "practices", n_cards, keys)
     briefs: list[Path] = []
     for n in range(1, n_briefs + 1):
         slug = f"brief-{n:04d}"

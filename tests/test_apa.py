@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -324,14 +325,14 @@ def test_one_item_citeproc_cannot_render_does_not_stop_the_rest(
 
 
 def _synthetic_refs(tmp_path: Path, n: int) -> list[Reference]:
-    spec = importlib.util.spec_from_file_location(
-        "bench_bibtex", ROOT / "benchmarks" / "bench_bibtex.py"
-    )
+    # The benchmarks' corpus generator (benchmarks/corpus.py), loaded from its file.
+    spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
     assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    corpus = sys.modules.setdefault("corpus", importlib.util.module_from_spec(spec))
+    if not hasattr(corpus, "bib_text"):
+        spec.loader.exec_module(corpus)  # (its dataclasses need it in sys.modules)
     path = tmp_path / f"synthetic{n}.bib"
-    path.write_text(bench.synthetic_bib(n, vocabulary=VOCABULARY), encoding="utf-8")
+    path.write_text(corpus.bib_text(n, vocabulary=VOCABULARY), encoding="utf-8")
     result = load_bibliography([path], VOCABULARY)
     assert len(result.references) == n
     return list(result.references.values())
