@@ -17,18 +17,19 @@ from .model import ENTRY_TYPES, Brief, Entry, Practice, Reference
 from .vocabulary import FACETS, Vocabulary
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
-PER_DOC = ("entries", "citations", "texts", "aggregates")
+PER_DOC = ("entries", "citations", "texts", "aggregates", "listings")
 
 
 class KBDomain(Domain):
     name = "kb"
     label = "Equity KB"
-    data_version = 1
+    data_version = 2  # 2: "listings"
     initial_data: ClassVar[dict[str, Any]] = {  # type: ignore[misc]
         "entries": {},  # docname -> Brief | Practice
         "citations": {},  # docname -> tuple of (key, line) cited in that document
         "texts": {},  # docname -> plain text of the page, for the search index
         "aggregates": {},  # docname -> True when the page lists other entries
+        "listings": {},  # docname -> tuple of pages.ListingSpec, one per kb-listing
         "references": {},  # key -> Reference (from bib files, not from documents)
         "bib_digest": "",
         "vocabulary": None,
@@ -91,6 +92,10 @@ class KBDomain(Domain):
 
     def aggregate_docs(self) -> list[str]:
         return sorted(self.data["aggregates"])
+
+    def listings(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """(docname, its kb-listing specs), by docname; the specs are pages.ListingSpec."""
+        return sorted(self.data["listings"].items())
 
     def count_by_type(self, *tags: tuple[str, str]) -> dict[str, int]:
         """How many entries of each type carry every (kind, term) tag given (one or two)."""
