@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -317,9 +318,9 @@ def test_unchanged_bytes_are_not_parsed_again(
     calls: list[int] = []
     real = bibliography._parse_text
 
-    def counting(text: str) -> object:
+    def counting(text: str, *args: Any) -> object:
         calls.append(1)
-        return real(text)
+        return real(text, *args)
 
     monkeypatch.setattr(bibliography, "_parse_text", counting)
     first = load("good.bib")
@@ -337,13 +338,77 @@ def test_unchanged_bytes_are_not_parsed_again(
     assert len(calls) == 2
 
 
+def test_an_edit_re_parses_only_the_entry_edited(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A large .bib is cut into entries; an edit re-parses the entries it touched, and
+    every line reported still counts from the top of the file."""
+    parsed: list[str] = []
+    real = bibliography._parse_text
+
+    def recording(text: str, *args: Any) -> object:
+        parsed.append(text)
+        return real(text, *args)
+
+    monkeypatch.setattr(bibliography, "_parse_text", recording)
+    bib = tmp_path / "refs.bib"
+    shutil.copy(BIB / "bad.bib", bib)
+    cache = tmp_path / "cache"
+    before = load_bibliography([bib], VOCABULARY, cache_dir=cache)
+    clear_cache()  # a new build process: only the disk cache is left
+    parsed.clear()
+    text = bib.read_text(encoding="utf-8")
+    # Three lines inserted at the top, and one annotation changed further down.
+    edited = "% notes\n% more\n\n" + text.replace(
+        "annotation = {Year and DOI", "annotation = {An edited year and DOI", 1
+    )
+    assert edited != "% notes\n% more\n\n" + text
+    bib.write_text(edited, encoding="utf-8")
+    after = load_bibliography([bib], VOCABULARY, cache_dir=cache)
+    assert len(parsed) == 1
+    assert "An edited" in parsed[0] and parsed[0].count("\n@") <= 1  # one entry, not the file
+    # Every problem and reference moved down by the three inserted lines.
+    assert [(p.line + 3, p.code) for p in before.problems] == [
+        (p.line, p.code) for p in after.problems
+    ]
+    assert all(after.references[k].line == r.line + 3 for k, r in before.references.items())
+    # Messages that name a line name the shifted one.
+    named = [p.message for p in after.problems if "line " in p.message]
+    assert named == [
+        m.replace(f"line {n}", f"line {n + 3}")
+        for m in (p.message for p in before.problems if "line " in p.message)
+        for n in [int(m.split("line ")[1].split(")")[0].split()[0])]
+    ]
+
+
+def test_an_unclosed_brace_keeps_its_entry_with_the_text_after_it(tmp_path: Path) -> None:
+    # Cut into chunks or not, the file reads as one parse of the whole text would.
+    text = (BIB / "bad.bib").read_text(encoding="utf-8")
+    whole = bibliography._parse_text(text)[0]
+    cut = bibliography._chunks(text)
+    assert "".join(piece for _, piece in cut) == text
+    pieces = [p for _, p in cut]
+    parts = bibliography._parse_text("".join(pieces), [first for first, _ in cut])
+    chunked = [
+        (e.key, e.line + first, [(f.name, f.text, f.line + first) for f in e.fields])
+        for (first, _), part in zip(cut, parts, strict=True)
+        for e in part.entries
+    ]
+    assert chunked == [
+        (e.key, e.line, [(f.name, f.text, f.line) for f in e.fields]) for e in whole.entries
+    ]
+    assert sorted(
+        i[0] + first for (first, _), part in zip(cut, parts, strict=True) for i in part.issues
+    ) == (sorted(i[0] for i in whole.issues))
+
+
 def test_disk_cache_survives_a_new_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = load("good.bib", "bad.bib", cache_dir=cache)
     assert len(list(cache.glob("*.pickle"))) == 2
     clear_cache()  # what a new process starts with
 
-    def fail(text: str) -> None:
+    def fail(text: str, *args: Any) -> None:
         raise AssertionError("parsed again despite the disk cache")
 
     monkeypatch.setattr(bibliography, "_parse_text", fail)

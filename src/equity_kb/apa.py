@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import html
 import json
@@ -31,10 +30,11 @@ import multiprocessing
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from .gcpause import gc_paused
 from .model import Reference
 
 logger = logging.getLogger(__name__)
@@ -384,7 +384,9 @@ def _render_serial(items: list[dict[str, Any]], style: Any, retry_style: Any = .
     bibliography = CitationStylesBibliography(style, source, formatter.html)
     bibliography.keys = list(source)  # what registering every item in order would give
     out = []
-    with _gc_paused():
+    # Rendering allocates many short-lived containers, and each collection would walk
+    # every long-lived object (the style's memos, or all of a Sphinx build).
+    with gc_paused():
         for item in items:
             key = item["id"]
             if key not in source:  # unreadable, or an id citeproc would lower-case
@@ -415,21 +417,6 @@ def _render_one(style: Any, bibliography: Any, key: str) -> str | None:
     finally:
         forget_reference(reference)
     return str(rendered[0]) if rendered else ""
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Rendering allocates many short-lived containers, and each of Python's collections
-    then walks every long-lived object (the style's memos, or all of a Sphinx build):
-    about a fifth of the time for 10,000 references. What it leaves for the collector
-    (a Citation and its CitationItem refer to each other) is collected afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ---------------------------------------------------------------- worker processes

@@ -16,19 +16,22 @@ cannot read at all is dropped (and reported).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import functools
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import bibtexparser
 from bibtexparser import model as bm
@@ -39,11 +42,14 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
+from .gcpause import gc_paused
 from .model import Problem, Reference
 from .vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 # Bump when the cached parse format or the parsing rules change.
-CACHE_VERSION = f"1-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
+logger = logging.getLogger(__name__)
+
+CACHE_VERSION = f"2-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
 
 # Core fields each entry type needs; a tuple of alternatives means "one of these".
 CORE_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -125,8 +131,9 @@ class BibResult:
 # ---------------------------------------------------------------- stage 1: parse
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Field:
+# Parse results are named tuples: they are pickled to the disk cache and back from
+# worker processes, and as plain tuples that is ten times faster than as dataclasses.
+class _Field(NamedTuple):
     name: str  # lower-case
     raw: str  # as written, without the enclosing braces or quotes
     text: str  # LaTeX decoded, whitespace normalised
@@ -134,8 +141,7 @@ class _Field:
     bare: bool  # written without braces or quotes: a number, a month or an unknown @string
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Parsed:
+class _Parsed(NamedTuple):
     key: str
     bibtype: str
     line: int
@@ -146,10 +152,26 @@ class _Parsed:
     truncated: bool = False  # an extra '}' ended it early; its later fields were lost
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _ParsedFile:
+class _ParsedFile(NamedTuple):
     entries: tuple[_Parsed, ...]
     issues: tuple[tuple[int, str, str], ...]
+
+
+def _to_plain(chunk: _ParsedFile) -> tuple[Any, ...]:
+    """``chunk`` as nested plain tuples, which pickle fast; ``_from_plain`` reverses it."""
+    entries = tuple((*e[:3], tuple(map(tuple, e.fields)), *e[4:]) for e in chunk.entries)
+    return (entries, chunk.issues)
+
+
+def _from_plain(plain: tuple[Any, ...]) -> _ParsedFile:
+    entries, issues = plain
+    # tuple.__new__ straight away: NamedTuple's own constructors are Python functions.
+    new = tuple.__new__
+    field = functools.partial(new, _Field)
+    return _ParsedFile(
+        tuple(new(_Parsed, (*e[:3], tuple(map(field, e[3])), *e[4:])) for e in entries),
+        issues,
+    )
 
 
 def _squash(text: str) -> str:
@@ -289,9 +311,9 @@ def _unclosed_field_line(raw: str, first_line: int) -> int | None:
     return last_field if depth > 1 else None
 
 
-def _failed_block_issue(block: bm.ParsingFailedBlock) -> tuple[int, str, str]:
+def _failed_block_issue(block: bm.ParsingFailedBlock, base: int = 0) -> tuple[int, str, str]:
     raw = block.raw or ""
-    line = _line_of(block)
+    line = _line_of(block) - base
     head = _HEAD.match(raw.lstrip())
     what = f"the @{head.group(1).lower()} entry {head.group(2)!r}" if head else "this entry"
     error = block.error
@@ -301,8 +323,8 @@ def _failed_block_issue(block: bm.ParsingFailedBlock) -> tuple[int, str, str]:
     if open_line is not None:
         return (
             open_line,
-            f"{what} (line {line}) is not valid BibTeX and was skipped: the field on this "
-            "line opens a brace '{' that is never closed; add the missing '}' "
+            f"{what} (line {_line_ref(line)}) is not valid BibTeX and was skipped: the field "
+            "on this line opens a brace '{' that is never closed; add the missing '}' "
             f"(bibtexparser: {reason})",
             "bib_syntax",
         )
@@ -314,20 +336,36 @@ def _failed_block_issue(block: bm.ParsingFailedBlock) -> tuple[int, str, str]:
     )
 
 
-def _parse_entry(entry: bm.Entry) -> _Parsed:
+# A line number inside a parse-time message, counted from its chunk like every other
+# line there; ``_absolute`` rewrites it once the chunk's place in the file is known.
+_LINE_REF = re.compile("\x00L(\\d+)\x00")
+
+
+def _line_ref(line: int) -> str:
+    return f"\x00L{line}\x00"
+
+
+def _absolute(message: str, first: int) -> str:
+    if "\x00" not in message:
+        return message
+    return _LINE_REF.sub(lambda m: str(int(m.group(1)) + first), message)
+
+
+def _parse_entry(entry: bm.Entry, base: int = 0) -> _Parsed:
+    """The entry, with lines counted from ``base`` (the 0-based line its chunk starts on)."""
     issues: list[tuple[int, str, str]] = []
     fields: dict[str, _Field] = {}
     roles: dict[str, tuple[tuple[str, str], ...]] = {}
-    entry_line = _line_of(entry)
+    entry_line = _line_of(entry) - base
     for f in entry.fields:
         name = f.key.strip().lower()
-        line = (f.start_line + 1) if f.start_line is not None else entry_line
+        line = (f.start_line + 1 - base) if f.start_line is not None else entry_line
         if name in fields:
             issues.append(
                 (
                     line,
                     f"field '{name}' is given twice in entry '{entry.key}' (first on line "
-                    f"{fields[name].line}); the first is used: delete one of them",
+                    f"{_line_ref(fields[name].line)}); the first is used: delete one of them",
                     "duplicate_field",
                 )
             )
@@ -405,37 +443,42 @@ def _finish_unprocessed(entry: bm.Entry, strings: dict[str, str]) -> bm.Entry:
     return entry
 
 
-def _parse_text(text: str) -> _ParsedFile:
-    """Parse the text of one .bib file (no validation). Depends on the text only."""
+def _parse_text(text: str, bases: Sequence[int] = (0,)) -> list[_ParsedFile]:
+    """Parse ``text`` (no validation): one result per chunk of it, chunk ``i`` starting
+    on 0-based line ``bases[i]``, its lines counted from there. Depends on the text only.
+    """
     with _quiet_bibtexparser():
         library = bibtexparser.parse_string(text)
     strings = {k.lower(): str(s.value) for k, s in library.strings_dict.items()}
-    entries: list[_Parsed] = []
-    issues: list[tuple[int, str, str]] = []
+    entries: list[list[_Parsed]] = [[] for _ in bases]
+    issues: list[list[tuple[int, str, str]]] = [[] for _ in bases]
     last_key: str | None = None
     for block in library.blocks:
+        chunk = max(bisect.bisect_right(bases, block.start_line or 0) - 1, 0)
+        base = bases[chunk]
         if isinstance(block, bm.DuplicateFieldKeyBlock | bm.DuplicateBlockKeyBlock):
             # Load these as ordinary entries: duplicate fields are reported per entry,
             # duplicate keys by the merge step, within and across files alike.
             inner = block.ignore_error_block
             if isinstance(inner, bm.Entry):
-                entries.append(_parse_entry(_finish_unprocessed(inner, strings)))
+                entries[chunk].append(_parse_entry(_finish_unprocessed(inner, strings), base))
                 last_key = inner.key
         elif isinstance(block, bm.ParsingFailedBlock):
-            issues.append(_failed_block_issue(block))
+            issues[chunk].append(_failed_block_issue(block, base))
         elif isinstance(block, bm.Entry):
-            entries.append(_parse_entry(block))
+            entries[chunk].append(_parse_entry(block, base))
             last_key = block.key
         elif isinstance(block, bm.ImplicitComment) and last_key is not None:
             # An extra '}' ends an entry early; bibtexparser then reads the rest of the
             # entry as a comment and the fields after it silently vanish.
             stray = _STRAY_FIELD.search(block.comment)
-            if stray and entries and entries[-1].key == last_key:
+            mine = entries[chunk]
+            if stray and mine and mine[-1].key == last_key:
                 # Its later fields are lost: report the cause, not each missing field.
-                entries[-1] = dataclasses.replace(entries[-1], truncated=True)
+                mine[-1] = mine[-1]._replace(truncated=True)
             if stray:
-                line = _line_of(block) + block.comment.count("\n", 0, stray.start(1))
-                issues.append(
+                line = _line_of(block) - base + block.comment.count("\n", 0, stray.start(1))
+                issues[chunk].append(
                     (
                         line,
                         f"field '{stray.group(1)}' is outside any entry and was ignored: an "
@@ -443,16 +486,59 @@ def _parse_text(text: str) -> _ParsedFile:
                         "bib_syntax",
                     )
                 )
-    return _ParsedFile(tuple(entries), tuple(issues))
+    return [_ParsedFile(tuple(e), tuple(i)) for e, i in zip(entries, issues, strict=True)]
+
+
+# A chunk is the text from one '@' at the start of a line to the next: an entry (with
+# any comment after it). Parsed chunks are cached by their text, so editing one entry
+# of a 10,000-entry file re-parses that entry only.
+_CHUNK_START = re.compile(r"\n[ \t]*@")  # (searching for "\n" first is fast)
+_STRING_BLOCK = re.compile(r"^[ \t]*@\s*string\b", re.MULTILINE | re.IGNORECASE)
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """``text`` cut into chunks, each with the 0-based line it starts on.
+
+    A cut is made only where the braces before it balance, so an '@' at the start of a
+    line inside a value, or an entry whose braces never close, keeps its text with what
+    follows, as one parse of the whole file would. A file with ``@string`` macros is
+    one chunk: its entries' values depend on them.
+    """
+    if _STRING_BLOCK.search(text):
+        return [(0, text)]
+    cuts = [m.start() + 1 for m in _CHUNK_START.finditer(text)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    line = 0
+    for cut in [*cuts, len(text)]:
+        piece = text[start:cut]
+        if cut < len(text) and not _balanced(piece):
+            continue
+        out.append((line, piece))
+        line += piece.count("\n")
+        start = cut
+    return out
+
+
+def _balanced(piece: str) -> bool:
+    escaped = piece.count("\\{") - piece.count("\\}")
+    return piece.count("{") - piece.count("}") == escaped
+
+
+def _chunk_key(piece: str) -> bytes:
+    return hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 # ---------------------------------------------------------------- caching
 
 # Bounded, process-wide caches of pure functions' results (keyed by content hash):
 # they hold immutable values, so sharing them between callers is safe.
-_PARSED: dict[str, _ParsedFile] = {}
+_Chunks = tuple[tuple[int, _ParsedFile], ...]  # (0-based first line, parsed chunk)
+_PARSED: dict[str, _Chunks] = {}  # by the digest of a whole file's bytes
+_CHUNK_CACHE: dict[bytes, _ParsedFile] = {}  # by _chunk_key
 _VALIDATED: dict[tuple[str, str, str], tuple[tuple[Reference, ...], tuple[Problem, ...]]] = {}
 _MAX_CACHED = 64
+_MAX_CHUNKS = 200_000
 
 
 def _remember(cache: dict[Any, Any], key: object, value: object) -> None:
@@ -461,28 +547,101 @@ def _remember(cache: dict[Any, Any], key: object, value: object) -> None:
     cache[key] = value
 
 
-def _parsed(data: bytes, text: str, cache_dir: Path | None) -> tuple[str, _ParsedFile]:
+def _parsed(path: str, data: bytes, text: str, cache_dir: Path | None) -> tuple[str, _Chunks]:
+    """The parsed chunks of a file. Only chunks whose text was not parsed before (in
+    this process, or by an earlier build of this file, kept in ``cache_dir``) are
+    parsed, together in one call."""
     digest = hashlib.sha256(data).hexdigest()
     hit = _PARSED.get(digest)
     if hit is not None:
         return digest, hit
-    pickled = cache_dir / f"bib-{CACHE_VERSION}-{digest}.pickle" if cache_dir else None
-    if pickled is not None and pickled.is_file():
+    pieces = _chunks(text)
+    keys = [_chunk_key(piece) for _, piece in pieces]
+    known = _CHUNK_CACHE
+    store = _store_path(cache_dir, path)
+    stored: dict[bytes, _ParsedFile] = {}
+    if store is not None and any(k not in known for k in keys):
+        stored = _load_store(store)
+    found = {k: known.get(k) or stored.get(k) for k in keys}
+    missing = [i for i, k in enumerate(keys) if found[k] is None]
+    if missing:
+        batch: list[str] = []
+        bases: list[int] = []
+        line = 0
+        for i in missing:
+            piece = pieces[i][1]
+            piece = piece if piece.endswith("\n") else piece + "\n"
+            bases.append(line)
+            batch.append(piece)
+            line += piece.count("\n")
+        for i, result in zip(missing, _parse_batches(batch, bases), strict=True):
+            found[keys[i]] = result
+    if len(known) + len(keys) > _MAX_CHUNKS:
+        known.clear()
+    current = {k: v for k, v in found.items() if v is not None}
+    known.update(current)
+    if store is not None and (missing or set(current) - set(stored)):
+        # The store holds this file's chunks only: what an edit removed goes with it.
+        plain = {k: _to_plain(v) for k, v in current.items()}
+        _write_atomically(store, pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL))
+        _prune(store.parent)
+    chunks = tuple((first, current[k]) for (first, _), k in zip(pieces, keys, strict=True))
+    _remember(_PARSED, digest, chunks)
+    return digest, chunks
+
+
+# With this many chunks to parse, two or more processes parse them faster than one
+# (a clean build's parse is when the build has nothing else to give the other cores).
+PARALLEL_MIN_CHUNKS = 2000
+
+
+def _parse_batches(pieces: list[str], bases: list[int]) -> list[_ParsedFile]:
+    """``_parse_text`` of the pieces joined, shared out between forked processes when
+    there are many; the same results either way."""
+    workers = _worker_count()
+    if len(pieces) >= PARALLEL_MIN_CHUNKS and workers > 1:
+        size = -(-len(pieces) // workers)
+        jobs = [
+            ("".join(pieces[i : i + size]), [b - bases[i] for b in bases[i : i + size]])
+            for i in range(0, len(pieces), size)
+        ]
         try:
-            with pickled.open("rb") as fh:
-                loaded = pickle.load(fh)
-            if isinstance(loaded, _ParsedFile):
-                _remember(_PARSED, digest, loaded)
-                os.utime(pickled)  # recently used: kept when the folder is pruned
-                return digest, loaded
-        except Exception:  # a damaged or foreign cache file: parse again
-            pass
-    result = _parse_text(text)
-    _remember(_PARSED, digest, result)
-    if pickled is not None:
-        _write_atomically(pickled, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        _prune(pickled.parent)
-    return digest, result
+            context = multiprocessing.get_context("fork")
+            if not multiprocessing.current_process().daemon:
+                with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
+                    parts = pool.map(_parse_job, jobs)
+                    return [_from_plain(r) for part in parts for r in part]
+        except Exception as err:  # no fork here, or a worker died: parse in this process
+            logger.debug("equity_kb.bibliography: parsing in worker processes failed (%s)", err)
+    return _parse_text("".join(pieces), bases)
+
+
+def _parse_job(job: tuple[str, list[int]]) -> list[tuple[Any, ...]]:
+    return [_to_plain(chunk) for chunk in _parse_text(*job)]
+
+
+def _worker_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _store_path(cache_dir: Path | None, path: str) -> Path | None:
+    if cache_dir is None:
+        return None
+    name = hashlib.sha256(os.path.abspath(path).encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir / f"bib-{CACHE_VERSION}-{name[:32]}.pickle"
+
+
+def _load_store(store: Path) -> dict[bytes, _ParsedFile]:
+    try:
+        with store.open("rb") as fh:
+            loaded = pickle.load(fh)
+        os.utime(store)  # recently used: kept when the folder is pruned
+        return {k: _from_plain(v) for k, v in loaded.items()}
+    except Exception:  # missing, damaged or foreign: parse again
+        return {}
 
 
 def _prune(cache_dir: Path) -> None:
@@ -513,6 +672,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def clear_cache() -> None:
     """Forget everything parsed, decoded and validated in memory (the disk cache stays)."""
     _PARSED.clear()
+    _CHUNK_CACHE.clear()
     _VALIDATED.clear()
     decode_latex.cache_clear()
     _person.cache_clear()
@@ -544,31 +704,37 @@ def _tag_code(kind: str) -> str:
 
 
 def _validate(
-    parsed: _ParsedFile, path: str, vocabulary: Vocabulary
+    parsed: _Chunks, path: str, vocabulary: Vocabulary
 ) -> tuple[tuple[Reference, ...], tuple[Problem, ...]]:
-    problems = [Problem(path, line, msg, code) for line, msg, code in parsed.issues]
+    problems: list[Problem] = []
     refs: list[Reference] = []
-    for entry in parsed.entries:
-        ref, entry_problems = _reference(entry, path, vocabulary)
-        problems.extend(entry_problems)
-        if ref is not None:
-            refs.append(ref)
+    for first, chunk in parsed:
+        problems.extend(
+            Problem(path, line + first, _absolute(msg, first), code)
+            for line, msg, code in chunk.issues
+        )
+        for entry in chunk.entries:
+            ref, entry_problems = _reference(entry, path, vocabulary, first)
+            problems.extend(entry_problems)
+            if ref is not None:
+                refs.append(ref)
     problems.sort(key=lambda p: p.line)
     return tuple(refs), tuple(problems)
 
 
 def _reference(
-    entry: _Parsed, path: str, vocabulary: Vocabulary
+    entry: _Parsed, path: str, vocabulary: Vocabulary, first: int = 0
 ) -> tuple[Reference | None, list[Problem]]:
+    """The Reference for a parsed entry whose lines count from line ``first`` + 1."""
     problems: list[Problem] = []
 
     def report(
         line: int, message: str, code: str, severity: Literal["error", "note"] = "error"
     ) -> None:
-        problems.append(Problem(path, line, message, code, severity))
+        problems.append(Problem(path, line + first, message, code, severity))
 
     for line, message, code in entry.issues:
-        report(line, message, code)
+        report(line, _absolute(message, first), code)
     if not entry.key:
         report(
             entry.line,
@@ -745,7 +911,7 @@ def _reference(
         levels=tags["levels"],
         summary=_first_sentence(annotation) if annotation else "",
         source=path,
-        line=entry.line,
+        line=entry.line + first,
         bibtype=bibtype,
         fields=decoded,
         raw_fields={f.name: f.raw for f in entry.fields},
@@ -777,7 +943,13 @@ def load_bibliography(
     ``cache_dir`` holds pickles: use a folder only the build writes to (for example
     under Sphinx's doctree directory).
     """
-    cache = Path(cache_dir) if cache_dir is not None else None
+    with gc_paused():
+        return _load(paths, vocabulary, None if cache_dir is None else Path(cache_dir))
+
+
+def _load(
+    paths: Iterable[str | os.PathLike[str]], vocabulary: Vocabulary, cache: Path | None
+) -> BibResult:
     vocab_fp = _vocabulary_fingerprint(vocabulary)
     references: dict[str, Reference] = {}
     seen: dict[str, Reference] = {}  # by lower-case key: BibTeX keys are case-insensitive
@@ -806,7 +978,7 @@ def load_bibliography(
                 )
             )
             text = data.decode("utf-8", errors="replace")
-        digest, parsed = _parsed(data, text, cache)
+        digest, parsed = _parsed(path, data, text, cache)
         memo_key = (digest, path, vocab_fp)
         validated = _VALIDATED.get(memo_key)
         if validated is None:

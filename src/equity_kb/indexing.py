@@ -4,57 +4,95 @@ The index is synchronised, not rebuilt: ``sync_index`` compares each entry's dig
 with the current generation and writes only what changed, then swaps the new generation
 in atomically. The catalog (every entry's title, URL and tags) lets the search and
 explore pages filter by facet on plain static hosting, with no search service.
+
+When the references alone call for a clean index (a first build, or most references
+changed), their part is written ahead: a child process starts on them as soon as they
+are loaded, beside APA formatting and page writing, and the build end adds the briefs
+and cards to it.
 """
 
 from __future__ import annotations
 
-import html
-import re
+import shutil
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from . import background
 from .domain import KBDomain, kb_domain
 
 logger = logging.getLogger("equity_kb")
-TAGS = re.compile(r"<[^>]+>")
+JOB = "search index"
+# Below this many references, writing them ahead saves less than starting a process.
+PREBUILD_MIN_REFERENCES = 1000
 
 
 def setup_indexing(app: Sphinx) -> None:
+    app.connect("kb-references-loaded", prebuild_reference_index)
     app.connect("build-finished", write_search_index, priority=800)
 
 
-def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
+def entry_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
     from .search.documents import search_document  # Whoosh loads only when needed
 
-    builder = app.builder
-    docs = []
-    for entry in domain.doc_entries():
-        docname = entry.docname or ""
-        docs.append(
-            search_document(
-                entry,
-                body=domain.data["texts"].get(docname, ""),
-                url=builder.get_target_uri(docname),
-            )
+    get_uri = app.builder.get_target_uri
+    return [
+        search_document(
+            entry,
+            body=domain.data["texts"].get(entry.docname or "", ""),
+            url=get_uri(entry.docname or ""),
         )
+        for entry in domain.doc_entries()
+    ]
+
+
+def reference_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
+    """A document per reference, from the references alone (not their formatted
+    citations): ready as soon as the .bib files are loaded."""
+    from .search.documents import reference_body, search_document
+
+    get_uri = app.builder.get_target_uri
     pages: dict[str, str] = domain.data.get("ref_pages", {})
-    citations: dict[str, str] = domain.data.get("apa_html", {})
-    for ref in domain.references.values():
-        url = builder.get_target_uri(pages[ref.key]) + f"#ref-{ref.key}"
-        # The body is the formatted citation (journal, publisher...); the annotation is
-        # indexed from the entry itself.
-        body = html.unescape(TAGS.sub("", citations.get(ref.key, "")))
-        docs.append(search_document(ref, body=body, url=url))
-    return docs
+    return [
+        search_document(
+            ref, body=reference_body(ref), url=get_uri(pages[ref.key]) + f"#ref-{ref.key}"
+        )
+        for ref in domain.references.values()
+    ]
+
+
+def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
+    return entry_documents(app, domain) + reference_documents(app, domain)
+
+
+def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
+    if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
+        return
+    from .search.indexer import INDEX_DIRNAME, needs_rebuild, prebuild, prebuild_dir
+
+    index_dir = app.outdir / INDEX_DIRNAME
+
+    def docs() -> list[dict[str, Any]]:
+        return reference_documents(app, domain)
+
+    if needs_rebuild(index_dir, docs):
+        # The child makes the documents too: it has the references (forked), and the
+        # build's own process has the formatting to get on with.
+        background.start(app, JOB, prebuild, prebuild_dir(index_dir), docs)
 
 
 def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
+    job = background.take(app, JOB)
     if exception is not None or app.builder.format != "html":
+        if job is not None:
+            job.stop()
+            from .search.indexer import INDEX_DIRNAME, prebuild_dir
+
+            shutil.rmtree(prebuild_dir(app.outdir / INDEX_DIRNAME), ignore_errors=True)
         return
     from .search.documents import facet_labels
-    from .search.indexer import publish_search
+    from .search.indexer import INDEX_DIRNAME, prebuild_dir, publish_search
 
     domain = kb_domain(app.env)
     docs = index_documents(app, domain)
@@ -68,9 +106,20 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             shown["at"] = step
             logger.info(f"indexing for search... [{100 * done // total:3d}%] {done}/{total}")
 
-    stats = publish_search(app.outdir, docs, labels=labels, progress=progress)
+    prebuilt = None
+    if job is not None:
+        folder = prebuild_dir(app.outdir / INDEX_DIRNAME)
+        if job.wait():
+            prebuilt = folder
+        else:  # its traceback is on stderr; the index is written here instead
+            logger.info("search index: writing the references ahead failed")
+            shutil.rmtree(folder, ignore_errors=True)
+    stats = publish_search(app.outdir, docs, labels=labels, progress=progress, prebuilt=prebuilt)
     if stats.unchanged:
         logger.info("search index: up to date")
     else:
         how = "rebuilt" if stats.rebuilt else f"{stats.upserted} updated, {stats.deleted} removed"
-        logger.info(f"search index: {stats.documents} entries ({how}) in {stats.seconds:.2f} s")
+        ahead = " (references written ahead)" if prebuilt and stats.rebuilt else ""
+        logger.info(
+            f"search index: {stats.documents} entries ({how}){ahead} in {stats.seconds:.2f} s"
+        )

@@ -42,7 +42,11 @@ EXPORTS = {"bibtex": "equity-kb.bib", "ris": "equity-kb.ris", "csl-json": "equit
 
 
 def setup_references(app: Sphinx) -> None:
+    # Emitted with the domain once the references are parsed and given their pages,
+    # before their citations are formatted: work that needs only them starts there.
+    app.add_event("kb-references-loaded")
     app.connect("builder-inited", load_references, priority=600)  # after the vocabulary
+    app.connect("kb-references-loaded", start_exports)
     app.connect("env-updated", docs_citing_changed_references)
     app.add_post_transform(ResolveCitations)
     app.add_directive("kb-bibliography", BibliographyIndex)
@@ -84,17 +88,18 @@ def load_references(app: Sphinx) -> None:
     old: dict[str, Reference] = domain.data["references"]
     new = result.references
     changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-    # Reuse formatted citations of unchanged references; format the rest in one call.
     old_html: dict[str, str] = domain.data.get("apa_html", {})
+    domain.data["references"] = new
+    domain.data["ref_pages"] = assign_pages(new.values())
+    domain.data["bib_digest"] = digest.hexdigest()
+    domain.data["changed_keys"] = frozenset(changed)
+    app.emit("kb-references-loaded", domain)
+    # Reuse formatted citations of unchanged references; format the rest in one call.
     html = {k: old_html[k] for k in new if k in old_html and k not in changed}
     from . import apa
 
     html.update(apa.format_bibliography([r for k, r in new.items() if k not in html]))
-    domain.data["references"] = new
     domain.data["apa_html"] = html
-    domain.data["ref_pages"] = assign_pages(new.values())
-    domain.data["bib_digest"] = digest.hexdigest()
-    domain.data["changed_keys"] = frozenset(changed)
 
 
 def assign_pages(refs: Any) -> dict[str, str]:
@@ -259,23 +264,54 @@ def citing_title(domain: KBDomain, docname: str) -> str:
 
 
 # -- exports ---------------------------------------------------------------------------
+# Written in a child process from when the references are loaded (they need nothing
+# else), so a large bibliography's exports do not wait for the pages; collected at the
+# end, and the stamp written only then.
+EXPORTS_JOB = "exports"
+EXPORTS_AHEAD_MIN = 1000  # references; fewer are written faster than a process starts
+
+
+def _exports_stale(app: Sphinx, domain: KBDomain) -> bool:
+    stamp = Path(app.outdir, BIB_DIR, ".exported")
+    return not (stamp.exists() and stamp.read_text() == domain.data["bib_digest"])
+
+
+def start_exports(app: Sphinx, domain: KBDomain) -> None:
+    if app.builder.format != "html" or len(domain.references) < EXPORTS_AHEAD_MIN:
+        return
+    if _exports_stale(app, domain):
+        from . import background
+
+        background.start(app, EXPORTS_JOB, _write_export_files, app.outdir, domain.references)
+
+
+def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Reference]) -> None:
+    from . import exports
+    from .gcpause import gc_paused
+
+    refs = sort_entries(references.values())
+    folder = Path(outdir, BIB_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
+    with gc_paused():  # writing 10,000 references allocates far more than it keeps
+        for fmt, name in EXPORTS.items():
+            atomic_write(folder / name, writers[fmt](refs))
+
+
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
+    from . import background
+
+    job = background.take(app, EXPORTS_JOB)
     if exception is not None or app.builder.format != "html":
+        if job is not None:
+            job.stop()
         return
     domain = kb_domain(app.env)
-    outdir = Path(app.outdir, BIB_DIR)
-    stamp = outdir / ".exported"
-    digest = domain.data["bib_digest"]
-    if stamp.exists() and stamp.read_text() == digest:
+    if not _exports_stale(app, domain):
         return  # the bibliography has not changed since these were written
-    from . import exports
-
-    refs = sort_entries(domain.references.values())
-    outdir.mkdir(parents=True, exist_ok=True)
-    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
-    for fmt, name in EXPORTS.items():
-        atomic_write(outdir / name, writers[fmt](refs))
-    atomic_write(stamp, digest)
+    if job is None or not job.wait():
+        _write_export_files(app.outdir, domain.references)
+    atomic_write(Path(app.outdir, BIB_DIR, ".exported"), domain.data["bib_digest"])
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -283,4 +319,14 @@ def atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; it is a published file
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()

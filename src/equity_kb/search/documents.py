@@ -50,6 +50,36 @@ def search_document(entry: Entry, *, body: str, url: str) -> dict[str, Any]:
     }
 
 
+# The parts of a citation that are not already the title, authors or year: where the
+# work appeared and who published it.
+_CITATION_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "series",
+    "publisher",
+    "institution",
+    "school",
+    "organization",
+    "howpublished",
+    "type",
+    "edition",
+    "address",
+    "note",
+)
+
+
+def reference_body(ref: Reference) -> str:
+    """The searchable text of a reference besides its title, authors and annotation:
+    editors, journal or book, publisher and the like, from its (decoded) fields.
+
+    Built from the fields, not from the formatted APA citation, so the index of the
+    references can be written while the citations are still being formatted."""
+    parts = ["; ".join(f"{g} {f}".strip() for f, g in ref.editors)]
+    parts += [ref.fields.get(name, "") for name in _CITATION_FIELDS]
+    return ". ".join(_clean(p) for p in parts if p.strip())
+
+
 def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, str]]:
     """Display labels per facet value (``{"tenets": {"data": "Race-conscious data use"}}``).
 

@@ -1,0 +1,158 @@
+"""Work started when the references are loaded: the search index of the references and
+the exports, written by forked processes while the build goes on.
+
+The test root has three references; the thresholds that keep small bibliographies in
+the build's own process are set to 0 so the real forked path runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOTS
+
+from equity_kb import exports, indexing, references
+from equity_kb.search import SearchEngine, current_generation
+from equity_kb.search import indexer as search_indexer
+from equity_kb.search.indexer import (
+    INDEX_DIRNAME,
+    digest,
+    finish_prebuild,
+    prebuild,
+    read_manifest,
+)
+
+
+@pytest.fixture
+def ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexing, "PREBUILD_MIN_REFERENCES", 0)
+    monkeypatch.setattr(references, "EXPORTS_AHEAD_MIN", 0)
+
+
+def test_a_clean_build_writes_the_references_ahead_and_the_index_is_whole(kb_build, ahead):
+    app = kb_build()
+    assert "search index: 8 entries (rebuilt) (references written ahead)" in app.status.getvalue()
+    out = Path(app.outdir)
+    index = out / INDEX_DIRNAME
+    assert not list(index.glob(".tmp-*"))  # the folder written ahead became the generation
+    with SearchEngine(index) as engine:
+        assert engine.search("", page_size=100).total == 8  # 2 briefs, 3 cards, 3 references
+        ref = engine.search("equitable", types=["reference"]).hits[0]
+        assert ref.url == "bibliography/b.html#ref-bowman2021getting"
+        assert engine.search("discipline data", tenets=["data"]).hits[0].type == "brief"
+    # The manifest is what a synchronisation would write: the next build changes nothing.
+    manifest = read_manifest(current_generation(index))
+    assert len(manifest["docs"]) == 8
+    app = kb_build()
+    assert "search index: up to date" in app.status.getvalue()
+
+
+def test_exports_written_ahead_are_the_exports(kb_build, ahead):
+    app = kb_build()
+    folder = Path(app.outdir) / "bibliography"
+    refs = references.sort_entries(references.kb_domain(app.env).references.values())
+    assert (folder / "equity-kb.bib").read_text(encoding="utf-8") == exports.to_bibtex(refs)
+    assert (folder / "equity-kb.ris").read_text(encoding="utf-8") == exports.to_ris(refs)
+    items = json.loads((folder / "equity-kb.json").read_text(encoding="utf-8"))
+    assert [i["id"] for i in items] == [r.key for r in refs]
+    assert (folder / ".exported").read_text() == references.kb_domain(app.env).data["bib_digest"]
+    assert (folder / "equity-kb.bib").stat().st_mode & 0o044  # readable by a web server
+
+
+def test_a_failed_job_leaves_the_work_to_the_build(kb_build, ahead, monkeypatch):
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(search_indexer, "prebuild", broken)
+    monkeypatch.setattr(references, "_write_export_files", _fail_in_child(references))
+    app = kb_build()
+    log = app.status.getvalue()
+    assert "writing the references ahead failed" in log
+    assert "search index: 8 entries (rebuilt) in" in log
+    index = Path(app.outdir) / INDEX_DIRNAME
+    assert not list(index.glob(".tmp-*"))
+    with SearchEngine(index) as engine:
+        assert engine.search("", page_size=100).total == 8
+    assert (Path(app.outdir) / "bibliography/equity-kb.bib").is_file()
+
+
+def _fail_in_child(module: object):  # type: ignore[no-untyped-def]
+    """A writer that fails in the forked child and works in the build's process."""
+    import os
+
+    real = module._write_export_files  # type: ignore[attr-defined]
+    parent = os.getpid()
+
+    def write(*args: object) -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("no space left")
+        real(*args)
+
+    return write
+
+
+def test_an_edited_bibliography_with_an_index_is_synchronised_not_written_ahead(
+    kb_build, ahead, tmp_path
+):
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    kb_build(src=src)
+    bib = src / "refs" / "refs.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("equitable", "fair-minded", 1))
+    app = kb_build(src=src)
+    log = app.status.getvalue()
+    assert "(1 updated, 0 removed)" in log and "written ahead" not in log
+
+
+# -- the indexer's part, on its own ---------------------------------------------------------
+
+
+def _docs(n: int, prefix: str = "d") -> list[dict[str, object]]:
+    return [
+        {
+            "key": f"{prefix}{i}",
+            "type": "reference",
+            "title": f"Title {i} about coaching",
+            "summary": "",
+            "body": "",
+            "annotation": f"Annotation {i} on restorative practice.",
+            "authors": ["Ana Ruiz"],
+            "year": 2020,
+            "tenets": ["data"],
+            "focus": [],
+            "levels": [],
+            "url": f"bibliography/r.html#ref-{prefix}{i}",
+        }
+        for i in range(n)
+    ]
+
+
+def test_finish_adds_what_the_folder_lacks(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    folder = index / ".tmp-prebuild-1"
+    refs, cards = _docs(5), _docs(2, prefix="PC-")
+    prebuild(folder, refs)
+    stats = finish_prebuild(index, folder, refs + cards)
+    assert stats is not None and stats.documents == 7 and not folder.exists()
+    gen = current_generation(index)
+    assert gen is not None
+    assert read_manifest(gen)["docs"] == {d["key"]: digest(d) for d in refs + cards}
+    with SearchEngine(index) as engine:
+        assert engine.search("coaching", page_size=10).total == 7
+
+
+def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    folder = index / ".tmp-prebuild-1"
+    refs = _docs(3)
+    prebuild(folder, refs)
+    changed = [dict(refs[0], title="Another title"), *refs[1:]]
+    assert finish_prebuild(index, folder, changed) is None
+    assert not folder.exists() and current_generation(index) is None
+    prebuild(folder, refs)
+    assert finish_prebuild(index, folder, refs[1:]) is None  # one was deleted meanwhile
+    (index / ".tmp-prebuild-2").mkdir(parents=True)  # incomplete: no digests written
+    assert finish_prebuild(index, index / ".tmp-prebuild-2", refs) is None
