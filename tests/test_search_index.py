@@ -319,3 +319,78 @@ def test_publish_search_writes_the_index_and_the_catalog(tmp_path: Path) -> None
     assert DEFAULT_INDEX.endswith("/" + INDEX_DIRNAME)
     static = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "static"
     assert all((static / name).is_file() for name in STATIC_FILES)
+
+
+# -- equivalence of the fast indexing paths with Whoosh's own -----------------------------
+
+
+def _postings(index_dir: Path) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.reader() as reader:
+        out = {}
+        for fieldname, btext in reader.all_terms():
+            m = reader.postings(fieldname, btext)
+            items = []
+            while m.is_active():
+                items.append((m.id(), m.weight(), m.value()))
+                m.next()
+            out[(fieldname, btext)] = items
+        lengths = {
+            (name, d): reader.doc_field_length(d, name)
+            for name in ("title", "summary", "body", "annotation")
+            for d in range(reader.doc_count_all())
+        }
+    ix.close()
+    return {**out, ("lengths", b""): sorted(lengths.items())}  # type: ignore[dict-item]
+
+
+def test_fast_paths_write_the_index_whoosh_would(tmp_path: Path) -> None:
+    """The one-pass stemming format and the Whoosh speedups change cost, not output."""
+    from whoosh.formats import Positions
+
+    from equity_kb.search import schema as schema_module
+    from equity_kb.search import whoosh_speedups
+
+    docs = [
+        {
+            "key": f"k{i}",
+            "type": "reference",
+            "title": f"The {'U.S.'} equity data {i} of a district",
+            "summary": "It is what it is: a summary." if i % 2 else "",
+            "body": "A an the of co-op naïve ÉCOLE 2021 teams' routines, routinely " * (i + 1),
+            "annotation": "To be or not to be, that is a question of race-conscious data.",
+            "authors": ["Ana Ruiz", "Bo Li"],
+            "year": 2000 + i,
+            "tenets": ["data"],
+            "focus": [],
+            "levels": [],
+            "url": f"r.html#k{i}",
+        }
+        for i in range(40)
+    ]
+    fast = tmp_path / "fast"
+    rebuild_index(fast, docs, procs=1)
+    whoosh_speedups.uninstall()
+    real_schema = schema_module.build_schema
+
+    def whoosh_schema():  # type: ignore[no-untyped-def]
+        schema = real_schema()
+        for name in schema_module.STEMMED_FIELDS:
+            schema[name].format = Positions()
+        return schema
+
+    try:
+        import equity_kb.search.indexer as indexer_module
+
+        indexer_module.build_schema = whoosh_schema  # type: ignore[assignment]
+        plain = tmp_path / "plain"
+        rebuild_index(plain, docs, procs=1)
+    finally:
+        indexer_module.build_schema = real_schema  # type: ignore[assignment]
+        assert whoosh_speedups.install()
+    fast_gen = current_generation(fast)
+    plain_gen = current_generation(plain)
+    assert fast_gen is not None and plain_gen is not None
+    assert _postings(fast_gen) == _postings(plain_gen)

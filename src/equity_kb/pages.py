@@ -12,6 +12,7 @@ on ``html-collect-pages`` from the listings recorded per document in the domain.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def renderer_for(app: Sphinx, pagename: str) -> Renderer:
     builder = app.builder
     domain = kb_domain(app.env)
 
+    @functools.cache  # a bibliography page links the same term pages thousands of times
     def url(target: str) -> str:
         # Sphinx gives '' for a link to the page itself; a link must still go somewhere.
         return (

@@ -32,12 +32,15 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from ..gcpause import gc_paused
+from . import whoosh_speedups
 from .schema import FACET_FIELDS, SCHEMA_VERSION, STORED_BODY_CHARS, WORDS_FILE, build_schema
 
 try:  # POSIX; elsewhere writers are not serialised and old generations are kept
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
+
+whoosh_speedups.install()
 
 Progress = Callable[[int, int], None]
 Doc = Mapping[str, Any]
@@ -329,16 +332,13 @@ def prebuild(
 ) -> None:
     """Write a clean, unpublished index of ``docs`` (or of what calling it returns) into
     ``folder``; run in a child process while the build goes on, and ``finish_prebuild``
-    completes and publishes it. With many documents it is written by two processes (a
-    segment each), so that when the build has nothing else left to do, both cores finish
-    the index instead of one."""
+    completes and publishes it. One writer: the build's other work has the other cores."""
     target = Path(folder)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     unique, _ = _unique(docs() if callable(docs) else docs)
     ix = whoosh_index.create_in(str(target), build_schema())
-    cpus = os.cpu_count() or 1
-    writer = _writer(ix, 2 if cpus > 1 and len(unique) >= _PROCS_MIN_DOCS else 1)
+    writer = ix.writer(limitmb=256)
     try:
         with gc_paused():  # acyclic postings by the hundred thousand
             for doc in unique:
