@@ -13,7 +13,7 @@ from conftest import ROOTS, html
 from test_browser_a11y import WCAG_AA
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
-from equity_kb import pages
+from equity_kb import listings
 
 PAGE_SIZE = 3
 SCRIPT_TITLE = "<script>alert(1)</script> Card & co"
@@ -39,7 +39,7 @@ def write_site(dest: Path, n_cards: int = 8) -> Path:
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(pages, "LISTING_PAGE_SIZE", PAGE_SIZE)
+    monkeypatch.setattr(listings, "LISTING_PAGE_SIZE", PAGE_SIZE)
 
 
 def text(tag) -> str:
@@ -57,11 +57,11 @@ def pager(app, name: str):
 
 
 def test_pager_numbers_keep_first_last_and_neighbours():
-    assert pages.pager_numbers(1, 3) == [1, 2, 3]
-    assert pages.pager_numbers(7, 25) == [1, None, 5, 6, 7, 8, 9, None, 25]
+    assert listings.pager_numbers(1, 3) == [1, 2, 3]
+    assert listings.pager_numbers(7, 25) == [1, None, 5, 6, 7, 8, 9, None, 25]
     # One left-out number is shown rather than an ellipsis standing for it.
-    assert pages.pager_numbers(4, 25) == [1, 2, 3, 4, 5, 6, None, 25]
-    assert pages.pager_numbers(25, 25) == [1, None, 23, 24, 25]
+    assert listings.pager_numbers(4, 25) == [1, 2, 3, 4, 5, 6, None, 25]
+    assert listings.pager_numbers(25, 25) == [1, None, 23, 24, 25]
 
 
 def test_a_long_listing_is_split_into_pages_that_hold_every_entry_once(

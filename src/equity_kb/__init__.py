@@ -17,6 +17,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .config import setup_config
     from .domain import KBDomain
     from .indexing import setup_indexing
+    from .listings import setup_listings
     from .pages import setup_pages
     from .reading import setup_reading
     from .references import setup_references
@@ -28,6 +29,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_domain(KBDomain)
     setup_reading(app)
     setup_pages(app)
+    setup_listings(app)
     setup_citing(app)
     setup_references(app)
     setup_indexing(app)

@@ -149,6 +149,9 @@ def listing_digest(domain: KBDomain) -> str:
                     e.levels,
                     e.year,
                     e.authors,
+                    # Listings show a card's organisation and order briefs by full date.
+                    getattr(e, "organization", ""),
+                    getattr(e, "date", None),
                 )
             ).encode()
         )

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,7 +264,8 @@ def write_catalog(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+        # dumps, not dump: dump streams through the pure-Python encoder.
+        fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -460,13 +462,16 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 def count_words(docs: Iterable[Doc], counts: dict[str, int] | None = None) -> dict[str, int]:
     """Add to ``counts`` how many documents use each word (lower-cased, letters only)."""
-    counts = {} if counts is None else counts
+    tally = Counter(counts or {})
+    findall = _WORD.findall
     for doc in docs:
         seen: set[str] = set()
         for name in ("title", "summary", "body", "annotation"):
-            seen.update(w.lower() for w in _WORD.findall(str(doc.get(name) or "")))
-        for word in seen:
-            counts[word] = counts.get(word, 0) + 1
+            seen.update(findall(str(doc.get(name) or "")))
+        tally.update({w.lower() for w in seen})  # (lower-cased once per distinct word)
+    if counts is None:
+        return dict(tally)
+    counts.update(tally)
     return counts
 
 
