@@ -308,6 +308,19 @@ def measure(scale: float, log: Any = print) -> dict[str, Any]:
     return out
 
 
+AHEAD = re.compile(r"written ahead in ([0-9.]+) s")
+
+
+def clean_index_time(build: dict[str, Any]) -> str:
+    """The index's time on a clean build: its last step, and the references' part when
+    that was written ahead by a process of its own, beside the rest of the build."""
+    ahead = AHEAD.search(build.get("index") or "")
+    seconds = build.get("index_seconds")
+    if ahead:
+        return f"{seconds} (+ {ahead.group(1)} written ahead, beside the build)"
+    return f"{seconds}"
+
+
 def checks(results: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
     """The issue's goals, at the largest scale measured (growth: the two largest)."""
     big = results[-1]
@@ -441,7 +454,7 @@ def report(results: list[dict[str, Any]], plotted: bool) -> str:
             "ours / plain, clean -j 1",
             lambda r: f"{r['clean_j1']['seconds'] / r['plain_clean_j1']['seconds']:.2f}x",
         ),
-        row("search index on the clean build (s)", lambda r: f"{r['clean_j1']['index_seconds']}"),
+        row("search index on the clean build (s)", lambda r: clean_index_time(r["clean_j1"])),
         row("incremental, one brief edited (s)", sec("incr_brief")),
         row("plain Sphinx incremental, same edit (s)", sec("plain_incr_brief")),
         row(

@@ -86,3 +86,26 @@ def test_an_edit_that_changes_no_listing_rewrites_no_generated_page(kb_build, tm
     app = kb_build(src=src)
     assert "A new paragraph" in html(app, "practices/PC-002")
     assert {p: p.stat().st_mtime_ns for p in generated} == before
+
+
+def test_a_reference_edit_rewrites_its_own_bibliography_page_only(kb_build, tmp_path):
+    """An annotation edited past its first sentence: its A-Z page is rewritten; the other
+    A-Z pages and the tenet pages (which show only the first sentence) are not."""
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    app = kb_build(src=src)
+    out = Path(app.outdir)
+    others = [out / "tenets/data.html", out / "bibliography/h.html", out / "index.html"]
+    own = out / "bibliography/b.html"
+    before = {p: p.stat().st_mtime_ns for p in [*others, own]}
+    bib = src / "refs/refs.bib"
+    bib.write_text(
+        bib.read_text().replace(
+            "Frames equity-driven continuous improvement.}",
+            "Frames equity-driven continuous improvement. Zygomorphic second sentence.}",
+        )
+    )
+    app = kb_build(src=src)
+    assert "Zygomorphic second sentence" in html(app, "bibliography/b")
+    assert own.stat().st_mtime_ns != before[own]
+    assert {p: p.stat().st_mtime_ns for p in others} == {p: before[p] for p in others}

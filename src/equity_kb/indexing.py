@@ -69,9 +69,19 @@ def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
 def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
         return
-    from .search.indexer import INDEX_DIRNAME, needs_rebuild, prebuild, prebuild_dir
+    from .search.indexer import (
+        INDEX_DIRNAME,
+        current_generation,
+        needs_rebuild,
+        prebuild,
+        prebuild_dir,
+        would_rebuild,
+    )
 
     index_dir = app.outdir / INDEX_DIRNAME
+    changed = len(domain.data.get("changed_keys", ()))
+    if not would_rebuild(changed, len(domain.references)) and current_generation(index_dir):
+        return  # a few references edited: the build's end updates them in the index
 
     def docs() -> list[dict[str, Any]]:
         return reference_documents(app, domain)
@@ -119,7 +129,6 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         logger.info("search index: up to date")
     else:
         how = "rebuilt" if stats.rebuilt else f"{stats.upserted} updated, {stats.deleted} removed"
-        ahead = " (references written ahead)" if prebuilt and stats.rebuilt else ""
-        logger.info(
-            f"search index: {stats.documents} entries ({how}){ahead} in {stats.seconds:.2f} s"
-        )
+        if stats.ahead_seconds is not None:
+            how += f"; references written ahead in {stats.ahead_seconds:.2f} s"
+        logger.info(f"search index: {stats.documents} entries ({how}) in {stats.seconds:.2f} s")

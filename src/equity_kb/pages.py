@@ -208,7 +208,7 @@ def listing_inputs(app: Sphinx) -> str:
 def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """One page per tenet, focus area and level, listing everything tagged with it."""
     domain = kb_domain(app.env)
-    entries = domain.all_entries()
+    entries = sort_entries(domain.all_entries())  # once: filtering keeps the order
     for kind in FACETS:
         for term in domain.vocabulary.terms[kind]:
             pagename = f"{TERM_DIRS[kind]}/{term.id}"
@@ -216,7 +216,7 @@ def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
             tagged = [e for e in entries if term.id in getattr(e, kind)]
             sections = []
             for etype in DISPLAY_ORDER:
-                of_type = sort_entries(e for e in tagged if e.type == etype)
+                of_type = [e for e in tagged if e.type == etype]
                 # A page lists the first TERM_PAGE_LIMIT of each type; the Explore page,
                 # filtered to this term and type, has them all (and stays fast to load).
                 more = (

@@ -135,7 +135,7 @@ def aggregate_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 def listing_digest(domain: KBDomain) -> str:
     h = hashlib.sha256(domain.data["vocabulary_digest"].encode())
-    h.update(domain.data["bib_digest"].encode())
+    h.update(references_listed(domain).encode())
     for e in domain.doc_entries():
         h.update(
             repr(
@@ -156,6 +156,22 @@ def listing_digest(domain: KBDomain) -> str:
             ).encode()
         )
     h.update(repr(domain.aggregate_docs()).encode())
+    return h.hexdigest()
+
+
+def references_listed(domain: KBDomain) -> str:
+    """A digest of what listings show of the references (not their annotations past the
+    first sentence): a typo fixed in one annotation rewrites no listing or tenet page.
+    Computed once per change of the bibliography."""
+    memo = domain.data.get("references_listed")
+    if memo and memo[0] == domain.data["bib_digest"]:
+        return str(memo[1])
+    h = hashlib.sha256()
+    pages = domain.data.get("ref_pages", {})
+    for ref in domain.references.values():
+        shown = (ref.key, ref.title, ref.summary, ref.tenets, ref.focus, ref.levels)
+        h.update(repr((*shown, ref.year, ref.persons, ref.editors, pages.get(ref.key))).encode())
+    domain.data["references_listed"] = (domain.data["bib_digest"], h.hexdigest())
     return h.hexdigest()
 
 

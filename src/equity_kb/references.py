@@ -50,12 +50,7 @@ def setup_references(app: Sphinx) -> None:
     app.connect("env-updated", docs_citing_changed_references)
     app.add_post_transform(ResolveCitations)
     app.add_directive("kb-bibliography", BibliographyIndex)
-    app.connect(
-        "html-collect-pages",
-        lambda app: only_changed(
-            app, "bibliography", bibliography_inputs(app), bibliography_pages(app)
-        ),
-    )
+    app.connect("html-collect-pages", changed_bibliography_pages)
     app.connect("build-finished", write_exports)
 
 
@@ -220,40 +215,54 @@ def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
     )
 
 
-def bibliography_inputs(app: Sphinx) -> str:
-    """The bibliography pages show the references and who cites them (with titles)."""
+def changed_bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The A-Z pages whose content changed since the last build, each judged on its own:
+    editing one reference rewrites its page, not the other fifty."""
     domain = kb_domain(app.env)
-    citing = domain.citing_docs()
-    h = hashlib.sha256(str(domain.data.get("listing_digest", "")).encode())
-    h.update(repr(sorted(citing.items())).encode())
-    return h.hexdigest()
-
-
-def bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    domain = kb_domain(app.env)
-    ref_pages: dict[str, str] = domain.data.get("ref_pages", {})
     by_page: dict[str, list[Reference]] = {}
-    for key, page in ref_pages.items():
+    for key, page in domain.data.get("ref_pages", {}).items():
         by_page.setdefault(page, []).append(domain.references[key])
     citing = domain.citing_docs()
     titles = {d: citing_title(domain, d) for ds in citing.values() for d in ds}
+    shared = repr((domain.data["vocabulary_digest"], sorted(by_page)))  # labels, page links
     for page, refs in sorted(by_page.items()):
-        r = renderer_for(app, page)
-        body = r.render(
-            "bibliography_page.html",
-            heading=f"Bibliography: {page.split('/', 1)[1].upper()}",
-            refs=sort_entries(refs),
-            apa_html={ref.key: Markup(domain.data["apa_html"].get(ref.key, "")) for ref in refs},
-            cited_in={
-                ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])] for ref in refs
-            },
-            index_url=r.url("bibliography"),
+        refs = sort_entries(refs)
+        inputs = hashlib.sha256(shared.encode())
+        for ref in refs:  # what bibliography_page.html shows of each (not its line)
+            shown = (ref.key, ref.annotation, ref.tenets, ref.focus, ref.levels, ref.missing)
+            extra = (ref.evidence_kind, ref.provenance)
+            cited = [(d, titles[d]) for d in citing.get(ref.key, [])]
+            html = domain.data["apa_html"].get(ref.key)
+            inputs.update(repr((shown, extra, html, cited)).encode())
+        yield from only_changed(
+            app,
+            f"bibliography-{page.split('/', 1)[1]}",
+            inputs.hexdigest(),
+            _bibliography_page(app, domain, page, refs, citing, titles),
         )
-        yield (
-            page,
-            {"title": f"Bibliography: {page.split('/', 1)[1].upper()}", "body": body},
-            "page.html",
-        )
+
+
+def _bibliography_page(
+    app: Sphinx,
+    domain: KBDomain,
+    page: str,
+    refs: list[Reference],
+    citing: dict[str, list[str]],
+    titles: dict[str, str],
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    r = renderer_for(app, page)
+    heading = f"Bibliography: {page.split('/', 1)[1].upper()}"
+    body = r.render(
+        "bibliography_page.html",
+        heading=heading,
+        refs=refs,
+        apa_html={ref.key: Markup(domain.data["apa_html"].get(ref.key, "")) for ref in refs},
+        cited_in={
+            ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])] for ref in refs
+        },
+        index_url=r.url("bibliography"),
+    )
+    yield page, {"title": heading, "body": body}, "page.html"
 
 
 def citing_title(domain: KBDomain, docname: str) -> str:

@@ -71,6 +71,7 @@ class IndexStats:
     rebuilt: bool = False
     unchanged: bool = False
     seconds: float = 0.0
+    ahead_seconds: float | None = None  # the part written ahead took this long, beside
     duplicates: list[str] = field(default_factory=list)
 
 
@@ -232,7 +233,7 @@ def sync_index(
             seconds=time.perf_counter() - started,
             duplicates=duplicates,
         )
-    if len(upserts) > max(_REBUILD_MIN, _REBUILD_SHARE * len(unique)):
+    if would_rebuild(len(upserts), len(unique)):
         stats = rebuild_index(root, unique, progress=progress, labels=labels)
     else:
         stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
@@ -320,8 +321,13 @@ def needs_rebuild(index_dir: str | os.PathLike[str], docs: Callable[[], Sequence
         return True
     old: dict[str, str] = manifest.get("docs", {})
     docs_now = docs()
-    changed = sum(1 for d in docs_now if old.get(d["key"]) != digest(d))
-    return changed > max(_REBUILD_MIN, _REBUILD_SHARE * len(docs_now))
+    return would_rebuild(sum(1 for d in docs_now if old.get(d["key"]) != digest(d)), len(docs_now))
+
+
+def would_rebuild(changed: int, total: int) -> bool:
+    """Whether ``sync_index`` rebuilds, not updates, when ``changed`` of ``total``
+    documents changed: a rebuild (several processes) is then the faster."""
+    return changed > max(_REBUILD_MIN, _REBUILD_SHARE * total)
 
 
 def prebuild_dir(index_dir: str | os.PathLike[str]) -> Path:
@@ -335,6 +341,7 @@ def prebuild(
     """Write a clean, unpublished index of ``docs`` (or of what calling it returns) into
     ``folder``; run in a child process while the build goes on, and ``finish_prebuild``
     completes and publishes it. One writer: the build's other work has the other cores."""
+    started = time.perf_counter()
     target = Path(folder)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -354,7 +361,8 @@ def prebuild(
     _write_words(target, count_words(unique))
     digests = {d["key"]: digest(d) for d in unique}
     # Written last: its presence says the folder is complete.
-    (target / _PREBUILD_DIGESTS).write_text(json.dumps(digests), encoding="utf-8")
+    done = {"docs": digests, "seconds": time.perf_counter() - started}
+    (target / _PREBUILD_DIGESTS).write_text(json.dumps(done), encoding="utf-8")
 
 
 def finish_prebuild(
@@ -371,8 +379,10 @@ def finish_prebuild(
     root = Path(index_dir)
     unique, duplicates = _unique(docs)
     try:
-        done: dict[str, str] = json.loads((folder / _PREBUILD_DIGESTS).read_text("utf-8"))
-    except (OSError, ValueError):
+        record = json.loads((folder / _PREBUILD_DIGESTS).read_text("utf-8"))
+        done: dict[str, str] = record["docs"]
+        ahead = float(record["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(folder, ignore_errors=True)
         return None
     digests = {d["key"]: digest(d) for d in unique}
@@ -409,6 +419,7 @@ def finish_prebuild(
         upserted=len(digests),
         rebuilt=True,
         seconds=time.perf_counter() - started,
+        ahead_seconds=ahead,
         duplicates=duplicates,
     )
 
