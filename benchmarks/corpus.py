@@ -379,14 +379,9 @@ def _shelf(key: str) -> str:
 SHIPPED_SIZE = (11, 32, 53)  # briefs, cards, references
 SIZE_AT_100X = (1000, 2500, 10000)
 
-KB_CONF = '''"""Synthetic Equity KB site for benchmarks (written by benchmarks/corpus.py)."""
-
-project = "Equity KB (synthetic, {label})"
-author = "Equity KB benchmarks"
-extensions = ["equity_kb"]
+# The settings both builds of a synthetic site share (theme, MyST, output).
+_SHARED_CONF = """author = "Equity KB benchmarks"
 html_baseurl = "http://127.0.0.1:8000/"
-kb_vocabulary = "docs/vocabulary.yml"
-kb_bibliography = ["bib/*.bib"]
 exclude_patterns = ["_build", "vocabulary.yml"]
 myst_title_to_header = True
 myst_enable_extensions = ["colon_fence", "deflist"]
@@ -396,27 +391,30 @@ html_title = "Equity KB"
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+"""
+
+KB_CONF = (
+    '''"""Synthetic Equity KB site for benchmarks (written by benchmarks/corpus.py)."""
+
+project = "Equity KB (synthetic, {label})"
+extensions = ["equity_kb"]
+kb_vocabulary = "docs/vocabulary.yml"
+kb_bibliography = ["bib/*.bib"]
 '''
+    + _SHARED_CONF
+)
 
 # Plain Sphinx on the same pages: our directives are unknown to it (MyST renders each as
 # a literal block and warns; suppressed), citations are plain inline text, and entry pages
 # are in no toctree ("toc" warnings suppressed).
-PLAIN_CONF = '''"""The same pages for plain Sphinx (written by benchmarks/corpus.py)."""
+PLAIN_CONF = (
+    '''"""The same pages for plain Sphinx (written by benchmarks/corpus.py)."""
 
 project = "Equity KB (synthetic, {label}, plain Sphinx)"
-author = "Equity KB benchmarks"
 extensions = ["myst_parser", "sphinx_design"]
-html_baseurl = "http://127.0.0.1:8000/"
-exclude_patterns = ["_build", "vocabulary.yml"]
-myst_title_to_header = True
-myst_enable_extensions = ["colon_fence", "deflist"]
-myst_heading_anchors = 3
-html_theme = "furo"
-html_title = "Equity KB"
-html_last_updated_fmt = None
-html_copy_source = False
-html_show_sourcelink = False
-suppress_warnings = ["myst", "docutils", "toc"]
+'''
+    + _SHARED_CONF
+    + """suppress_warnings = ["myst", "docutils", "toc"]
 
 
 def setup(app):
@@ -436,7 +434,8 @@ def setup(app):
 
     app.add_domain(CiteAsText)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-'''
+"""
+)
 
 # Authors' names as BibTeX has them (some with LaTeX accents), and a plain ASCII
 # spelling for citation keys.

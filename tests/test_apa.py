@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from equity_kb import apa
+from equity_kb import apa, background
 from equity_kb.bibliography import clear_cache, load_bibliography
 from equity_kb.model import Reference
 from equity_kb.vocabulary import load_vocabulary
@@ -673,6 +673,6 @@ def test_long_lists_go_to_worker_processes_and_back_when_that_fails(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("no processes here")
 
-    monkeypatch.setattr(apa, "ProcessPoolExecutor", broken)
+    monkeypatch.setattr(background, "ProcessPoolExecutor", broken)
     assert real(many_items, workers=2) is None
     assert apa._render(many_items) == serial  # done in this process instead

@@ -26,14 +26,12 @@ import hashlib
 import html
 import json
 import logging
-import multiprocessing
-import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from . import background
 from .gcpause import gc_paused
 from .model import Reference
 
@@ -426,13 +424,6 @@ _CHUNKS_PER_WORKER = 4
 _work: list[dict[str, Any]] | None = None  # the items, inherited by forked workers
 
 
-def _worker_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def _render_chunk(bounds: tuple[int, int]) -> list[str]:
     assert _work is not None, "workers must be forked after _work is set"
     return _render_serial(_work[bounds[0] : bounds[1]], _style())
@@ -448,25 +439,17 @@ def _render_parallel(items: list[dict[str, Any]], workers: int | None = None) ->
     multiprocessing pool worker); None as well if anything goes wrong on the way.
     """
     global _work
-    workers = workers or _worker_count()
-    if workers < 2 or multiprocessing.current_process().daemon:
-        return None
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        return None
+    workers = workers or background.worker_count()
     _style()  # load (and check) it once, before forking
     size = -(-len(items) // (workers * _CHUNKS_PER_WORKER))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _work = items
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_render_chunk, bounds))
-    except Exception as err:  # e.g. BrokenProcessPool, or fork refused
-        logger.debug("equity_kb.apa: rendering in worker processes failed (%s)", err)
-        return None
+        parts = background.fork_map(_render_chunk, bounds, workers)
     finally:
         _work = None
+    if parts is None:
+        return None
     out = [text for part in parts for text in part]
     return out if len(out) == len(items) else None
 

@@ -1,4 +1,5 @@
-"""Work the build starts early in a forked process and collects at its end.
+"""Work done in forked processes: jobs the build starts early and collects at its end,
+and bulk work shared out between worker processes (``fork_map``).
 
 A clean build of a large bibliography has three big jobs that need only the parsed
 references: APA formatting, the search index of the references and the exports. Forked
@@ -10,13 +11,19 @@ itself, so nothing is lost.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
 import traceback
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Jobs of a running build, by application and name: they are processes, so they live
 # outside the (pickled) environment.
@@ -47,16 +54,52 @@ def _run(target: Callable[..., object], args: tuple[Any, ...]) -> None:
         os._exit(1)
 
 
+def worker_count() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _fork_context() -> Any:
+    """The ``fork`` start method, or None: not on this platform, or this process is
+    daemonic (a pool worker), which may not have children."""
+    if multiprocessing.current_process().daemon:
+        return None
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+def fork_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R] | None:
+    """``fn`` over ``jobs`` in up to ``workers`` forked processes, results in order.
+
+    Forked workers inherit what this process has loaded, so only ``jobs`` and results
+    are pickled. None, to have the work done here instead, with fewer than two workers,
+    without ``fork``, or if anything fails on the way (a worker dies, say)."""
+    context = _fork_context()
+    if workers < 2 or context is None:
+        return None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(fn, jobs))
+    except Exception as err:  # e.g. BrokenProcessPool, or fork refused
+        logger.debug("equity_kb: work in forked processes failed (%s)", err)
+        return None
+
+
 def start(owner: Any, name: str, target: Callable[..., object], *args: Any) -> Job | None:
     """Run ``target(*args)`` in a forked child, kept under ``owner`` and ``name`` for
     ``take``. None (and no child) where forking is not possible."""
-    if multiprocessing.current_process().daemon:
-        return None  # a daemonic process (a pool worker) may not have children
+    context = _fork_context()
+    if context is None:
+        return None
     try:
-        context = multiprocessing.get_context("fork")
         process = context.Process(target=_run, args=(target, args), name=f"equity-kb {name}")
         process.start()
-    except (ValueError, OSError):
+    except OSError:
         return None
     job = Job(process)
     previous = _JOBS.setdefault(owner, {}).pop(name, None)

@@ -22,13 +22,11 @@ import difflib
 import functools
 import hashlib
 import logging
-import multiprocessing
 import os
 import pickle
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -42,13 +40,12 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
+from . import background
 from .gcpause import gc_paused
 from .model import Problem, Reference
 from .vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 # Bump when the cached parse format or the parsing rules change.
-logger = logging.getLogger(__name__)
-
 CACHE_VERSION = f"2-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
 
 # Core fields each entry type needs; a tuple of alternatives means "one of these".
@@ -598,33 +595,21 @@ PARALLEL_MIN_CHUNKS = 2000
 def _parse_batches(pieces: list[str], bases: list[int]) -> list[_ParsedFile]:
     """``_parse_text`` of the pieces joined, shared out between forked processes when
     there are many; the same results either way."""
-    workers = _worker_count()
+    workers = background.worker_count()
     if len(pieces) >= PARALLEL_MIN_CHUNKS and workers > 1:
         size = -(-len(pieces) // workers)
         jobs = [
             ("".join(pieces[i : i + size]), [b - bases[i] for b in bases[i : i + size]])
             for i in range(0, len(pieces), size)
         ]
-        try:
-            context = multiprocessing.get_context("fork")
-            if not multiprocessing.current_process().daemon:
-                with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
-                    parts = pool.map(_parse_job, jobs)
-                    return [_from_plain(r) for part in parts for r in part]
-        except Exception as err:  # no fork here, or a worker died: parse in this process
-            logger.debug("equity_kb.bibliography: parsing in worker processes failed (%s)", err)
+        parts = background.fork_map(_parse_job, jobs, len(jobs))
+        if parts is not None:
+            return [_from_plain(r) for part in parts for r in part]
     return _parse_text("".join(pieces), bases)
 
 
 def _parse_job(job: tuple[str, list[int]]) -> list[tuple[Any, ...]]:
     return [_to_plain(chunk) for chunk in _parse_text(*job)]
-
-
-def _worker_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _store_path(cache_dir: Path | None, path: str) -> Path | None:

@@ -14,6 +14,7 @@ and cards to it.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -66,6 +67,13 @@ def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
     return entry_documents(app, domain) + reference_documents(app, domain)
 
 
+def ahead_folder(app: Sphinx) -> Path:
+    """Where this build writes the references' index ahead."""
+    from .search.indexer import INDEX_DIRNAME, prebuild_dir
+
+    return prebuild_dir(app.outdir / INDEX_DIRNAME)
+
+
 def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
         return
@@ -74,7 +82,6 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
         current_generation,
         needs_rebuild,
         prebuild,
-        prebuild_dir,
         would_rebuild,
     )
 
@@ -89,7 +96,7 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if needs_rebuild(index_dir, docs):
         # The child makes the documents too: it has the references (forked), and the
         # build's own process has the formatting to get on with.
-        background.start(app, JOB, prebuild, prebuild_dir(index_dir), docs)
+        background.start(app, JOB, prebuild, ahead_folder(app), docs)
 
 
 def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
@@ -97,12 +104,10 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         if job is not None:
             job.stop()
-            from .search.indexer import INDEX_DIRNAME, prebuild_dir
-
-            shutil.rmtree(prebuild_dir(app.outdir / INDEX_DIRNAME), ignore_errors=True)
+            shutil.rmtree(ahead_folder(app), ignore_errors=True)
         return
     from .search.documents import facet_labels
-    from .search.indexer import INDEX_DIRNAME, prebuild_dir, publish_search
+    from .search.indexer import publish_search
 
     domain = kb_domain(app.env)
     docs = index_documents(app, domain)
@@ -118,7 +123,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
 
     prebuilt = None
     if job is not None:
-        folder = prebuild_dir(app.outdir / INDEX_DIRNAME)
+        folder = ahead_folder(app)
         if job.wait():
             prebuilt = folder
         else:  # its traceback is on stderr; the index is written here instead

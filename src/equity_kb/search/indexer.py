@@ -103,6 +103,15 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
 # -- public writers -------------------------------------------------------------------
 
 
+def _usable(root: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The current generation and its manifest, if this schema can update it."""
+    cur = current_generation(root)
+    manifest = read_manifest(cur) if cur else {}
+    if cur is None or manifest.get("schema") != SCHEMA_VERSION:
+        return None
+    return cur, manifest
+
+
 def update_index(
     index_dir: str | os.PathLike[str],
     upserts: Sequence[Doc],
@@ -123,14 +132,14 @@ def update_index(
     deletes = [k for k in dict.fromkeys(deletes) if k not in upserted_keys]
     with _write_lock(root):
         _remove_temporaries(root)
-        cur = current_generation(root)
-        if cur is None or read_manifest(cur).get("schema") != SCHEMA_VERSION:
+        usable = _usable(root)
+        if usable is None:
             # Nothing usable to copy: the update is the whole index.
             stats = _rebuild_locked(root, upserts, progress=progress, labels=labels)
             stats.duplicates = duplicates
             stats.seconds = time.perf_counter() - started
             return stats
-        manifest = read_manifest(cur)
+        cur, manifest = usable
         name, tmp = _new_generation_dir(root)
         shutil.copytree(cur, tmp, ignore=shutil.ignore_patterns(READERS, "*LOCK*", "*.lock"))
         ix = whoosh_index.open_dir(str(tmp))
@@ -212,12 +221,12 @@ def sync_index(
     started = time.perf_counter()
     root = Path(index_dir)
     unique, duplicates = _unique(docs)
-    cur = current_generation(root)
-    manifest = read_manifest(cur) if cur else {}
-    if not cur or manifest.get("schema") != SCHEMA_VERSION:
+    usable = _usable(root)
+    if usable is None:
         stats = rebuild_index(root, unique, progress=progress, labels=labels)
         stats.duplicates = duplicates
         return stats
+    cur, manifest = usable
     old: dict[str, str] = manifest.get("docs", {})
     upserts = [d for d in unique if old.get(d["key"]) != digest(d)]
     keys = {d["key"] for d in unique}
@@ -315,11 +324,10 @@ def needs_rebuild(index_dir: str | os.PathLike[str], docs: Callable[[], Sequence
     """Whether ``sync_index`` would rebuild rather than update for these documents (no
     usable index, another schema, or most of them changed), judged on ``docs()`` alone,
     which is only called when there is an index to compare them with."""
-    cur = current_generation(index_dir)
-    manifest = read_manifest(cur) if cur else {}
-    if not cur or manifest.get("schema") != SCHEMA_VERSION:
+    usable = _usable(Path(index_dir))
+    if usable is None:
         return True
-    old: dict[str, str] = manifest.get("docs", {})
+    old: dict[str, str] = usable[1].get("docs", {})
     docs_now = docs()
     return would_rebuild(sum(1 for d in docs_now if old.get(d["key"]) != digest(d)), len(docs_now))
 
@@ -346,18 +354,7 @@ def prebuild(
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     unique, _ = _unique(docs() if callable(docs) else docs)
-    ix = whoosh_index.create_in(str(target), build_schema())
-    writer = ix.writer(limitmb=256)
-    try:
-        with gc_paused():  # acyclic postings by the hundred thousand
-            for doc in unique:
-                writer.add_document(**index_fields(doc))
-            writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
+    _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
     _write_words(target, count_words(unique))
     digests = {d["key"]: digest(d) for d in unique}
     # Written last: its presence says the folder is complete.
@@ -394,17 +391,7 @@ def finish_prebuild(
         _remove_temporaries(root, keep=folder)
         try:
             if rest:
-                ix = whoosh_index.open_dir(str(folder))
-                writer = ix.writer(limitmb=256)
-                try:
-                    for doc in rest:
-                        writer.add_document(**index_fields(doc))
-                    writer.commit()
-                except BaseException:
-                    writer.cancel()
-                    raise
-                finally:
-                    ix.close()
+                _add_all(whoosh_index.open_dir(str(folder)), rest)
             (folder / _PREBUILD_DIGESTS).unlink()
             _write_manifest(folder, digests, _plain(labels or {}))
             _write_words(folder, count_words(rest, read_words(folder)))
@@ -532,34 +519,41 @@ def _rebuild_locked(
     name, tmp = _new_generation_dir(root)
     tmp.mkdir()
     try:
-        ix = whoosh_index.create_in(str(tmp), build_schema())
         if procs is None:
             cpus = os.cpu_count() or 1
             procs = 2 if cpus > 1 and len(docs) >= _PROCS_MIN_DOCS else 1
-        writer = _writer(ix, procs)
-        total = len(docs)
-        digests: dict[str, str] = {}
-        try:
-            for i, doc in enumerate(docs, 1):
-                writer.add_document(**index_fields(doc))
-                digests[doc["key"]] = digest(doc)
-                if progress and (i % 100 == 0 or i == total):
-                    progress(i, total)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            ix.close()
+        _add_all(whoosh_index.create_in(str(tmp), build_schema()), docs, procs, progress)
+        digests = {d["key"]: digest(d) for d in docs}
         _write_manifest(tmp, digests, _plain(labels or {}))
         _write_words(tmp, count_words(docs))
-        if progress and total == 0:
+        if progress and not docs:
             progress(0, 0)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _publish(root, name, tmp)
     return IndexStats(generation=name, documents=len(digests), upserted=len(digests), rebuilt=True)
+
+
+def _add_all(
+    ix: Any, docs: Sequence[Doc], procs: int = 1, progress: Progress | None = None
+) -> None:
+    """Add ``docs`` to the index ``ix`` and commit, or commit nothing if that fails;
+    ``ix`` is closed either way. ``procs`` writer processes (see ``_writer``)."""
+    writer = _writer(ix, procs)
+    total = len(docs)
+    try:
+        with gc_paused():  # acyclic postings by the hundred thousand
+            for i, doc in enumerate(docs, 1):
+                writer.add_document(**index_fields(doc))
+                if progress and (i % 100 == 0 or i == total):
+                    progress(i, total)
+            writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
 
 
 def _writer(ix: Any, procs: int) -> Any:
