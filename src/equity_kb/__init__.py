@@ -16,6 +16,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .citing import setup_citing
     from .config import setup_config
     from .domain import KBDomain
+    from .gcpause import setup_collector
     from .indexing import setup_indexing
     from .listings import setup_listings
     from .pages import setup_pages
@@ -23,6 +24,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .references import setup_references
     from .theme import setup_theme
 
+    setup_collector(app)
     app.setup_extension("myst_parser")
     app.setup_extension("sphinx_design")
     setup_config(app)

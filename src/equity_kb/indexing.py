@@ -1,9 +1,11 @@
 """Search at build end: the Whoosh index and the static catalog, from the domain.
 
-The index is synchronised, not rebuilt: ``sync_index`` compares each entry's digest
-with the current generation and writes only what changed, then swaps the new generation
-in atomically. The catalog (every entry's title, URL and tags) lets the search and
-explore pages filter by facet on plain static hosting, with no search service.
+The index is synchronised, not rebuilt: each entry has a stamp (when its page was
+read; the .bib digest for a reference), and only entries whose stamp changed are made
+into documents and compared with the current generation (``search.stamps``); what
+changed is written and the new generation swapped in atomically. The catalog (every
+entry's title, URL and tags) lets the search and explore pages filter by facet on plain
+static hosting, with no search service.
 
 When the references alone call for a clean index (a first build, or most references
 changed), their part is written ahead: a child process starts on them as soon as they
@@ -14,14 +16,18 @@ and cards to it.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from . import background
 from .domain import KBDomain, kb_domain
+
+if TYPE_CHECKING:
+    from .search.stamps import Sources
 
 logger = logging.getLogger("equity_kb")
 JOB = "search index"
@@ -34,7 +40,10 @@ def setup_indexing(app: Sphinx) -> None:
     app.connect("build-finished", write_search_index, priority=800)
 
 
-def entry_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
+def entry_documents(
+    app: Sphinx, domain: KBDomain, keys: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """A document per brief and card (of ``keys`` only, if given)."""
     from .search.documents import search_document  # Whoosh loads only when needed
 
     get_uri = app.builder.get_target_uri
@@ -45,26 +54,51 @@ def entry_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
             url=get_uri(entry.docname or ""),
         )
         for entry in domain.doc_entries()
+        if keys is None or entry.key in keys
     ]
 
 
-def reference_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
-    """A document per reference, from the references alone (not their formatted
-    citations): ready as soon as the .bib files are loaded."""
+def reference_documents(
+    app: Sphinx, domain: KBDomain, keys: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """A document per reference (of ``keys`` only, if given), from the references alone
+    (not their formatted citations): ready as soon as the .bib files are loaded."""
     from .search.documents import reference_body, search_document
 
-    get_uri = app.builder.get_target_uri
-    pages: dict[str, str] = domain.data.get("ref_pages", {})
     return [
-        search_document(
-            ref, body=reference_body(ref), url=get_uri(pages[ref.key]) + f"#ref-{ref.key}"
-        )
+        search_document(ref, body=reference_body(ref), url=reference_url(app, domain, ref.key))
         for ref in domain.references.values()
+        if keys is None or ref.key in keys
     ]
 
 
-def index_documents(app: Sphinx, domain: KBDomain) -> list[dict[str, Any]]:
-    return entry_documents(app, domain) + reference_documents(app, domain)
+def reference_url(app: Sphinx, domain: KBDomain, key: str) -> str:
+    return app.builder.get_target_uri(domain.data["ref_pages"][key]) + f"#ref-{key}"
+
+
+def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
+    """Every entry's stamp, and how to make the documents of some of them.
+
+    A brief or card's document comes from its page as last read, so the stamp is when
+    Sphinx read it (``env.all_docs``) and its URL. A reference's comes from the .bib
+    files and the vocabulary, which ``bib_digest`` covers, and its URL."""
+    from .search.stamps import Sources
+
+    get_uri = app.builder.get_target_uri
+    read_at = app.env.all_docs
+    stamps: dict[str, str] = {}
+    for entry in domain.doc_entries():
+        docname = entry.docname or ""
+        stamps.setdefault(entry.key, f"{read_at.get(docname)} {get_uri(docname)}")
+    bib = domain.data["bib_digest"]
+    for key in domain.references:
+        stamps.setdefault(key, f"{bib} {reference_url(app, domain, key)}")
+
+    def make(keys: Collection[str]) -> list[dict[str, Any]]:
+        wanted = set(keys)
+        return entry_documents(app, domain, wanted) + reference_documents(app, domain, wanted)
+
+    return Sources(stamps, make)
 
 
 def ahead_folder(app: Sphinx) -> Path:
@@ -107,10 +141,9 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             shutil.rmtree(ahead_folder(app), ignore_errors=True)
         return
     from .search.documents import facet_labels
-    from .search.indexer import publish_search
+    from .search.stamps import publish_sources
 
     domain = kb_domain(app.env)
-    docs = index_documents(app, domain)
     labels = facet_labels(domain.vocabulary)
     shown = {"at": -1}
 
@@ -129,7 +162,10 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         else:  # its traceback is on stderr; the index is written here instead
             logger.info("search index: writing the references ahead failed")
             shutil.rmtree(folder, ignore_errors=True)
-    stats = publish_search(app.outdir, docs, labels=labels, progress=progress, prebuilt=prebuilt)
+    sources = index_sources(app, domain)
+    stats = publish_sources(
+        app.outdir, sources, labels=labels, progress=progress, prebuilt=prebuilt
+    )
     if stats.unchanged:
         logger.info("search index: up to date")
     else:

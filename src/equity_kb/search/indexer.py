@@ -48,6 +48,9 @@ Doc = Mapping[str, Any]
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+# Each document's source stamp (see stamps.py); never copied into a new generation, so
+# a generation another writer made has none and is compared document by document.
+STAMPS = "stamps.json"
 READERS = ".readers"
 WRITE_LOCK = ".write.lock"
 GEN_PREFIX = "gen-"
@@ -141,7 +144,8 @@ def update_index(
             return stats
         cur, manifest = usable
         name, tmp = _new_generation_dir(root)
-        shutil.copytree(cur, tmp, ignore=shutil.ignore_patterns(READERS, "*LOCK*", "*.lock"))
+        skip = shutil.ignore_patterns(READERS, STAMPS, "*LOCK*", "*.lock")
+        shutil.copytree(cur, tmp, ignore=skip)
         ix = whoosh_index.open_dir(str(tmp))
         writer = ix.writer()
         deleted = 0
@@ -256,17 +260,19 @@ def write_catalog(
     docs: Iterable[Doc],
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    ready: bool = False,
 ) -> None:
     """Write the static catalog the search page filters when no search service answers.
 
     Small on purpose (no page text): key, type, title, summary, url, year and tags of
     every entry, plus display labels for facet values. Written to a temporary file and
-    renamed, so a browser never fetches half a file.
+    renamed, so a browser never fetches half a file. ``ready``: ``docs`` are catalog
+    entries already (``documents.catalog_entry``).
     """
     from .documents import catalog_entry
 
     entries = sorted(
-        (catalog_entry(d) for d in docs),
+        (d if ready else catalog_entry(d) for d in docs),
         key=lambda e: (_TYPE_ORDER.get(e["type"], 9), e["title"].casefold(), e["key"]),
     )
     data = {"version": 1, "labels": _plain(labels or {}), "entries": entries}
@@ -279,6 +285,31 @@ def write_catalog(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
+
+
+def update_catalog(
+    path: str | os.PathLike[str],
+    upserts: Iterable[Doc],
+    deletes: Iterable[str],
+    *,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> bool:
+    """Replace ``upserts`` and remove ``deletes`` in the catalog at ``path``, leaving the
+    other entries as they are. False (nothing written) if there is no readable catalog
+    to update: then write it whole with ``write_catalog``."""
+    from .documents import catalog_entry
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        entries = {e["key"]: e for e in data["entries"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for key in deletes:
+        entries.pop(key, None)
+    for doc in upserts:
+        entries[doc["key"]] = catalog_entry(doc)
+    write_catalog(path, entries.values(), labels=labels, ready=True)
+    return True
 
 
 _TYPE_ORDER = {"practice": 0, "brief": 1, "reference": 2}
