@@ -20,7 +20,7 @@ from typing import Any
 
 import bibtexparser
 
-from equity_kb import apa
+from equity_kb import apa, background
 from equity_kb.bibliography import clear_cache, load_bibliography
 from equity_kb.vocabulary import load_vocabulary
 
@@ -96,7 +96,7 @@ def run() -> str:
             "splits names and validates. *Disk cache* skips parsing (the file's bytes are "
             "unchanged) and only validates; *memory cache* also reuses validation.",
             "",
-            f"| references | APA 7 formatting (citeproc-py), cold, {apa._worker_count()} "
+            f"| references | APA 7 formatting (citeproc-py), cold, {background.worker_count()} "
             "worker processes | cold, one process | from the formatted-HTML cache |",
             "| ---: | ---: | ---: | ---: |",
             *apa_rows,
