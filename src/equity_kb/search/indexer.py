@@ -237,15 +237,9 @@ def sync_index(
     deletes = [k for k in old if k not in keys]
     same_labels = labels is None or _plain(labels) == manifest.get("labels", {})
     if not upserts and not deletes and same_labels:
-        if progress:
-            progress(len(unique), len(unique))
-        return IndexStats(
-            generation=cur.name,
-            documents=len(old),
-            unchanged=True,
-            seconds=time.perf_counter() - started,
-            duplicates=duplicates,
-        )
+        stats = up_to_date(cur, len(old), started, progress)
+        stats.duplicates = duplicates
+        return stats
     if would_rebuild(len(upserts), len(unique)):
         stats = rebuild_index(root, unique, progress=progress, labels=labels)
     else:
@@ -253,6 +247,18 @@ def sync_index(
     stats.duplicates = duplicates
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def up_to_date(gen: Path, documents: int, started: float, progress: Progress | None) -> IndexStats:
+    """What a sync that found nothing to write reports (``gen`` stays current)."""
+    if progress:
+        progress(documents, documents)
+    return IndexStats(
+        generation=gen.name,
+        documents=documents,
+        unchanged=True,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def write_catalog(

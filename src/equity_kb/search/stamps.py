@@ -34,6 +34,7 @@ from .indexer import (
     _write_lock,
     digest,
     publish_search,
+    up_to_date,
     update_catalog,
     update_index,
     would_rebuild,
@@ -98,14 +99,7 @@ def _publish_stale(
     # on the page): only documents that differ are written.
     upserts = [d for d in sources.make(stale) if old.get(d["key"]) != digest(d)] if stale else []
     if not upserts and not deletes:
-        if progress:
-            progress(len(old), len(old))
-        return IndexStats(
-            generation=cur.name,
-            documents=len(old),
-            unchanged=True,
-            seconds=time.perf_counter() - started,
-        )
+        return up_to_date(cur, len(old), started, progress)
     if not update_catalog(catalog, upserts, deletes, labels=labels):
         return None
     stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
