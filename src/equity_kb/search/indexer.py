@@ -96,11 +96,16 @@ def current_generation(index_dir: str | os.PathLike[str]) -> Path | None:
 
 def read_manifest(gen_dir: Path) -> dict[str, Any]:
     """The manifest of a generation: schema version, labels and each key's digest."""
+    return read_json_object(gen_dir / MANIFEST) or {}
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object a generation keeps beside the index, or None if missing or damaged."""
     try:
-        data = json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None
 
 
 # -- public writers -------------------------------------------------------------------
@@ -511,11 +516,7 @@ def count_words(docs: Iterable[Doc], counts: dict[str, int] | None = None) -> di
 
 
 def read_words(gen_dir: Path) -> dict[str, int]:
-    try:
-        data = json.loads((gen_dir / WORDS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json_object(gen_dir / WORDS_FILE) or {}
 
 
 def _write_words(gen_dir: Path, counts: Mapping[str, int]) -> None:

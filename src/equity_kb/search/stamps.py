@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .indexer import (
     CATALOG_PATH,
@@ -34,6 +33,7 @@ from .indexer import (
     _write_lock,
     digest,
     publish_search,
+    read_json_object,
     up_to_date,
     update_catalog,
     update_index,
@@ -109,11 +109,7 @@ def _publish_stale(
 
 def read_stamps(gen_dir: Path) -> dict[str, str] | None:
     """The stamps a generation was written from, or None if it has none."""
-    try:
-        data: Any = json.loads((gen_dir / STAMPS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_json_object(gen_dir / STAMPS)
 
 
 def _write_stamps(root: Path, generation: str, stamps: Mapping[str, str]) -> None:
