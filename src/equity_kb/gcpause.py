@@ -39,24 +39,28 @@ def setup_collector(app: Any) -> None:
     exit walks every object still alive (3.5 s after a one-page rebuild at 100x), so
     everything is frozen at exit too.
     """
+    global _held
     atexit.unregister(gc.freeze)  # once, however many builds a process runs
     atexit.register(gc.freeze)
-    if _held.pop(None, False):
+    if _held:
         gc.enable()  # an earlier build stopped before builder-inited
+        _held = False
     if not gc.isenabled():
         return
     gc.disable()
-    _held[None] = True
+    _held = True
     app.connect("builder-inited", _resume_collector, priority=0)
     app.connect("build-finished", _thaw, priority=1000)
 
 
-# Set while the collector is off for a build's start (at most one build at a time).
-_held: dict[None, bool] = {}
+# True while this module holds the collector off for a build's start.
+_held = False
 
 
 def _resume_collector(app: Any) -> None:
-    if _held.pop(None, False):
+    global _held
+    if _held:
+        _held = False
         gc.freeze()
         gc.enable()
 
