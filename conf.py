@@ -22,7 +22,7 @@ myst_heading_anchors = 3
 
 # furo: maintained, accessible (WCAG-minded contrast, skip link, keyboard navigation),
 # good on phones, and it prints cleanly. Entry pages are kept out of the sidebar
-# toctree (see equity_kb.reading), so its full-tree navigation stays small.
+# toctree (see equity_kb.sphinxext.reading), so its full-tree navigation stays small.
 html_theme = "furo"
 html_title = "Equity KB"
 html_static_path: list[str] = []

@@ -20,9 +20,9 @@ from typing import Any
 
 import bibtexparser
 
-from equity_kb import apa, background
-from equity_kb.bibliography import clear_cache, load_bibliography
-from equity_kb.vocabulary import load_vocabulary
+from equity_kb.core import apa, background
+from equity_kb.core.bibtex import clear_cache, load_bibliography
+from equity_kb.core.vocabulary import load_vocabulary
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -102,7 +102,7 @@ def run() -> str:
             *apa_rows,
             "",
             "citeproc-py interprets the large APA CSL style for every reference; "
-            "`equity_kb.apa_speedups` runs citeproc-py's own code over a faster copy of "
+            "`equity_kb.core.apa_speedups` runs citeproc-py's own code over a faster copy of "
             "the style tree, with memoised look-ups and macro output (same output, "
             "checked against stock citeproc-py by the tests), and lists of "
             f"{apa.PARALLEL_MIN_ITEMS} or more references are shared out between worker "

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from equity_kb.model import Brief, Entry, Practice, Reference
-from equity_kb.vocabulary import Vocabulary, load_vocabulary
+from equity_kb.core.model import Brief, Entry, Practice, Reference
+from equity_kb.core.vocabulary import Vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCABULARY = ROOT / "docs" / "vocabulary.yml"

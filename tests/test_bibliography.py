@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from equity_kb import bibliography
-from equity_kb.bibliography import (
+from equity_kb.core import bibtex as bibliography
+from equity_kb.core.bibtex import (
     PROBLEM_CODES,
     BibResult,
     clear_cache,
     decode_latex,
     load_bibliography,
 )
-from equity_kb.model import Problem
-from equity_kb.vocabulary import load_vocabulary, parse_vocabulary
+from equity_kb.core.model import Problem
+from equity_kb.core.vocabulary import load_vocabulary, parse_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "tests" / "bib"

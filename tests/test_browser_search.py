@@ -31,7 +31,7 @@ from equity_kb.search import write_catalog
 from equity_kb.search.server import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-STATIC = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "static"
+STATIC = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "sphinxext" / "static"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

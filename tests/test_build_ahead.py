@@ -14,16 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOTS
 
-from equity_kb import exports, indexing, references
+from equity_kb.core import exports
 from equity_kb.search import SearchEngine, current_generation
 from equity_kb.search import indexer as search_indexer
-from equity_kb.search.indexer import (
-    INDEX_DIRNAME,
-    digest,
-    finish_prebuild,
-    prebuild,
-    read_manifest,
-)
+from equity_kb.search.indexer import INDEX_DIRNAME, digest, finish_prebuild, prebuild, read_manifest
+from equity_kb.sphinxext import indexing, references
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import re
 import pytest
 from conftest import REPO
 
-from equity_kb.checking import Settings, check
-from equity_kb.frontmatter import split_front_matter
-from equity_kb.model import Brief, Practice
-from equity_kb.vocabulary import load_vocabulary
+from equity_kb.core.checking import Settings, check
+from equity_kb.core.frontmatter import split_front_matter
+from equity_kb.core.model import Brief, Practice
+from equity_kb.core.vocabulary import load_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import rispy
 
-from equity_kb import exports
-from equity_kb.bibliography import clear_cache, load_bibliography
-from equity_kb.model import Reference
-from equity_kb.vocabulary import load_vocabulary
+from equity_kb.core import exports
+from equity_kb.core.bibtex import clear_cache, load_bibliography
+from equity_kb.core.model import Reference
+from equity_kb.core.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "tests" / "bib"

@@ -13,7 +13,7 @@ from conftest import ROOTS, html
 from test_browser_a11y import WCAG_AA
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
-from equity_kb import listings
+from equity_kb.sphinxext import listings
 
 PAGE_SIZE = 3
 SCRIPT_TITLE = "<script>alert(1)</script> Card & co"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from test_search_fixtures import build_index
 
-from equity_kb.cli import main
-from equity_kb.search.commands import DEFAULT_INDEX, snippet_text
+from equity_kb.cli.main import main
+from equity_kb.cli.search import DEFAULT_INDEX, snippet_text
 
 
 @pytest.fixture(scope="module")

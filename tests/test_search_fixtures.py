@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from equity_kb.model import Brief, Entry, Practice, Reference
+from equity_kb.core.model import Brief, Entry, Practice, Reference
 from equity_kb.search.documents import search_document
 
 XSS_TITLE = "Leadership notes <img src=x onerror=window.__xss=1> for principals"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_search_fixtures import ENTRIES, LABELS, build_index, fixture_docs
 
-from equity_kb.model import Practice
+from equity_kb.core.model import Practice
 from equity_kb.search import (
     SearchEngine,
     current_generation,
@@ -67,7 +67,7 @@ def test_search_document_refuses_urls_that_are_not_site_paths(url: str) -> None:
 
 
 def test_facet_labels_from_the_vocabulary() -> None:
-    from equity_kb.vocabulary import load_vocabulary
+    from equity_kb.core.vocabulary import load_vocabulary
 
     vocab = load_vocabulary(Path(__file__).resolve().parents[1] / "docs" / "vocabulary.yml")
     labels = facet_labels(vocab)
@@ -309,15 +309,15 @@ def test_write_catalog(tmp_path: Path) -> None:
 
 
 def test_publish_search_writes_the_index_and_the_catalog(tmp_path: Path) -> None:
+    from equity_kb.cli.search import DEFAULT_INDEX
     from equity_kb.search import CATALOG_PATH, INDEX_DIRNAME, STATIC_FILES, publish_search
-    from equity_kb.search.commands import DEFAULT_INDEX
 
     first = publish_search(tmp_path, fixture_docs(), labels=LABELS)
     assert first.rebuilt and current_generation(tmp_path / INDEX_DIRNAME)
     assert json.loads((tmp_path / CATALOG_PATH).read_text(encoding="utf-8"))["entries"]
     assert publish_search(tmp_path, fixture_docs(), labels=LABELS).unchanged
     assert DEFAULT_INDEX.endswith("/" + INDEX_DIRNAME)
-    static = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "static"
+    static = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "sphinxext" / "static"
     assert all((static / name).is_file() for name in STATIC_FILES)
 
 

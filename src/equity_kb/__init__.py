@@ -1,44 +1,20 @@
-"""Equity KB: a Sphinx extension for a tenet-tagged knowledge base and annotated bibliography.
+"""Equity KB: a Sphinx knowledge base and annotated bibliography, tagged by a partnership's
+theory-of-change tenets, with faceted search.
 
-``setup()`` reads like a table of contents: one ``setup_<feature>`` per module.
+The package is in layers (ARCHITECTURE.md): ``core`` (no Sphinx), ``search``,
+``sphinxext`` (the Sphinx extension) and ``cli``. ``extensions = ["equity_kb"]`` in a
+``conf.py`` loads the extension through :func:`setup`; it imports Sphinx only when
+called, so importing the core or the search service never pulls Sphinx in.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 __version__ = "0.1.0"
-STATIC = Path(__file__).parent / "static"
 
 
 def setup(app: Any) -> dict[str, Any]:
-    from .citing import setup_citing
-    from .config import setup_config
-    from .domain import KBDomain
-    from .gcpause import setup_collector
-    from .indexing import setup_indexing
-    from .listings import setup_listings
-    from .pages import setup_pages
-    from .reading import setup_reading
-    from .references import setup_references
-    from .theme import setup_theme
+    from .sphinxext import setup as setup_extension
 
-    setup_collector(app)
-    app.setup_extension("myst_parser")
-    app.setup_extension("sphinx_design")
-    setup_config(app)
-    app.add_domain(KBDomain)
-    setup_reading(app)
-    setup_pages(app)
-    setup_listings(app)
-    setup_citing(app)
-    setup_references(app)
-    setup_indexing(app)
-    setup_theme(app)
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-        "env_version": 1,
-    }
+    return setup_extension(app)

@@ -26,7 +26,7 @@ from .indexer import (
     write_catalog,
 )
 
-# The search page's files, in equity_kb/static/, to copy into the site's _static/.
+# The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.
 STATIC_FILES = ("search.js", "search.css")
 
 __all__ = [

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..model import TYPE_LABELS, Entry, Reference
-from ..vocabulary import FACETS, Vocabulary
+from equity_kb.core.model import TYPE_LABELS, Entry, Reference
+from equity_kb.core.vocabulary import FACETS, Vocabulary
 
 # A reference has no summary of its own: show the start of its annotation instead.
 _SUMMARY_CHARS = 240

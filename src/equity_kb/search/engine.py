@@ -39,13 +39,7 @@ from whoosh.spelling import ListCorrector
 from . import snippets
 from .indexer import CURRENT, ReaderLease, current_generation, read_manifest, read_words
 from .matching import QueryMatcher, bitset, iter_bits, positive_terms
-from .schema import (
-    FACET_FIELDS,
-    FIELD_BOOSTS,
-    QUERY_FIELDS,
-    STEMMED_FIELDS,
-    YEAR_FIELD,
-)
+from .schema import FACET_FIELDS, FIELD_BOOSTS, QUERY_FIELDS, STEMMED_FIELDS, YEAR_FIELD
 
 log = logging.getLogger("equity_kb.search")
 

@@ -32,7 +32,8 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from ..gcpause import gc_paused
+from equity_kb.core.gcpause import gc_paused
+
 from . import whoosh_speedups
 from .schema import FACET_FIELDS, SCHEMA_VERSION, STORED_BODY_CHARS, WORDS_FILE, build_schema
 

@@ -30,12 +30,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import exports
-    from .bibliography import load_bibliography
-    from .checking import Settings
-    from .cli import CommandError
-    from .render import sort_entries
-    from .vocabulary import VocabularyError, load_vocabulary
+    from equity_kb.core import exports
+    from equity_kb.core.bibtex import load_bibliography
+    from equity_kb.core.checking import Settings
+    from equity_kb.core.ordering import sort_entries
+    from equity_kb.core.vocabulary import VocabularyError, load_vocabulary
+
+    from .errors import CommandError
 
     settings = Settings.from_conf(args.root.resolve())
     files = settings.bib_files()

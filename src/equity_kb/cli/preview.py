@@ -36,8 +36,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .cli import CommandError
-    from .preview import preview_app
+    from equity_kb.sphinxext.preview import preview_app
+
+    from .errors import CommandError
 
     root = args.root.resolve()
     if not (root / "conf.py").is_file() or not (root / args.docs).is_dir():

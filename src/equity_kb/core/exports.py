@@ -19,7 +19,7 @@ from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
 from bibtexparser.writer import BibtexFormat
 
 from .apa import THESIS_GENRES, to_csl
-from .bibliography import MONTH_MACROS
+from .bibtex import MONTH_MACROS
 from .model import Reference
 
 RIS_TYPES: dict[str, str] = {

@@ -1,8 +1,5 @@
-"""`equity-kb new`: a new brief or practice card from a scaffold in templates/.
-
-Card IDs are never reused: the next ID is one more than the highest ever used, counting
-the retired IDs listed in ``<cards folder>/retired.yml`` (a deleted card's ID goes there).
-"""
+"""A new brief or practice card from a scaffold in templates/ (``equity-kb new``); the
+card's ID is the next free one (card_ids.py)."""
 
 from __future__ import annotations
 
@@ -12,37 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from .validation import CARD_ID
-
-RETIRED_FILE = "retired.yml"
+from .card_ids import next_card_id
 
 
 class ScaffoldError(Exception):
     """A user's mistake: said plainly, no traceback."""
-
-
-def read_retired_ids_file(folder: Path) -> frozenset[str]:
-    path = folder / RETIRED_FILE
-    if not path.is_file():
-        return frozenset()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return frozenset(str(i) for i in (data.get("retired") or []))
-
-
-def used_card_ids(folder: Path) -> set[str]:
-    """IDs of existing cards (by file name and front matter) and retired IDs."""
-    ids = set(read_retired_ids_file(folder))
-    for path in folder.glob("PC-*.md"):
-        ids.add(path.stem)
-        match = re.search(r"^id:\s*(PC-\d+)\s*$", path.read_text(encoding="utf-8"), re.M)
-        if match:
-            ids.add(match.group(1))
-    return {i for i in ids if CARD_ID.match(i)}
-
-
-def next_card_id(folder: Path) -> str:
-    numbers = [int(i[3:]) for i in used_card_ids(folder)]
-    return f"PC-{max(numbers, default=0) + 1:03d}"
 
 
 def slugify(title: str) -> str:

@@ -7,7 +7,8 @@ so that ``equity-kb --help`` stays fast. To add a subcommand, write its module a
 add one line here.
 
 A mistake of the user's (a missing index, a bad option) is a message and exit status
-2, never a traceback: raise :class:`CommandError` from ``run``.
+2, never a traceback: raise :class:`~equity_kb.cli.errors.CommandError` from ``run``.
+This package is the only place that prints for the user and chooses exit codes.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .errors import CommandError
+
 COMMANDS: tuple[str, ...] = (
-    "equity_kb.search.commands",  # search, serve
-    "equity_kb.check_command",  # check
-    "equity_kb.new_command",  # new
-    "equity_kb.export_command",  # export
-    "equity_kb.preview_command",  # preview
+    "equity_kb.cli.search",
+    "equity_kb.cli.serve",
+    "equity_kb.cli.check",
+    "equity_kb.cli.new",
+    "equity_kb.cli.export",
+    "equity_kb.cli.preview",
 )
 
 EPILOG = """\
@@ -36,14 +40,6 @@ examples:
 
 Run `equity-kb COMMAND --help` for a command's options and examples.
 """
-
-
-class CommandError(Exception):
-    """A problem the user can fix; ``main`` prints the message and exits with ``code``."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -48,8 +48,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .checking import Settings, check
-    from .cli import CommandError
+    from equity_kb.core.checking import Settings, check
+
+    from .errors import CommandError
 
     root = args.root.resolve()
     if not (root / args.docs).is_dir():
@@ -104,9 +105,10 @@ def problem_dict(p: Any) -> dict[str, Any]:
 
 
 def suggest_tenets(settings: Any, paths: list[Path], *, write: bool, as_json: bool) -> int:
-    from .cli import CommandError
-    from .suggest import suggest, write_suggestions
-    from .vocabulary import VocabularyError, load_vocabulary
+    from equity_kb.core.suggest import suggest, write_suggestions
+    from equity_kb.core.vocabulary import VocabularyError, load_vocabulary
+
+    from .errors import CommandError
 
     if not paths:
         raise CommandError("name the entries to suggest tags for, e.g. docs/briefs/new.md")

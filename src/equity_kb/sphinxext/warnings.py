@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sphinx.util import logging
 
-from .model import Problem
+from equity_kb.core.model import Problem
 
 logger = logging.getLogger("equity_kb")
 

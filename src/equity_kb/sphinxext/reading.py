@@ -9,14 +9,15 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from equity_kb.core.card_ids import read_retired_ids_file
+from equity_kb.core.crosscheck import cross_check
+from equity_kb.core.frontmatter import read_front_matter
+from equity_kb.core.model import Problem
+from equity_kb.core.validation import entry_from_front_matter, entry_type_of
+
 from .config import read_vocabulary
-from .crosscheck import cross_check
 from .domain import KBDomain, kb_domain
-from .frontmatter import read_front_matter
-from .model import Problem
 from .nodes import kb_cite, kb_placeholder
-from .scaffold import read_retired_ids_file
-from .validation import entry_from_front_matter, entry_type_of
 from .warnings import report
 
 

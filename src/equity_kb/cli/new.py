@@ -33,8 +33,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import CommandError
-    from .scaffold import ScaffoldError, new_entry
+    from equity_kb.core.scaffold import ScaffoldError, new_entry
+
+    from .errors import CommandError
 
     try:
         path = new_entry(args.kind, args.title, root=args.root.resolve(), docs=args.docs)

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from . import background
+from equity_kb.core import background
+
 from .domain import KBDomain, kb_domain
 
 if TYPE_CHECKING:
-    from .search.stamps import Sources
+    from equity_kb.search.stamps import Sources
 
 logger = logging.getLogger("equity_kb")
 JOB = "search index"
@@ -44,7 +45,7 @@ def entry_documents(
     app: Sphinx, domain: KBDomain, keys: Collection[str] | None = None
 ) -> list[dict[str, Any]]:
     """A document per brief and card (of ``keys`` only, if given)."""
-    from .search.documents import search_document  # Whoosh loads only when needed
+    from equity_kb.search.documents import search_document  # Whoosh loads only when needed
 
     get_uri = app.builder.get_target_uri
     return [
@@ -63,7 +64,7 @@ def reference_documents(
 ) -> list[dict[str, Any]]:
     """A document per reference (of ``keys`` only, if given), from the references alone
     (not their formatted citations): ready as soon as the .bib files are loaded."""
-    from .search.documents import reference_body, search_document
+    from equity_kb.search.documents import reference_body, search_document
 
     return [
         search_document(ref, body=reference_body(ref), url=reference_url(app, domain, ref.key))
@@ -82,7 +83,7 @@ def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
     A brief or card's document comes from its page as last read, so the stamp is when
     Sphinx read it (``env.all_docs``) and its URL. A reference's comes from the .bib
     files and the vocabulary, which ``bib_digest`` covers, and its URL."""
-    from .search.stamps import Sources
+    from equity_kb.search.stamps import Sources
 
     get_uri = app.builder.get_target_uri
     read_at = app.env.all_docs
@@ -103,7 +104,7 @@ def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
 
 def ahead_folder(app: Sphinx) -> Path:
     """Where this build writes the references' index ahead."""
-    from .search.indexer import INDEX_DIRNAME, prebuild_dir
+    from equity_kb.search.indexer import INDEX_DIRNAME, prebuild_dir
 
     return prebuild_dir(app.outdir / INDEX_DIRNAME)
 
@@ -111,7 +112,7 @@ def ahead_folder(app: Sphinx) -> Path:
 def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
         return
-    from .search.indexer import (
+    from equity_kb.search.indexer import (
         INDEX_DIRNAME,
         current_generation,
         needs_rebuild,
@@ -140,8 +141,8 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             job.stop()
             shutil.rmtree(ahead_folder(app), ignore_errors=True)
         return
-    from .search.documents import facet_labels
-    from .search.stamps import publish_sources
+    from equity_kb.search.documents import facet_labels
+    from equity_kb.search.stamps import publish_sources
 
     domain = kb_domain(app.env)
     labels = facet_labels(domain.vocabulary)

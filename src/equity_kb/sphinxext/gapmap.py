@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
+from equity_kb.core.vocabulary import KIND_NAMES
+
 from .domain import KBDomain
 from .nodes import kb_placeholder
 from .render import Renderer
-from .vocabulary import KIND_NAMES
 
 # Shading steps (a cell's total): 0 = gap, then light to dark.
 STEPS = (1, 3, 6, 11)

@@ -24,14 +24,16 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
+from equity_kb.core.crosscheck import unknown_key
+from equity_kb.core.model import Reference
+from equity_kb.core.ordering import sort_entries, sort_name
+
 from .config import bibliography_paths
-from .crosscheck import unknown_key
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
-from .model import Reference
 from .nodes import kb_cite, kb_placeholder
 from .pages import renderer_for
-from .render import Renderer, sort_entries, sort_name
+from .render import Renderer
 from .warnings import report
 
 logger = logging.getLogger("equity_kb")
@@ -58,7 +60,7 @@ def setup_references(app: Sphinx) -> None:
 # bibtexparser, citeproc-py and rispy are imported when first needed, not when Sphinx
 # loads the extension: an incremental build that touches no reference never pays for them.
 def load_bibliography(*args: Any, **kwargs: Any) -> Any:
-    from .bibliography import load_bibliography as load
+    from equity_kb.core.bibtex import load_bibliography as load
 
     return load(*args, **kwargs)
 
@@ -91,7 +93,7 @@ def load_references(app: Sphinx) -> None:
     app.emit("kb-references-loaded", domain)
     # Reuse formatted citations of unchanged references; format the rest in one call.
     html = {k: old_html[k] for k in new if k in old_html and k not in changed}
-    from . import apa
+    from equity_kb.core import apa
 
     html.update(apa.format_bibliography([r for k, r in new.items() if k not in html]))
     domain.data["apa_html"] = html
@@ -138,7 +140,7 @@ class ResolveCitations(SphinxPostTransform):
     default_priority = 5
 
     def run(self, **kwargs: Any) -> None:
-        from . import apa
+        from equity_kb.core import apa
 
         domain = kb_domain(self.env)
         refs = domain.references
@@ -289,14 +291,14 @@ def start_exports(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < EXPORTS_AHEAD_MIN:
         return
     if _exports_stale(app, domain):
-        from . import background
+        from equity_kb.core import background
 
         background.start(app, EXPORTS_JOB, _write_export_files, app.outdir, domain.references)
 
 
 def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Reference]) -> None:
-    from . import exports
-    from .gcpause import gc_paused
+    from equity_kb.core import exports
+    from equity_kb.core.gcpause import gc_paused
 
     refs = sort_entries(references.values())
     folder = Path(outdir, BIB_DIR)
@@ -308,7 +310,7 @@ def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Re
 
 
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
-    from . import background
+    from equity_kb.core import background
 
     job = background.take(app, EXPORTS_JOB)
     if exception is not None or app.builder.format != "html":

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from sphinx.domains import Domain
 
-from .model import ENTRY_TYPES, Brief, Entry, Practice, Reference
-from .vocabulary import FACETS, Vocabulary
+from equity_kb.core.model import ENTRY_TYPES, Brief, Entry, Practice, Reference
+from equity_kb.core.vocabulary import FACETS, Vocabulary
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
 PER_DOC = ("entries", "citations", "texts", "aggregates", "listings")

@@ -1,4 +1,4 @@
-"""The annotated bibliography: ``bib/*.bib`` files to :class:`~equity_kb.model.Reference`.
+"""The annotated bibliography: ``bib/*.bib`` files to :class:`~equity_kb.core.model.Reference`.
 
 Two stages, so that an unchanged file costs (almost) nothing on a rebuild:
 
@@ -40,10 +40,10 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
-from . import background
-from .gcpause import gc_paused
-from .model import Problem, Reference
-from .vocabulary import FACETS, KIND_NAMES, Vocabulary
+from equity_kb.core import background
+from equity_kb.core.gcpause import gc_paused
+from equity_kb.core.model import Problem, Reference
+from equity_kb.core.vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 # Bump when the cached parse format or the parsing rules change.
 CACHE_VERSION = f"2-bibtexparser{getattr(bibtexparser, '__version__', '?')}"

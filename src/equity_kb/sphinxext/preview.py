@@ -19,8 +19,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from .search.indexer import INDEX_DIRNAME
-from .search.server import create_app
+from equity_kb.search.indexer import INDEX_DIRNAME
+from equity_kb.search.server import create_app
 
 IGNORED = [
     ".git",

@@ -20,13 +20,15 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from equity_kb.core.model import ENTRY_TYPES, TYPE_LABELS, Entry
+from equity_kb.core.ordering import DISPLAY_ORDER, sort_entries
+from equity_kb.core.vocabulary import FACETS, KIND_NAMES
+
 from .domain import KBDomain, kb_domain
 from .gapmap import PARAM, GapMap, gap_map_html
 from .generated import only_changed
-from .model import ENTRY_TYPES, TYPE_LABELS, Entry
 from .nodes import kb_placeholder
-from .render import DISPLAY_ORDER, TERM_DIRS, Renderer, sort_entries
-from .vocabulary import FACETS, KIND_NAMES
+from .render import TERM_DIRS, Renderer
 
 logger = logging.getLogger("equity_kb")
 
@@ -89,7 +91,7 @@ class Terms(SphinxDirective):
 
 
 class SearchBox(SphinxDirective):
-    """The faceted search page: search box, facets, results (equity_kb/static/search.js)."""
+    """The faceted search page: search box, facets, results (static/search.js)."""
 
     def run(self) -> list[nodes.Node]:
         return [kb_placeholder(kind="search")]

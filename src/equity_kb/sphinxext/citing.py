@@ -12,8 +12,9 @@ from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.util.docutils import SphinxRole
 
+from equity_kb.core.model import Practice
+
 from .domain import KBDomain
-from .model import Practice
 from .nodes import kb_cite
 from .render import Renderer
 
@@ -69,7 +70,8 @@ def card_permalink(app: Sphinx, docname: str) -> str:
 def format_card_citations(app: Sphinx, env: Any) -> None:
     """APA lines for every card, formatted in one batch after reading; a card whose
     citation data did not change keeps its line (citeproc-py is slow per item)."""
-    from .apa import format_csl_items
+    from equity_kb.core.apa import format_csl_items
+
     from .domain import kb_domain
 
     domain = kb_domain(env)

@@ -1,5 +1,4 @@
-"""``equity-kb search`` and ``equity-kb serve``: the query engine on the command line, and
-the search service. Registered by ``equity_kb.cli``."""
+"""``equity-kb search``: the query engine on the command line."""
 
 from __future__ import annotations
 
@@ -10,11 +9,10 @@ import os
 import re
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any, TextIO
 
-DEFAULT_SITE = "_build/html"
-DEFAULT_INDEX = "_build/html/_search_index"
+from .errors import CommandError
+from .options import DEFAULT_INDEX, page_size, positive, year
 
 SEARCH_EXAMPLES = """\
 examples:
@@ -28,18 +26,9 @@ Words must all match; use OR, NOT and "quoted phrases" for more. Facet options r
 values of one facet combine with OR, different facets with AND.
 """
 
-SERVE_EXAMPLES = f"""\
-examples:
-  equity-kb serve                               http://127.0.0.1:8000/ from {DEFAULT_SITE}
-  equity-kb serve --port 8080 --site public --index public/_search_index
-
-The search page falls back to filtering the static catalog when this service is not
-running; with it, search is ranked, highlighted and counted by the index.
-"""
-
 
 def register(subparsers: Any) -> None:
-    """Add the ``search`` and ``serve`` subcommands."""
+    """Add the ``search`` subcommand."""
     search = subparsers.add_parser(
         "search",
         help="search the knowledge base index from the terminal",
@@ -76,12 +65,12 @@ def register(subparsers: Any) -> None:
         metavar="LEVEL",
         help="classroom, school, district, region or partnership (repeatable)",
     )
-    search.add_argument("--year-from", type=_year, metavar="YEAR")
-    search.add_argument("--year-to", type=_year, metavar="YEAR")
-    search.add_argument("--page", type=_positive, default=1)
+    search.add_argument("--year-from", type=year, metavar="YEAR")
+    search.add_argument("--year-to", type=year, metavar="YEAR")
+    search.add_argument("--page", type=positive, default=1)
     search.add_argument(
         "--page-size",
-        type=_page_size,
+        type=page_size,
         default=10,
         metavar="N",
         help="results per page (1-100, default 10)",
@@ -95,33 +84,9 @@ def register(subparsers: Any) -> None:
     )
     search.set_defaults(run=run_search)
 
-    serve = subparsers.add_parser(
-        "serve",
-        help="serve the built site with its search API",
-        description="Serve the built site and /api/search with uvicorn.",
-        epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    serve.add_argument(
-        "--site",
-        default=DEFAULT_SITE,
-        metavar="PATH",
-        help=f"the built HTML site (default: {DEFAULT_SITE})",
-    )
-    serve.add_argument(
-        "--index",
-        default=DEFAULT_INDEX,
-        metavar="PATH",
-        help=f"the index directory (default: {DEFAULT_INDEX})",
-    )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8000)
-    serve.set_defaults(run=run_serve)
-
 
 def run_search(args: argparse.Namespace) -> int:
-    from ..cli import CommandError
-    from .engine import IndexNotFound, SearchEngine
+    from equity_kb.search.engine import IndexNotFound, SearchEngine
 
     try:
         engine = SearchEngine(args.index)
@@ -147,25 +112,6 @@ def run_search(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print_result(result, sys.stdout)
-    return 0
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    from ..cli import CommandError
-    from .indexer import current_generation
-    from .server import serve
-
-    if not Path(args.site).is_dir():
-        raise CommandError(
-            f"no built site at {args.site}. Build it first (make html), or pass --site PATH."
-        )
-    if current_generation(args.index) is None:
-        print(
-            f"equity-kb: warning: no search index at {args.index} yet; /api/search answers "
-            "503 until one is written",
-            file=sys.stderr,
-        )
-    serve(args.site, args.index, host=args.host, port=args.port)
     return 0
 
 
@@ -230,37 +176,3 @@ def _one_line(text: str) -> str:
     # Text comes from content: keep control characters (escape sequences) out of the
     # terminal.
     return "".join(c if c.isprintable() else " " for c in text)
-
-
-def _year(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2020") from None
-    if not 1 <= value <= 9999:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2020")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _page_size(text: str) -> int:
-    value = _positive(text)
-    if value > 100:
-        raise argparse.ArgumentTypeError("at most 100")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _positive(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError("a port is at most 65535")
-    return value

@@ -8,15 +8,14 @@ entry is still made from what is valid, so one mistake never hides a page.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import PurePath
 from typing import Any
 
+from .card_ids import CARD_ID
 from .frontmatter import FrontMatter
 from .model import BRIEF_STATUSES, Brief, Entry, Practice, Problem
 from .vocabulary import FACETS, KIND_NAMES, Vocabulary
 
-CARD_ID = re.compile(r"^PC-\d{3,}$")
 # Which folders hold which kind of entry (the Sphinx config value kb_entry_dirs).
 DEFAULT_ENTRY_DIRS = {"briefs": "brief", "practices": "practice"}
 

@@ -8,12 +8,12 @@ import runpy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .bibliography import load_bibliography
+from .bibtex import load_bibliography
+from .card_ids import read_retired_ids_file
 from .crosscheck import cross_check, unknown_key
 from .files import glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
-from .scaffold import read_retired_ids_file
 from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
 

@@ -18,12 +18,14 @@ from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from equity_kb.core.model import Entry
+from equity_kb.core.ordering import sort_entries
+
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
-from .model import Entry
 from .nodes import kb_placeholder
 from .pages import SECTION_TITLES, listing_inputs, renderer_for
-from .render import Renderer, sort_entries
+from .render import Renderer
 
 logger = logging.getLogger("equity_kb")
 

@@ -1,0 +1,64 @@
+"""``equity-kb serve``: the built site and its search API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import CommandError
+from .options import DEFAULT_INDEX, DEFAULT_SITE, port
+
+SERVE_EXAMPLES = f"""\
+examples:
+  equity-kb serve                               http://127.0.0.1:8000/ from {DEFAULT_SITE}
+  equity-kb serve --port 8080 --site public --index public/_search_index
+
+The search page falls back to filtering the static catalog when this service is not
+running; with it, search is ranked, highlighted and counted by the index.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``serve`` subcommand."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the built site with its search API",
+        description="Serve the built site and /api/search with uvicorn.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--site",
+        default=DEFAULT_SITE,
+        metavar="PATH",
+        help=f"the built HTML site (default: {DEFAULT_SITE})",
+    )
+    serve.add_argument(
+        "--index",
+        default=DEFAULT_INDEX,
+        metavar="PATH",
+        help=f"the index directory (default: {DEFAULT_INDEX})",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=port, default=8000)
+    serve.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from equity_kb.search.indexer import current_generation
+    from equity_kb.search.server import serve
+
+    if not Path(args.site).is_dir():
+        raise CommandError(
+            f"no built site at {args.site}. Build it first (make html), or pass --site PATH."
+        )
+    if current_generation(args.index) is None:
+        print(
+            f"equity-kb: warning: no search index at {args.index} yet; /api/search answers "
+            "503 until one is written",
+            file=sys.stderr,
+        )
+    serve(args.site, args.index, host=args.host, port=args.port)
+    return 0

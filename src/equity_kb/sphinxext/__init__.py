@@ -1,0 +1,46 @@
+"""The Sphinx extension: entries read into a domain, the pages that aggregate them, and the
+search indexes written at the end of a build.
+
+``setup()`` reads like a table of contents: one ``setup_<feature>`` per module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from equity_kb import __version__
+
+STATIC = Path(__file__).parent / "static"
+
+
+def setup(app: Any) -> dict[str, Any]:
+    from .citing import setup_citing
+    from .collector import setup_collector
+    from .config import setup_config
+    from .domain import KBDomain
+    from .indexing import setup_indexing
+    from .listings import setup_listings
+    from .pages import setup_pages
+    from .reading import setup_reading
+    from .references import setup_references
+    from .theme import setup_theme
+
+    setup_collector(app)
+    app.setup_extension("myst_parser")
+    app.setup_extension("sphinx_design")
+    setup_config(app)
+    app.add_domain(KBDomain)
+    setup_reading(app)
+    setup_pages(app)
+    setup_listings(app)
+    setup_citing(app)
+    setup_references(app)
+    setup_indexing(app)
+    setup_theme(app)
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+        "env_version": 1,
+    }
