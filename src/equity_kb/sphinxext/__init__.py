@@ -6,12 +6,9 @@ search indexes written at the end of a build.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from equity_kb import __version__
-
-STATIC = Path(__file__).parent / "static"
 
 
 def setup(app: Any) -> dict[str, Any]:
@@ -22,6 +19,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .indexing import setup_indexing
     from .listings import setup_listings
     from .pages import setup_pages
+    from .placeholders import setup_placeholders
     from .reading import setup_reading
     from .references import setup_references
     from .theme import setup_theme
@@ -33,6 +31,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_domain(KBDomain)
     setup_reading(app)
     setup_pages(app)
+    setup_placeholders(app)
     setup_listings(app)
     setup_citing(app)
     setup_references(app)

@@ -97,6 +97,11 @@ class KBDomain(Domain):
         """(docname, its kb-listing specs), by docname; the specs are pages.ListingSpec."""
         return sorted(self.data["listings"].items())
 
+    def listing_inputs(self) -> str:
+        """What term pages, listings and tag counts depend on: a digest of every entry's
+        listing fields (reading.listing_digest, computed once per build after reading)."""
+        return str(self.data.get("listing_digest", ""))
+
     def count_by_type(self, *tags: tuple[str, str]) -> dict[str, int]:
         """How many entries of each type carry every (kind, term) tag given (one or two)."""
         counts = self._tag_counts()
@@ -107,7 +112,7 @@ class KBDomain(Domain):
 
         Kept on the domain object (not in pickled data) and keyed by the listing digest,
         so the home page, topic pages and gap map do not each rescan every entry."""
-        key = self.data.get("listing_digest")
+        key = self.listing_inputs()
         cached = getattr(self, "_counts", None)
         if cached is not None and cached[0] == key:
             return cached[1]

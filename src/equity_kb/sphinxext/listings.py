@@ -24,8 +24,8 @@ from equity_kb.core.ordering import sort_entries
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
 from .nodes import kb_placeholder
-from .pages import SECTION_TITLES, listing_inputs, renderer_for
-from .render import Renderer
+from .page_renderer import renderer_for
+from .render import SECTION_TITLES, Renderer
 
 logger = logging.getLogger("equity_kb")
 
@@ -192,9 +192,16 @@ def listing_pages_inputs(app: Sphinx) -> str:
     """The further listing pages show the listed entries (the listing digest), which
     listings each page holds, the titles of those pages, and the page size."""
     env = app.env
-    listings = kb_domain(env).listings()
+    domain = kb_domain(env)
+    listings = domain.listings()
     titles = [(d, env.titles[d].astext()) for d, _ in listings if d in env.titles]
-    inputs = (listing_inputs(app), listings, titles, LISTING_PAGE_SIZE, "explore" in env.found_docs)
+    inputs = (
+        domain.listing_inputs(),
+        listings,
+        titles,
+        LISTING_PAGE_SIZE,
+        "explore" in env.found_docs,
+    )
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 

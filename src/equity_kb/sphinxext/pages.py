@@ -4,12 +4,11 @@ One mechanism per kind of page: listings inside authored pages (home, section in
 are directives leaving a placeholder that is filled on ``doctree-resolved``; a page per
 tenet, focus area and level is generated on ``html-collect-pages`` from the vocabulary,
 so adding a focus area to the vocabulary adds its page with no new source file.
-Long listings are paged (listings.py).
+Long listings are paged (listings.py); placeholders are filled by placeholders.py.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,28 +19,23 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from equity_kb.core.model import ENTRY_TYPES, TYPE_LABELS, Entry
+from equity_kb.core.model import ENTRY_TYPES, TYPE_LABELS
 from equity_kb.core.ordering import DISPLAY_ORDER, sort_entries
 from equity_kb.core.vocabulary import FACETS, KIND_NAMES
 
-from .domain import KBDomain, kb_domain
-from .gapmap import PARAM, GapMap, gap_map_html
+from .domain import kb_domain
+from .gapmap import PARAM, GapMap
 from .generated import only_changed
 from .nodes import kb_placeholder
-from .render import TERM_DIRS, Renderer
+from .page_renderer import renderer_for
+from .render import SECTION_TITLES, TERM_DIRS
 
 logger = logging.getLogger("equity_kb")
 
 TERM_PAGE_LIMIT = 100
-SECTION_TITLES = {
-    "practice": "Practice cards",
-    "brief": "Research briefs",
-    "reference": "References",
-}
 
 
 def setup_pages(app: Sphinx) -> None:
-    app.add_node(kb_placeholder)
     app.add_directive("kb-tenet-overview", TenetOverview)
     app.add_directive("kb-listing", Listing)
     app.add_directive("kb-terms", Terms)
@@ -49,10 +43,11 @@ def setup_pages(app: Sphinx) -> None:
     app.add_directive("kb-explore", Explore)
     app.add_directive("kb-gap-map", GapMap)
     app.connect("html-page-context", add_page_scripts)
-    app.connect("doctree-resolved", fill_placeholders)
     app.connect(
         "html-collect-pages",
-        lambda app: only_changed(app, "terms", listing_inputs(app), term_pages(app)),
+        lambda app: only_changed(
+            app, "terms", kb_domain(app.env).listing_inputs(), term_pages(app)
+        ),
     )
 
 
@@ -122,89 +117,6 @@ def add_page_scripts(
                 app.add_js_file(script, loading_method="defer")
             for style in styles:
                 app.add_css_file(style)
-
-
-def renderer_for(app: Sphinx, pagename: str) -> Renderer:
-    builder = app.builder
-    domain = kb_domain(app.env)
-
-    @functools.cache  # a bibliography page links the same term pages thousands of times
-    def url(target: str) -> str:
-        # Sphinx gives '' for a link to the page itself; a link must still go somewhere.
-        return (
-            builder.get_relative_uri(pagename, target)
-            or builder.get_target_uri(target).rsplit("/", 1)[-1]
-        )
-
-    def entry_url(entry: Entry) -> str:
-        if entry.docname:
-            return url(entry.docname)
-        page = domain.data.get("ref_pages", {}).get(entry.key, "bibliography")
-        return url(page) + f"#ref-{entry.key}"
-
-    return Renderer(domain.vocabulary, url, entry_url)
-
-
-def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    placeholders = list(doctree.findall(kb_placeholder))
-    if not placeholders:
-        return
-    domain = kb_domain(app.env)
-    html_builder = app.builder.format == "html"
-    r = renderer_for(app, docname) if html_builder else None
-    for node in placeholders:
-        html = render_placeholder(app, domain, r, node, docname) if r else None
-        if html is None:
-            node.parent.remove(node)
-        else:
-            node.replace_self(nodes.raw("", html, format="html"))
-
-
-def render_placeholder(
-    app: Sphinx, domain: KBDomain, r: Renderer, node: kb_placeholder, docname: str
-) -> str | None:
-    kind = node["kind"]
-    vocab = domain.vocabulary
-    if kind == "tenet-overview":
-        tenets = [
-            {"term": t, "counts": domain.count_by_type(("tenets", t.id))}
-            for t in vocab.terms["tenets"]
-        ]
-        return r.render("tenet_overview.html", tenets=tenets)
-    if kind == "terms":
-        vkind = node["vocabulary_kind"]
-        terms = [
-            {"term": t, "total": sum(domain.count_by_type((vkind, t.id)).values())}
-            for t in vocab.terms[vkind]
-        ]
-        return r.render("terms.html", terms=terms, kind=vkind)
-    if kind == "listing":
-        from .listings import first_page
-
-        return first_page(app, domain, r, docname, node)
-    if kind in ("search", "explore"):
-        catalog = r.url("_static/kb-catalog.json").removesuffix(".html")
-        return r.render("search_box.html", catalog=catalog, explore=kind == "explore")
-    if kind == "gap-map":
-        return gap_map_html(domain, r)
-    if kind == "entry-header":
-        entry = domain.entry_for(docname)
-        return r.render("entry_header.html", entry=entry) if entry else None
-    if kind == "entry-footer":
-        from .citing import entry_footer
-
-        return entry_footer(app, domain, r, docname)
-    if kind == "bibliography-index":
-        from .references import bibliography_index_html
-
-        return bibliography_index_html(app, domain, r)
-    return None
-
-
-def listing_inputs(app: Sphinx) -> str:
-    """What the term pages show depends on: every entry's listing fields (see
-    reading.listing_digest, computed once per build after reading)."""
-    return str(kb_domain(app.env).data.get("listing_digest", ""))
 
 
 def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:

@@ -32,7 +32,7 @@ from .config import bibliography_paths
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
 from .nodes import kb_cite, kb_placeholder
-from .pages import renderer_for
+from .page_renderer import renderer_for
 from .render import Renderer
 from .warnings import report
 

@@ -23,6 +23,11 @@ TERM_DIRS = {"tenets": "tenets", "focus": "focus", "levels": "levels"}
 BADGE_STYLE = {"tenets": "primary", "focus": "info", "levels": "secondary"}
 
 UrlFor = Callable[[str], str]
+SECTION_TITLES = {
+    "practice": "Practice cards",
+    "brief": "Research briefs",
+    "reference": "References",
+}
 
 
 @cache

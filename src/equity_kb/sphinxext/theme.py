@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sphinx.application import Sphinx
 
-from . import STATIC
+STATIC = Path(__file__).parent / "static"
 
 
 def setup_theme(app: Sphinx) -> None:

@@ -1,0 +1,72 @@
+"""Placeholders filled on ``doctree-resolved``: every directive that lists or counts
+entries leaves a ``kb_placeholder``, and this module, the one that knows them all, asks the
+module that owns each kind for its HTML. Data flows up to here; nothing imports it."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from .citing import entry_footer
+from .domain import KBDomain, kb_domain
+from .gapmap import gap_map_html
+from .listings import first_page
+from .nodes import kb_placeholder
+from .page_renderer import renderer_for
+from .references import bibliography_index_html
+from .render import Renderer
+
+
+def setup_placeholders(app: Sphinx) -> None:
+    app.add_node(kb_placeholder)
+    app.connect("doctree-resolved", fill_placeholders)
+
+
+def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    placeholders = list(doctree.findall(kb_placeholder))
+    if not placeholders:
+        return
+    domain = kb_domain(app.env)
+    html_builder = app.builder.format == "html"
+    r = renderer_for(app, docname) if html_builder else None
+    for node in placeholders:
+        html = render_placeholder(app, domain, r, node, docname) if r else None
+        if html is None:
+            node.parent.remove(node)
+        else:
+            node.replace_self(nodes.raw("", html, format="html"))
+
+
+def render_placeholder(
+    app: Sphinx, domain: KBDomain, r: Renderer, node: kb_placeholder, docname: str
+) -> str | None:
+    kind = node["kind"]
+    vocab = domain.vocabulary
+    if kind == "tenet-overview":
+        tenets = [
+            {"term": t, "counts": domain.count_by_type(("tenets", t.id))}
+            for t in vocab.terms["tenets"]
+        ]
+        return r.render("tenet_overview.html", tenets=tenets)
+    if kind == "terms":
+        vkind = node["vocabulary_kind"]
+        terms = [
+            {"term": t, "total": sum(domain.count_by_type((vkind, t.id)).values())}
+            for t in vocab.terms[vkind]
+        ]
+        return r.render("terms.html", terms=terms, kind=vkind)
+    if kind == "listing":
+        return first_page(app, domain, r, docname, node)
+    if kind in ("search", "explore"):
+        catalog = r.url("_static/kb-catalog.json").removesuffix(".html")
+        return r.render("search_box.html", catalog=catalog, explore=kind == "explore")
+    if kind == "gap-map":
+        return gap_map_html(domain, r)
+    if kind == "entry-header":
+        entry = domain.entry_for(docname)
+        return r.render("entry_header.html", entry=entry) if entry else None
+    if kind == "entry-footer":
+        return entry_footer(app, domain, r, docname)
+    if kind == "bibliography-index":
+        return bibliography_index_html(app, domain, r)
+    return None
