@@ -67,11 +67,11 @@ DIRECTIVES = {"ours": "```{kb-bibliography}\n```", "theirs": "```{bibliography}\
 NOTES = "---\ntitle: Notes\n---\n\nA page that cites nothing.\n"
 # (file path part, function name): what parsing and formatting calls in each tool.
 PARSE = {
-    "ours": [("bibtexparser/", "parse_string"), ("equity_kb/bibliography.py", "_parsed")],
+    "ours": [("bibtexparser/", "parse_string"), ("equity_kb/core/bibtex/cache.py", "parsed_chunks")],
     "theirs": [("pybtex/database/input/bibtex.py", "parse_file")],
 }
 FORMAT = {
-    "ours": [("equity_kb/apa.py", "format_bibliography")],
+    "ours": [("equity_kb/core/apa.py", "format_bibliography")],
     "theirs": [("pybtex/style/formatting/__init__.py", "format_entry")],
 }
 

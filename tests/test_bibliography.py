@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 
-from equity_kb.core import bibtex as bibliography
 from equity_kb.core.bibtex import (
     PROBLEM_CODES,
     BibResult,
     clear_cache,
     decode_latex,
     load_bibliography,
+    names,
+    parse,
 )
+from equity_kb.core.bibtex import cache as bib_cache
 from equity_kb.core.model import Problem
 from equity_kb.core.vocabulary import load_vocabulary, parse_vocabulary
 
@@ -306,7 +308,7 @@ def test_decode_latex(raw: str, text: str) -> None:
 )
 def test_the_fast_path_matches_pylatexenc(raw: str) -> None:
     # Values without macros skip pylatexenc for speed; they must decode the same.
-    assert decode_latex(raw) == bibliography._pylatexenc(raw)
+    assert decode_latex(raw) == names._pylatexenc(raw)
 
 
 # ---------------------------------------------------------------- caching
@@ -316,13 +318,13 @@ def test_unchanged_bytes_are_not_parsed_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[int] = []
-    real = bibliography._parse_text
+    real = bib_cache.parse_text
 
     def counting(text: str, *args: Any) -> object:
         calls.append(1)
         return real(text, *args)
 
-    monkeypatch.setattr(bibliography, "_parse_text", counting)
+    monkeypatch.setattr(bib_cache, "parse_text", counting)
     first = load("good.bib")
     assert load("good.bib") == first and len(calls) == 1
     # The same bytes under another name: not parsed again, but reported under that name.
@@ -344,13 +346,13 @@ def test_an_edit_re_parses_only_the_entry_edited(
     """A large .bib is cut into entries; an edit re-parses the entries it touched, and
     every line reported still counts from the top of the file."""
     parsed: list[str] = []
-    real = bibliography._parse_text
+    real = bib_cache.parse_text
 
     def recording(text: str, *args: Any) -> object:
         parsed.append(text)
         return real(text, *args)
 
-    monkeypatch.setattr(bibliography, "_parse_text", recording)
+    monkeypatch.setattr(bib_cache, "parse_text", recording)
     bib = tmp_path / "refs.bib"
     shutil.copy(BIB / "bad.bib", bib)
     cache = tmp_path / "cache"
@@ -384,11 +386,11 @@ def test_an_edit_re_parses_only_the_entry_edited(
 def test_an_unclosed_brace_keeps_its_entry_with_the_text_after_it(tmp_path: Path) -> None:
     # Cut into chunks or not, the file reads as one parse of the whole text would.
     text = (BIB / "bad.bib").read_text(encoding="utf-8")
-    whole = bibliography._parse_text(text)[0]
-    cut = bibliography._chunks(text)
+    whole = parse.parse_text(text)[0]
+    cut = bib_cache.split_chunks(text)
     assert "".join(piece for _, piece in cut) == text
     pieces = [p for _, p in cut]
-    parts = bibliography._parse_text("".join(pieces), [first for first, _ in cut])
+    parts = parse.parse_text("".join(pieces), [first for first, _ in cut])
     chunked = [
         (e.key, e.line + first, [(f.name, f.text, f.line + first) for f in e.fields])
         for (first, _), part in zip(cut, parts, strict=True)
@@ -411,12 +413,12 @@ def test_disk_cache_survives_a_new_process(monkeypatch: pytest.MonkeyPatch, tmp_
     def fail(text: str, *args: Any) -> None:
         raise AssertionError("parsed again despite the disk cache")
 
-    monkeypatch.setattr(bibliography, "_parse_text", fail)
+    monkeypatch.setattr(bib_cache, "parse_text", fail)
     assert load("good.bib", "bad.bib", cache_dir=cache) == first
 
 
 def test_the_disk_cache_is_pruned(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(bibliography, "_MAX_CACHED", 1)
+    monkeypatch.setattr(bib_cache, "_MAX_CACHED", 1)
     load("good.bib", "bad.bib", cache_dir=tmp_path)
     assert len(list(tmp_path.glob("bib-*.pickle"))) == 1
 

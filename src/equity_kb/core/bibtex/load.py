@@ -1,0 +1,105 @@
+"""The entry point: ``.bib`` files loaded, parsed (cached) and validated, keys merged."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from equity_kb.core.gcpause import gc_paused
+from equity_kb.core.model import Problem, Reference
+from equity_kb.core.vocabulary import Vocabulary
+
+from .cache import VALIDATED, parsed_chunks, remember
+from .validate import validate
+
+
+@dataclasses.dataclass(frozen=True)
+class BibResult:
+    """What ``load_bibliography`` found: references by key in file order, and problems."""
+
+    references: dict[str, Reference]
+    problems: list[Problem]
+
+
+def load_bibliography(
+    paths: Iterable[str | os.PathLike[str]],
+    vocabulary: Vocabulary,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> BibResult:
+    """Load ``.bib`` files into References, in file order, with every problem found.
+
+    A key used twice (in one file or across files) keeps its first entry; the second
+    is reported, naming where the first is. A file whose bytes were parsed before
+    (in this process, or in ``cache_dir`` when given) is not parsed again.
+    ``cache_dir`` holds pickles: use a folder only the build writes to (for example
+    under Sphinx's doctree directory).
+    """
+    with gc_paused():
+        return _load(paths, vocabulary, None if cache_dir is None else Path(cache_dir))
+
+
+def _load(
+    paths: Iterable[str | os.PathLike[str]], vocabulary: Vocabulary, cache: Path | None
+) -> BibResult:
+    vocab_fp = vocabulary_fingerprint(vocabulary)
+    references: dict[str, Reference] = {}
+    seen: dict[str, Reference] = {}  # by lower-case key: BibTeX keys are case-insensitive
+    problems: list[Problem] = []
+    for p in paths:
+        path = os.fspath(p)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as err:
+            problems.append(
+                Problem(path, 0, f"cannot read the bibliography file: {err.strerror}", "unreadable")
+            )
+            continue
+        found: list[Problem] = []
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            found.append(
+                Problem(
+                    path,
+                    line,
+                    "this line is not valid UTF-8: save the file as UTF-8 (the character was "
+                    "replaced by '\ufffd')",
+                    "bad_encoding",
+                )
+            )
+            text = data.decode("utf-8", errors="replace")
+        digest, parsed = parsed_chunks(path, data, text, cache)
+        memo_key = (digest, path, vocab_fp)
+        validated = VALIDATED.get(memo_key)
+        if validated is None:
+            validated = validate(parsed, path, vocabulary)
+            remember(VALIDATED, memo_key, validated)
+        refs, file_problems = validated
+        found.extend(file_problems)
+        for ref in refs:
+            first = seen.setdefault(ref.key.lower(), ref)
+            if first is ref:
+                references[ref.key] = ref
+                continue
+            same = "the same key" if first.key == ref.key else f"the key {first.key!r}"
+            found.append(
+                Problem(
+                    path,
+                    ref.line,
+                    f"duplicate citation key {ref.key!r}: {same} is already used at "
+                    f"{first.source}:{first.line}, which is kept; give this entry another key "
+                    "(add a, b on a clash, like bowman2021a) or delete it",
+                    "duplicate_key",
+                )
+            )
+        problems.extend(sorted(found, key=lambda problem: problem.line))
+    return BibResult(references=references, problems=problems)
+
+
+def vocabulary_fingerprint(vocabulary: Vocabulary) -> str:
+    return hashlib.sha256(repr(sorted(vocabulary.terms.items())).encode()).hexdigest()

@@ -1,0 +1,263 @@
+"""Stage 2, validation: a parsed entry to a :class:`~equity_kb.core.model.Reference` and
+its problems (required fields, vocabulary, years, DOIs), each at its line with what to do.
+An entry with bad fields still becomes a Reference with what is valid."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from equity_kb.core.model import Problem, Reference
+from equity_kb.core.vocabulary import KIND_NAMES, Vocabulary
+
+from .cache import Chunks
+from .parse import ParsedEntry, absolute
+from .rules import CORE_FIELDS, EDITED, MONTH_MACROS, PLACEHOLDERS, TAG_FIELDS
+
+_YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^(\d{4})(?:-\d{2}(?:-\d{2})?)?$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+
+
+def _split_tags(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _first_sentence(text: str) -> str:
+    first = text.split("\n\n", 1)[0]
+    return _SENTENCE_END.split(first, 1)[0].strip()
+
+
+def _closest(value: str, options: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _tag_code(kind: str) -> str:
+    return {"tenets": "unknown_tenet", "focus": "unknown_focus", "levels": "unknown_level"}[kind]
+
+
+def validate(
+    parsed: Chunks, path: str, vocabulary: Vocabulary
+) -> tuple[tuple[Reference, ...], tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    refs: list[Reference] = []
+    for first, chunk in parsed:
+        problems.extend(
+            Problem(path, line + first, absolute(msg, first), code)
+            for line, msg, code in chunk.issues
+        )
+        for entry in chunk.entries:
+            ref, entry_problems = reference(entry, path, vocabulary, first)
+            problems.extend(entry_problems)
+            if ref is not None:
+                refs.append(ref)
+    problems.sort(key=lambda p: p.line)
+    return tuple(refs), tuple(problems)
+
+
+def reference(
+    entry: ParsedEntry, path: str, vocabulary: Vocabulary, first: int = 0
+) -> tuple[Reference | None, list[Problem]]:
+    """The Reference for a parsed entry whose lines count from line ``first`` + 1."""
+    problems: list[Problem] = []
+
+    def report(
+        line: int, message: str, code: str, severity: Literal["error", "note"] = "error"
+    ) -> None:
+        problems.append(Problem(path, line + first, message, code, severity))
+
+    for line, message, code in entry.issues:
+        report(line, absolute(message, first), code)
+    if not entry.key:
+        report(
+            entry.line,
+            f"this @{entry.bibtype} entry has no citation key and was skipped: write one "
+            "after the '{', like @article{bowman2021getting, ...}",
+            "bib_syntax",
+        )
+        return None, problems
+
+    fields = {f.name: f for f in entry.fields}
+    key = entry.key
+
+    def present(name: str) -> bool:
+        f = fields.get(name)
+        return f is not None and bool(f.text.strip())
+
+    bibtype = entry.bibtype
+    rules = CORE_FIELDS.get(bibtype)
+    if rules is None:
+        hint = _closest(bibtype, CORE_FIELDS)
+        extra = f": did you mean @{hint}?" if hint else ""
+        report(
+            entry.line,
+            f"unknown entry type @{bibtype} for '{key}'{extra} (known types: "
+            f"{', '.join(sorted(CORE_FIELDS))}); it is checked as @misc",
+            "unknown_type",
+        )
+        rules = CORE_FIELDS["misc"]
+
+    for f in entry.fields:
+        if (
+            f.bare
+            and not f.raw.isdigit()
+            and not (f.name == "month" and f.raw.strip().lower() in MONTH_MACROS)
+        ):
+            report(
+                f.line,
+                f"field '{f.name}' = {f.raw} is not in braces and no @string defines it: "
+                f"write {f.name} = {{{f.raw}}}",
+                "bib_syntax",
+            )
+
+    # Year: four digits (biblatex 'date' as YYYY, YYYY-MM or YYYY-MM-DD is accepted too).
+    issued: int | None = None
+    bad_year = False
+    for name, pattern in (("year", _YEAR), ("date", _DATE)):
+        year_field = fields.get(name)
+        if year_field is None or issued is not None:
+            continue
+        m = pattern.match(year_field.text.strip())
+        if m:
+            issued = int(m.group(1) if m.groups() else m.group(0))
+        else:
+            bad_year = True
+            report(
+                year_field.line,
+                f"{name} {year_field.text!r} in '{key}' is not a year: write four digits, like "
+                f"{name} = {{2021}}; if the year is not known, leave the field out "
+                "(the entry shows as n.d.)",
+                "bad_year",
+            )
+
+    missing: list[str] = []
+    for alternatives in rules:
+        if any(present(a) for a in alternatives):
+            continue
+        if bad_year and set(alternatives) & {"year", "date"}:
+            continue  # already reported as a bad year
+        missing.append(alternatives[0])
+    provenance = fields["provenance"].text if present("provenance") else None
+    if missing and entry.truncated:
+        missing = []  # reported once, as the stray '}' that cut the entry short
+    if missing:
+        listed = ", ".join(
+            "'author' or 'editor'" if m == "author" and bibtype in EDITED else f"'{m}'"
+            for m in missing
+        )
+        it = "it" if len(missing) == 1 else "them"
+        if provenance:
+            report(
+                entry.line,
+                f"'{key}' is incomplete (no {listed}); it is listed as incomplete, and its "
+                "provenance says where its details came from",
+                "incomplete",
+                "note",
+            )
+        else:
+            report(
+                entry.line,
+                f"@{bibtype} '{key}' is missing {listed}: add {it}, or, if the source does "
+                f"not give {it}, add a provenance field saying where the entry's details came "
+                "from (a field that is not known is left out, never guessed)",
+                "missing_field",
+            )
+
+    annotation = fields["annotation"].text if present("annotation") else ""
+    if not annotation and not entry.truncated:
+        report(
+            entry.line,
+            f"'{key}' has no annotation: add annotation = {{...}}, a few sentences in your "
+            "own words on what this work contributes to the knowledge base",
+            "missing_annotation",
+        )
+    elif annotation.strip().strip(".!").lower() in PLACEHOLDERS:
+        report(
+            fields["annotation"].line,
+            f"the annotation of '{key}' is still the placeholder {annotation!r}: replace it "
+            "with a few sentences in your own words on what this work contributes",
+            "missing_annotation",
+        )
+        annotation = ""
+
+    tags: dict[str, tuple[str, ...]] = {}
+    for kind in TAG_FIELDS:
+        tag_field = fields.get(kind)
+        valid = set(vocabulary.ids(kind))
+        out: list[str] = []
+        for value in _split_tags(tag_field.text) if tag_field else []:
+            line = tag_field.line if tag_field else entry.line
+            if value not in valid:
+                report(line, vocabulary.unknown_message(kind, value), _tag_code(kind))
+            elif value in out:
+                report(line, f"{KIND_NAMES[kind]} {value!r} is listed twice", "duplicate_tag")
+            else:
+                out.append(value)
+        tags[kind] = tuple(out)
+    if not present("tenets") and not entry.truncated:
+        report(
+            entry.line,
+            f"'{key}' has no tenets: add tenets = {{...}} with one or more of "
+            f"{', '.join(vocabulary.ids('tenets'))}, separated by commas",
+            "missing_tenets",
+        )
+
+    evidence_kind: str | None = None
+    if present("evidence"):
+        f = fields["evidence"]
+        values = _split_tags(f.text)
+        valid_kinds = vocabulary.ids("evidence")
+        if len(values) > 1:
+            report(
+                f.line,
+                f"evidence of '{key}' lists {len(values)} kinds; give one (use 'mixed' for "
+                "qualitative and quantitative together)",
+                "bad_evidence",
+            )
+        for value in values:
+            if value in valid_kinds:
+                evidence_kind = evidence_kind or value
+            else:
+                report(f.line, vocabulary.unknown_message("evidence", value), "bad_evidence")
+
+    decoded = {f.name: f.text for f in entry.fields}
+    if "doi" in fields:
+        f = fields["doi"]
+        doi = _DOI_PREFIX.sub("", f.text.strip())
+        if doi.startswith("10.") and "/" in doi:
+            decoded["doi"] = doi
+        else:
+            del decoded["doi"]
+            report(
+                f.line,
+                f"DOI {f.text!r} of '{key}' is not a DOI: a DOI starts with '10.' and has a "
+                "'/', like doi = {10.3102/0013189X21994523}; leave the field out if there is "
+                "none (put a web address in url)",
+                "bad_doi",
+            )
+
+    ref = Reference(
+        key=key,
+        title=decoded.get("title", ""),
+        tenets=tags["tenets"],
+        focus=tags["focus"],
+        levels=tags["levels"],
+        summary=_first_sentence(annotation) if annotation else "",
+        source=path,
+        line=entry.line + first,
+        bibtype=bibtype,
+        fields=decoded,
+        raw_fields={f.name: f.raw for f in entry.fields},
+        persons=entry.persons,
+        editors=entry.editors,
+        issued=issued,
+        annotation=annotation,
+        evidence_kind=evidence_kind,
+        provenance=provenance,
+        missing=tuple(missing),
+    )
+    return ref, problems
