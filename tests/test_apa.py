@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from equity_kb.core import apa, background
+from equity_kb.core import apa, background, csl
 from equity_kb.core.bibtex import clear_cache, load_bibliography
 from equity_kb.core.model import Reference
 from equity_kb.core.vocabulary import load_vocabulary
@@ -220,7 +220,7 @@ def test_in_text_agrees_with_citeproc(refs: dict[str, Reference]) -> None:
     from citeproc.source.json import CiteProcJSON
 
     authored = [r for r in refs.values() if r.persons and "<" not in r.persons[0][0]]
-    items = [dict(apa.to_csl(r), id=f"i{n}") for n, r in enumerate(authored)]
+    items = [dict(csl.to_csl(r), id=f"i{n}") for n, r in enumerate(authored)]
     bib = CitationStylesBibliography(apa._style(), CiteProcJSON(items), formatter.plain)
     citations = [Citation([CitationItem(item["id"])]) for item in items]
     for citation in citations:
@@ -233,29 +233,29 @@ def test_in_text_agrees_with_citeproc(refs: dict[str, Reference]) -> None:
 
 
 def test_to_csl(refs: dict[str, Reference]) -> None:
-    article = apa.to_csl(refs["mendez2020tracking"])
+    article = csl.to_csl(refs["mendez2020tracking"])
     assert article["type"] == "article-journal"
     assert article["author"][0] == {"family": "Méndez", "given": "José"}
     assert article["container-title"] == "Journal of Equity & Schools"  # plain text, not HTML
     assert (article["volume"], article["issue"], article["page"]) == ("12", "3", "101–120")
     assert article["DOI"] == "10.1000/jes.2020.12"
     assert article["issued"] == {"date-parts": [[2020]]}
-    report = apa.to_csl(refs["bowman2021getting"])
+    report = csl.to_csl(refs["bowman2021getting"])
     assert (report["type"], report["publisher"]) == ("report", "WestEd")
     assert report["issued"] == {"date-parts": [[2021, 4]]}
     assert report["annote"].startswith("A report on")
-    org = apa.to_csl(refs["psesd2019racial"])
+    org = csl.to_csl(refs["psesd2019racial"])
     assert org["author"] == [{"literal": "Puget Sound Educational Service District"}]
     assert (org["type"], org["URL"]) == ("webpage", "https://example.org/policy?id=1010&v=2")
-    assert apa.to_csl(refs["doe2018voice"])["genre"] == "Doctoral dissertation"
-    assert "title" not in apa.to_csl(refs["hallett2021"])  # not known: left out
+    assert csl.to_csl(refs["doe2018voice"])["genre"] == "Doctoral dissertation"
+    assert "title" not in csl.to_csl(refs["hallett2021"])  # not known: left out
 
 
 # ---------------------------------------------------------------- speed and caching
 
 
 def test_the_memoised_style_renders_exactly_like_stock_citeproc(refs: dict[str, Reference]) -> None:
-    items = [apa._escaped(apa.to_csl(r), f"i{n}") for n, r in enumerate(refs.values())]
+    items = [apa._escaped(csl.to_csl(r), f"i{n}") for n, r in enumerate(refs.values())]
     items.append(
         apa._escaped({"type": "book", "editor": [{"family": "E", "given": "F"}], "title": "B"}, "x")
     )
@@ -478,7 +478,7 @@ def varied_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
     paths = sorted(BIB.glob("*.bib")) + sorted((ROOT / "bib").glob("*.bib"))
     refs += load_bibliography(paths, VOCABULARY).references.values()
     clear_cache()
-    items = [apa.to_csl(r) for r in refs] + EDGE_ITEMS + EDGE_ITEMS
+    items = [csl.to_csl(r) for r in refs] + EDGE_ITEMS + EDGE_ITEMS
     out = [apa._escaped(item, f"v{n}") for n, item in enumerate(items)]
     out[-1]["id"] = "UPPER"  # not found under its own id: the fallback, as before
     out[-2]["id"] = out[-3]["id"]  # a duplicate id: both render the later data
@@ -628,7 +628,7 @@ def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
         "a": "Smith, J. (2021). <i>One</i>. P.",
         "b": "Smith, J. (2021). <i>Two</i>. P.",
     }
-    items = [apa._escaped(apa.to_csl(r), f"i{n}") for n, r in enumerate([one, two])]
+    items = [apa._escaped(csl.to_csl(r), f"i{n}") for n, r in enumerate([one, two])]
     assert list(html.values()) == apa._render_reference(items, apa._stock_style())
     assert apa.in_text(one) == apa.in_text(two) == "(Smith, 2021)"
 
@@ -639,7 +639,7 @@ def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
 @pytest.fixture(scope="module")
 def many_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     refs = _synthetic_refs(tmp_path_factory.mktemp("many"), 600)
-    return [apa._escaped(apa.to_csl(r), f"item{n}") for n, r in enumerate(refs)]
+    return [apa._escaped(csl.to_csl(r), f"item{n}") for n, r in enumerate(refs)]
 
 
 @pytest.mark.skipif(

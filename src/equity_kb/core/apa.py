@@ -1,6 +1,6 @@
 """APA 7 references and in-text citations, with citeproc-py and the ``apa`` CSL style.
 
-``to_csl`` turns a Reference into a CSL-JSON item of plain text: data, not HTML. Text is
+``csl.to_csl`` turns a Reference into a CSL-JSON item of plain text: data, not HTML. Text is
 HTML-escaped in exactly one place, on its way into citeproc (``_escaped``), because
 citeproc-py's HTML formatter does not escape field text: a title ``<script>`` would
 come out raw. Everything returned by ``format_*`` is therefore safe HTML, and no
@@ -32,32 +32,12 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from . import background
+from .csl import to_csl
 from .gcpause import gc_paused
 from .model import Reference
 
 logger = logging.getLogger(__name__)
 
-# BibTeX entry type -> CSL type.
-CSL_TYPES: dict[str, str] = {
-    "article": "article-journal",
-    "book": "book",
-    "inbook": "chapter",
-    "booklet": "pamphlet",
-    "incollection": "chapter",
-    "inproceedings": "paper-conference",
-    "conference": "paper-conference",
-    "proceedings": "book",
-    "techreport": "report",
-    "report": "report",
-    "phdthesis": "thesis",
-    "mastersthesis": "thesis",
-    "thesis": "thesis",
-    "manual": "report",
-    "misc": "document",
-    "online": "webpage",
-    "unpublished": "manuscript",
-}
-THESIS_GENRES = {"phdthesis": "Doctoral dissertation", "mastersthesis": "Master's thesis"}
 # Parts of a larger work: APA puts their title in quotes in an author-less in-text citation.
 PART_TYPES = frozenset(
     {
@@ -73,114 +53,10 @@ PART_TYPES = frozenset(
         "post-weblog",
     }
 )
-MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 # Variables that are data for exports but that APA never prints: left out of what is
 # rendered and hashed, so editing an annotation does not re-format the reference.
 NOT_RENDERED = frozenset({"annote", "note", "keyword", "abstract"})
 _VERSION = "apa-1"  # part of every cache key: bump when to_csl or the fix-ups change
-
-
-def _date_parts(ref: Reference) -> list[int] | None:
-    if ref.issued is None:
-        return None
-    parts = [ref.issued]
-    month = ref.fields.get("month", "").strip().lower().rstrip(".")
-    number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else 0)
-    if number:
-        parts.append(number)
-        day = ref.fields.get("day", "").strip()
-        if day.isdigit() and 1 <= int(day) <= 31:
-            parts.append(int(day))
-    return parts
-
-
-def _csl_names(people: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"family": f, "given": g} if g else {"literal": f} for f, g in people]
-
-
-def to_csl(ref: Reference) -> dict[str, Any]:
-    """The reference as a CSL-JSON item (plain text, not escaped): for citeproc and exports.
-
-    Only what the entry gives is included; nothing is guessed or filled in.
-    """
-    f = ref.fields
-    csl_type = CSL_TYPES.get(ref.bibtype, "document")
-    if ref.bibtype == "misc" and f.get("url") and not f.get("publisher"):
-        csl_type = "webpage"
-    item: dict[str, Any] = {"id": ref.key, "type": csl_type}
-    if ref.persons:
-        item["author"] = _csl_names(ref.persons)
-    if ref.editors:
-        item["editor"] = _csl_names(ref.editors)
-    if ref.title:
-        item["title"] = ref.title
-    container = {
-        "article": f.get("journal") or f.get("journaltitle"),
-        "incollection": f.get("booktitle"),
-        "inproceedings": f.get("booktitle"),
-        "conference": f.get("booktitle"),
-        "inbook": f.get("booktitle"),
-    }.get(ref.bibtype)
-    if container:
-        item["container-title"] = container
-    publisher = f.get("publisher")
-    if not publisher:
-        for name in ("institution", "school", "organization"):
-            if f.get(name):
-                publisher = f[name]
-                break
-    if publisher:
-        item["publisher"] = publisher
-    pairs = [
-        ("address", "publisher-place"),
-        ("location", "publisher-place"),
-        ("volume", "volume"),
-        ("pages", "page"),
-        ("edition", "edition"),
-        ("url", "URL"),
-        ("doi", "DOI"),
-        ("isbn", "ISBN"),
-        ("issn", "ISSN"),
-        ("note", "note"),
-        ("series", "collection-title"),
-    ]
-    for bib_name, csl_name in pairs:
-        if f.get(bib_name) and csl_name not in item:
-            item[csl_name] = f[bib_name]
-    if f.get("number"):
-        item["issue" if csl_type == "article-journal" else "number"] = f["number"]
-    genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
-    if genre:
-        item["genre"] = genre
-    parts = _date_parts(ref)
-    if parts:
-        item["issued"] = {"date-parts": [parts]}
-    if ref.annotation:
-        item["annote"] = ref.annotation
-    keywords = [*ref.tenets, *ref.focus, *ref.levels]
-    if keywords:
-        item["keyword"] = ", ".join(keywords)
-    return item
 
 
 # ---------------------------------------------------------------- citeproc
@@ -615,11 +491,9 @@ def in_text(ref: Reference, narrative: bool = False) -> str:
 
 
 __all__ = [
-    "CSL_TYPES",
     "csl_in_text",
     "format_bibliography",
     "format_csl_item",
     "format_csl_items",
     "in_text",
-    "to_csl",
 ]

@@ -18,8 +18,8 @@ from bibtexparser import model as bm
 from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
 from bibtexparser.writer import BibtexFormat
 
-from .apa import THESIS_GENRES, to_csl
 from .bibtex import MONTH_MACROS
+from .csl import THESIS_GENRES, to_csl
 from .model import Reference
 
 RIS_TYPES: dict[str, str] = {
@@ -140,7 +140,7 @@ def to_ris(refs: Iterable[Reference]) -> str:
 
 
 def to_csl_json(refs: Iterable[Reference]) -> str:
-    """CSL-JSON (for Zotero and pandoc): a JSON array of the items ``apa.to_csl`` makes."""
+    """CSL-JSON (for Zotero and pandoc): a JSON array of the items ``csl.to_csl`` makes."""
     # One item per line: readable in a diff, and written by json's C encoder (``indent``
     # falls back to the pure-Python one, a second for 10,000 references).
     items = [json.dumps(to_csl(ref), ensure_ascii=False) for ref in refs]
