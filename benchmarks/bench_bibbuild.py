@@ -67,7 +67,10 @@ DIRECTIVES = {"ours": "```{kb-bibliography}\n```", "theirs": "```{bibliography}\
 NOTES = "---\ntitle: Notes\n---\n\nA page that cites nothing.\n"
 # (file path part, function name): what parsing and formatting calls in each tool.
 PARSE = {
-    "ours": [("bibtexparser/", "parse_string"), ("equity_kb/core/bibtex/cache.py", "parsed_chunks")],
+    "ours": [
+        ("bibtexparser/", "parse_string"),
+        ("equity_kb/core/bibtex/cache.py", "parsed_chunks"),
+    ],
     "theirs": [("pybtex/database/input/bibtex.py", "parse_file")],
 }
 FORMAT = {

@@ -17,7 +17,8 @@ from conftest import ROOTS
 from equity_kb.core import exports
 from equity_kb.search import SearchEngine, current_generation
 from equity_kb.search import indexer as search_indexer
-from equity_kb.search.indexer import INDEX_DIRNAME, digest, finish_prebuild, prebuild, read_manifest
+from equity_kb.search.generations import read_manifest
+from equity_kb.search.indexer import INDEX_DIRNAME, digest, finish_prebuild, prebuild
 from equity_kb.sphinxext import indexing, references
 
 

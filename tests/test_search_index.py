@@ -20,7 +20,7 @@ from equity_kb.search import (
     write_catalog,
 )
 from equity_kb.search.documents import facet_labels, search_document
-from equity_kb.search.indexer import CURRENT, read_manifest
+from equity_kb.search.generations import CURRENT, read_manifest
 
 
 def generations(index: Path) -> list[str]:

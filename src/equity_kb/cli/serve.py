@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from equity_kb.search.indexer import current_generation
+    from equity_kb.search.generations import current_generation
     from equity_kb.search.server import serve
 
     if not Path(args.site).is_dir():

@@ -1,10 +1,11 @@
 """Faceted, ranked search over the knowledge base.
 
 The pieces, one module each: ``documents`` turns a model entry into an index document,
-``schema`` says how Whoosh indexes it, ``indexer`` writes generations of the index and
-swaps them in atomically, ``engine`` answers queries with disjunctive facet counts,
-``server`` serves the built site and ``/api/search``, ``commands`` holds the
-``equity-kb search`` and ``serve`` subcommands.
+``schema`` says how Whoosh indexes it, ``indexer`` writes a new generation of the index,
+``generations`` keeps them on disk and swaps them in atomically, ``stamps`` updates
+only what changed since the last build, ``catalog`` writes the static catalog,
+``engine`` answers queries with disjunctive facet counts, ``server`` serves the built
+site and ``/api/search``. The commands that use them live in ``equity_kb.cli``.
 
 Only the 2.7 Whoosh API is used, and only behind this package, so the Whoosh
 distribution stays a one-line choice. ``engine`` and ``server`` import neither Sphinx
@@ -13,17 +14,16 @@ nor the Sphinx domain, so the search service starts without Sphinx.
 
 from __future__ import annotations
 
+from .catalog import CATALOG_PATH, write_catalog
 from .engine import Hit, IndexNotFound, SearchEngine, SearchResult
+from .generations import current_generation
 from .indexer import (
-    CATALOG_PATH,
     INDEX_DIRNAME,
     IndexStats,
-    current_generation,
     publish_search,
     rebuild_index,
     sync_index,
     update_index,
-    write_catalog,
 )
 
 # The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.

@@ -37,7 +37,7 @@ from whoosh.qparser import GroupPlugin, MultifieldParser, OperatorsPlugin, Phras
 from whoosh.spelling import ListCorrector
 
 from . import snippets
-from .indexer import CURRENT, ReaderLease, current_generation, read_manifest, read_words
+from .generations import CURRENT, ReaderLease, current_generation, read_manifest, read_words
 from .matching import QueryMatcher, bitset, iter_bits, positive_terms
 from .schema import FACET_FIELDS, FIELD_BOOSTS, QUERY_FIELDS, STEMMED_FIELDS, YEAR_FIELD
 

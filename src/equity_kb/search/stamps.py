@@ -21,21 +21,16 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .catalog import CATALOG_PATH, plain_labels, update_catalog
+from .generations import STAMPS, read_json_object, usable_generation, write_lock
 from .indexer import (
-    CATALOG_PATH,
     INDEX_DIRNAME,
-    STAMPS,
     Doc,
     IndexStats,
     Progress,
-    _plain,
-    _usable,
-    _write_lock,
     digest,
     publish_search,
-    read_json_object,
     up_to_date,
-    update_catalog,
     update_index,
     would_rebuild,
 )
@@ -78,7 +73,7 @@ def _publish_stale(
 ) -> IndexStats | None:
     started = time.perf_counter()
     root = out / INDEX_DIRNAME
-    usable = _usable(root)
+    usable = usable_generation(root)
     if usable is None:
         return None
     cur, manifest = usable
@@ -86,7 +81,7 @@ def _publish_stale(
     old_stamps = read_stamps(cur)
     if old_stamps is None or old_stamps.keys() != old.keys():
         return None
-    if labels is not None and _plain(labels) != manifest.get("labels", {}):
+    if labels is not None and plain_labels(labels) != manifest.get("labels", {}):
         return None
     catalog = out / CATALOG_PATH
     if not catalog.is_file():
@@ -114,7 +109,7 @@ def read_stamps(gen_dir: Path) -> dict[str, str] | None:
 
 def _write_stamps(root: Path, generation: str, stamps: Mapping[str, str]) -> None:
     gen = root / generation
-    with _write_lock(root):
+    with write_lock(root):
         if not gen.is_dir():  # another build has moved on meanwhile
             return
         tmp = gen / f".{STAMPS}.{os.getpid()}.tmp"

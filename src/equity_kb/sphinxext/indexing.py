@@ -112,13 +112,8 @@ def ahead_folder(app: Sphinx) -> Path:
 def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
         return
-    from equity_kb.search.indexer import (
-        INDEX_DIRNAME,
-        current_generation,
-        needs_rebuild,
-        prebuild,
-        would_rebuild,
-    )
+    from equity_kb.search.generations import current_generation
+    from equity_kb.search.indexer import INDEX_DIRNAME, needs_rebuild, prebuild, would_rebuild
 
     index_dir = app.outdir / INDEX_DIRNAME
     changed = len(domain.data.get("changed_keys", ()))
