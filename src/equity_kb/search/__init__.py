@@ -15,7 +15,7 @@ nor the Sphinx domain, so the search service starts without Sphinx.
 from __future__ import annotations
 
 from .catalog import CATALOG_PATH, write_catalog
-from .engine import Hit, IndexNotFound, SearchEngine, SearchResult
+from .engine import IndexNotFound, SearchEngine
 from .generations import current_generation
 from .indexer import (
     INDEX_DIRNAME,
@@ -25,6 +25,7 @@ from .indexer import (
     sync_index,
     update_index,
 )
+from .results import Hit, SearchResult
 
 # The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.
 STATIC_FILES = ("search.js", "search.css")

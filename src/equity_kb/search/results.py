@@ -1,0 +1,85 @@
+"""What a query returns: the hits of one page, the facet counts, the note and suggestion."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result as the search page and the CLI show it.
+
+    ``snippet`` is HTML: the document's text escaped, with ``<mark>`` around matched
+    words and no other markup.
+    """
+
+    key: str
+    type: str
+    title: str
+    url: str
+    year: int | None
+    tenets: list[str]
+    focus: list[str]
+    levels: list[str]
+    authors: list[str]
+    summary: str
+    snippet: str
+    score: float | None = None
+
+
+@dataclass
+class SearchResult:
+    """A page of hits, the total, facet counts and how the query was read.
+
+    ``facets`` maps ``type``, ``tenets``, ``focus``, ``levels`` and ``year`` to
+    ``[(value, count)]``: each facet counted over the matches filtered by all the
+    *other* facets (disjunctive), so ticking a value never hides its siblings.
+    ``mode`` is ``"browse"`` (no words: every entry matches), ``"query"`` (the query
+    was read with its phrases and operators) or ``"plain"`` (it could not be read, so
+    its words were searched for as plain terms); ``note`` says so in words.
+    """
+
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[Any, int]]]
+    page: int
+    pages: int
+    page_size: int
+    selected: dict[str, list[Any]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    suggestion: str | None = None
+    mode: str = "browse"
+    note: str | None = None
+    took_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: facets as ``[{"value", "label", "count", "selected"}]``."""
+        facets: dict[str, list[dict[str, Any]]] = {}
+        for name, counts in self.facets.items():
+            chosen = set(self.selected.get(name, ()))
+            labels = self.labels.get(name, {})
+            facets[name] = [
+                {
+                    "value": value,
+                    "label": labels.get(str(value), str(value)),
+                    "count": count,
+                    "selected": value in chosen,
+                }
+                for value, count in counts
+            ]
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "note": self.note,
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "page_size": self.page_size,
+            "suggestion": self.suggestion,
+            "selected": self.selected,
+            "hits": [asdict(h) for h in self.hits],
+            "facets": facets,
+            "took_ms": round(self.took_ms, 2),
+        }
