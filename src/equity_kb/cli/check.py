@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .options import add_command
+
 EXAMPLES = """\
 examples:
   equity-kb check                                   everything under docs/ and bib/
@@ -20,15 +22,15 @@ exit status: 0 nothing wrong, 1 problems found, 2 the command itself could not r
 """
 
 
+HELP = "validate front matter, citations and the bibliography (no build)"
+DESCRIPTION = (
+    "Validate briefs, practice cards and the bibliography without a Sphinx "
+    "build, with the same validation the build uses."
+)
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "check",
-        help="validate front matter, citations and the bibliography (no build)",
-        description="Validate briefs, practice cards and the bibliography without a Sphinx "
-        "build, with the same validation the build uses.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(subparsers, "check", HELP, DESCRIPTION, EXAMPLES)
     p.add_argument("paths", nargs="*", type=Path, help="Markdown files (default: all of docs/)")
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     p.add_argument("--docs", default="docs", help="the content folder (default: docs)")

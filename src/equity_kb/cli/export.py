@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .options import add_command
+
 EXAMPLES = """\
 examples:
   equity-kb export --format bibtex > equity-kb.bib
@@ -15,14 +17,12 @@ examples:
 """
 
 
+HELP = "export the bibliography (bibtex, ris, csl-json)"
+DESCRIPTION = "Export every reference in bib/*.bib."
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "export",
-        help="export the bibliography (bibtex, ris, csl-json)",
-        description="Export every reference in bib/*.bib.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(subparsers, "export", HELP, DESCRIPTION, EXAMPLES)
     p.add_argument("--format", required=True, choices=["bibtex", "ris", "csl-json"])
     p.add_argument("--output", type=Path, help="a file (default: standard output)")
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .options import add_command
+
 EXAMPLES = """\
 examples:
   equity-kb new brief "Restorative practices and discipline gaps"
@@ -17,14 +19,12 @@ overwritten.
 """
 
 
+HELP = "start a new brief or practice card from a scaffold"
+DESCRIPTION = "Write a new brief or practice card with every required field."
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "new",
-        help="start a new brief or practice card from a scaffold",
-        description="Write a new brief or practice card with every required field.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(subparsers, "new", HELP, DESCRIPTION, EXAMPLES)
     p.add_argument("kind", choices=["brief", "practice"], help="what to make")
     p.add_argument("title", help="its title, in quotes")
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")

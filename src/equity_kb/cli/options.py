@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 DEFAULT_SITE = "_build/html"
 DEFAULT_INDEX = "_build/html/_search_index"
+
+
+def add_command(
+    subparsers: Any, name: str, help: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand's parser, its examples shown as written."""
+    return subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def year(text: str) -> int:

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .options import add_command
+
 EXAMPLES = """\
 examples:
   equity-kb preview                     http://127.0.0.1:8000, rebuilt on every save
@@ -17,14 +19,12 @@ in the terminal after each rebuild and the page in the browser reloads by itself
 """
 
 
+HELP = "live preview: rebuild on save, with search"
+DESCRIPTION = "Build the site, serve it with search, and rebuild on every save."
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "preview",
-        help="live preview: rebuild on save, with search",
-        description="Build the site, serve it with search, and rebuild on every save.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(subparsers, "preview", HELP, DESCRIPTION, EXAMPLES)
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     p.add_argument("--docs", default="docs", help="the content folder (default: docs)")
     p.add_argument("--out", default="_build/html", help="the output (default: _build/html)")

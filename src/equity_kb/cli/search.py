@@ -12,7 +12,7 @@ import textwrap
 from typing import Any, TextIO
 
 from .errors import CommandError
-from .options import DEFAULT_INDEX, page_size, positive, year
+from .options import DEFAULT_INDEX, add_command, page_size, positive, year
 
 SEARCH_EXAMPLES = """\
 examples:
@@ -27,15 +27,13 @@ values of one facet combine with OR, different facets with AND.
 """
 
 
+HELP = "search the knowledge base index from the terminal"
+DESCRIPTION = "Search the built site's index: ranked results with facet counts."
+
+
 def register(subparsers: Any) -> None:
     """Add the ``search`` subcommand."""
-    search = subparsers.add_parser(
-        "search",
-        help="search the knowledge base index from the terminal",
-        description="Search the built site's index: ranked results with facet counts.",
-        epilog=SEARCH_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    search = add_command(subparsers, "search", HELP, DESCRIPTION, SEARCH_EXAMPLES)
     search.add_argument("query", nargs="?", default="", help="words, phrases, AND/OR/NOT")
     search.add_argument(
         "--type",

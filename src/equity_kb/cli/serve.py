@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CommandError
-from .options import DEFAULT_INDEX, DEFAULT_SITE, port
+from .options import DEFAULT_INDEX, DEFAULT_SITE, add_command, port
 
 SERVE_EXAMPLES = f"""\
 examples:
@@ -20,15 +20,13 @@ running; with it, search is ranked, highlighted and counted by the index.
 """
 
 
+HELP = "serve the built site with its search API"
+DESCRIPTION = "Serve the built site and /api/search with uvicorn."
+
+
 def register(subparsers: Any) -> None:
     """Add the ``serve`` subcommand."""
-    serve = subparsers.add_parser(
-        "serve",
-        help="serve the built site with its search API",
-        description="Serve the built site and /api/search with uvicorn.",
-        epilog=SERVE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    serve = add_command(subparsers, "serve", HELP, DESCRIPTION, SERVE_EXAMPLES)
     serve.add_argument(
         "--site",
         default=DEFAULT_SITE,
