@@ -36,12 +36,8 @@ TERM_PAGE_LIMIT = 100
 
 
 def setup_pages(app: Sphinx) -> None:
-    app.add_directive("kb-tenet-overview", TenetOverview)
-    app.add_directive("kb-listing", Listing)
-    app.add_directive("kb-terms", Terms)
-    app.add_directive("kb-search", SearchBox)
-    app.add_directive("kb-explore", Explore)
-    app.add_directive("kb-gap-map", GapMap)
+    for name, directive in DIRECTIVES.items():
+        app.add_directive(name, directive)
     app.connect("html-page-context", add_page_scripts)
     app.connect(
         "html-collect-pages",
@@ -99,6 +95,15 @@ class Explore(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         return [kb_placeholder(kind="explore")]
 
+
+DIRECTIVES: dict[str, type[SphinxDirective]] = {
+    "kb-tenet-overview": TenetOverview,
+    "kb-listing": Listing,
+    "kb-terms": Terms,
+    "kb-search": SearchBox,
+    "kb-explore": Explore,
+    "kb-gap-map": GapMap,
+}
 
 # Scripts that only the pages using them load.
 PAGE_SCRIPTS = {

@@ -91,12 +91,20 @@ def _unclosed_field_line(raw: str, first_line: int) -> int | None:
     block ends deeper than that, the last field that started is the one left open.
     """
     depth = 0
-    line = first_line
-    last_field: int | None = None
+    last: int | None = None
+    for i, ch, depth in _depths(raw):
+        if ch == "=" and depth == 1:
+            last = i
+    if depth <= 1 or last is None:
+        return None
+    return first_line + raw.count("\n", 0, last)
+
+
+def _depths(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, brace depth after it) for each character no backslash escapes."""
+    depth = 0
     escaped = False
-    for ch in raw:
-        if ch == "\n":
-            line += 1
+    for i, ch in enumerate(text):
         if escaped:
             escaped = False
             continue
@@ -106,9 +114,7 @@ def _unclosed_field_line(raw: str, first_line: int) -> int | None:
             depth += 1
         elif ch == "}":
             depth -= 1
-        elif ch == "=" and depth == 1:
-            last_field = line
-    return last_field if depth > 1 else None
+        yield i, ch, depth
 
 
 def _failed_block_issue(block: bm.ParsingFailedBlock, base: int = 0) -> tuple[int, str, str]:
@@ -206,18 +212,9 @@ def _enclosed_in_braces(value: str) -> bool:
     if not (value.startswith("{") and value.endswith("}")):
         return False
     depth = 0
-    escaped = False
-    for i, ch in enumerate(value):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0 and i < len(value) - 1:
-                return False
+    for i, ch, depth in _depths(value):
+        if ch == "}" and depth == 0 and i < len(value) - 1:
+            return False
     return depth == 0
 
 
