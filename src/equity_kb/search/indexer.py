@@ -130,8 +130,14 @@ def update_index(
         # Words of removed documents stay: a suggestion is only offered if it has hits.
         write_words(tmp, count_words(upserts, read_words(cur)))
         publish_generation(root, name, tmp)
-        counts = {"documents": len(docs), "upserted": len(upserts), "deleted": deleted}
-        return _timed(name, started, duplicates, **counts)
+        return IndexStats(
+            generation=name,
+            documents=len(docs),
+            upserted=len(upserts),
+            deleted=deleted,
+            seconds=time.perf_counter() - started,
+            duplicates=duplicates,
+        )
 
 
 def rebuild_index(
@@ -327,14 +333,14 @@ def finish_prebuild(
             raise
         name, _ = new_generation_dir(root)
         publish_generation(root, name, folder)
-    counts = {"documents": len(digests), "upserted": len(digests), "ahead_seconds": ahead}
-    return _timed(name, started, duplicates, rebuilt=True, **counts)
-
-
-def _timed(name: str, started: float, duplicates: list[str], **counts: Any) -> IndexStats:
-    """What a write that published generation ``name`` did, timed from ``started``."""
     return IndexStats(
-        generation=name, seconds=time.perf_counter() - started, duplicates=duplicates, **counts
+        generation=name,
+        documents=len(digests),
+        upserted=len(digests),
+        rebuilt=True,
+        seconds=time.perf_counter() - started,
+        ahead_seconds=ahead,
+        duplicates=duplicates,
     )
 
 
