@@ -98,3 +98,17 @@ def test_csl_json_is_plain_data_zotero_can_import(refs: dict[str, Reference]) ->
     assert by_id["xss2024"]["title"].startswith("<script>alert(1)</script> Research & Practice")
     # Not known, left out: no date for a malformed year, no title where none is given.
     assert "issued" not in by_id["badyear2020"] and "title" not in by_id["hallett2021"]
+
+
+def test_every_export_format_is_offered_by_the_build_and_the_command() -> None:
+    # The command keeps its --format choices literal (so --help does not load the
+    # writers' libraries) and the build names a file per format: all three must agree.
+    import argparse
+
+    from equity_kb.cli.main import build_parser
+    from equity_kb.sphinxext.references import EXPORTS
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    fmt = next(a for a in commands.choices["export"]._actions if a.dest == "format")
+    assert fmt.choices is not None
+    assert list(fmt.choices) == list(exports.WRITERS) == list(EXPORTS)

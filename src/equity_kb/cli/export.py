@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import CommandError
 from .options import add_command
 
 EXAMPLES = """\
@@ -36,8 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from equity_kb.core.ordering import sort_entries
     from equity_kb.core.vocabulary import VocabularyError, load_vocabulary
 
-    from .errors import CommandError
-
     settings = Settings.from_conf(args.root.resolve())
     files = settings.bib_files()
     if not files:
@@ -53,10 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if p.severity == "error":
             print(f"warning: {p}", file=sys.stderr)
     refs = sort_entries(result.references.values())
-    writer = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}[
-        args.format
-    ]
-    text = writer(refs)
+    text = exports.WRITERS[args.format](refs)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         print(f"wrote {len(refs)} references to {args.output}", file=sys.stderr)

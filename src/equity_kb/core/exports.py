@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import bibtexparser
@@ -147,4 +147,11 @@ def to_csl_json(refs: Iterable[Reference]) -> str:
     return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 
-__all__ = ["RIS_TYPES", "to_bibtex", "to_csl_json", "to_ris", "to_ris_records"]
+# Every export format by the name the site's files, the build and ``equity-kb export`` use.
+WRITERS: dict[str, Callable[[Iterable[Reference]], str]] = {
+    "bibtex": to_bibtex,
+    "ris": to_ris,
+    "csl-json": to_csl_json,
+}
+
+__all__ = ["RIS_TYPES", "WRITERS", "to_bibtex", "to_csl_json", "to_ris", "to_ris_records"]

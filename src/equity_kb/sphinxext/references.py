@@ -303,10 +303,9 @@ def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Re
     refs = sort_entries(references.values())
     folder = Path(outdir, BIB_DIR)
     folder.mkdir(parents=True, exist_ok=True)
-    writers = {"bibtex": exports.to_bibtex, "ris": exports.to_ris, "csl-json": exports.to_csl_json}
     with gc_paused():  # writing 10,000 references allocates far more than it keeps
         for fmt, name in EXPORTS.items():
-            atomic_write(folder / name, writers[fmt](refs))
+            atomic_write(folder / name, exports.WRITERS[fmt](refs))
 
 
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
