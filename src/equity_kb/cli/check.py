@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import CommandError
 from .options import add_command
 
 EXAMPLES = """\
@@ -51,8 +52,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from equity_kb.core.checking import Settings, check
-
-    from .errors import CommandError
 
     root = args.root.resolve()
     if not (root / args.docs).is_dir():
@@ -109,8 +108,6 @@ def problem_dict(p: Any) -> dict[str, Any]:
 def suggest_tenets(settings: Any, paths: list[Path], *, write: bool, as_json: bool) -> int:
     from equity_kb.core.suggest import suggest, write_suggestions
     from equity_kb.core.vocabulary import VocabularyError, load_vocabulary
-
-    from .errors import CommandError
 
     if not paths:
         raise CommandError("name the entries to suggest tags for, e.g. docs/briefs/new.md")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .errors import CommandError
 from .options import add_command
 
 EXAMPLES = """\
@@ -34,8 +35,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from equity_kb.core.scaffold import ScaffoldError, new_entry
-
-    from .errors import CommandError
 
     try:
         path = new_entry(args.kind, args.title, root=args.root.resolve(), docs=args.docs)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .errors import CommandError
 from .options import add_command
 
 EXAMPLES = """\
@@ -37,8 +38,6 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from equity_kb.sphinxext.preview import preview_app
-
-    from .errors import CommandError
 
     root = args.root.resolve()
     if not (root / "conf.py").is_file() or not (root / args.docs).is_dir():

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .documents import catalog_entry
+
 Doc = Mapping[str, Any]
 
 
@@ -29,8 +31,6 @@ def write_catalog(
     renamed, so a browser never fetches half a file. ``ready``: ``docs`` are catalog
     entries already (``documents.catalog_entry``).
     """
-    from .documents import catalog_entry
-
     entries = sorted(
         (d if ready else catalog_entry(d) for d in docs),
         key=lambda e: (_TYPE_ORDER.get(e["type"], 9), e["title"].casefold(), e["key"]),
@@ -57,8 +57,6 @@ def update_catalog(
     """Replace ``upserts`` and remove ``deletes`` in the catalog at ``path``, leaving the
     other entries as they are. False (nothing written) if there is no readable catalog
     to update: then write it whole with ``write_catalog``."""
-    from .documents import catalog_entry
-
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         entries = {e["key"]: e for e in data["entries"]}

@@ -14,8 +14,9 @@ from sphinx.util.docutils import SphinxRole
 
 from equity_kb.core.model import Practice
 
-from .domain import KBDomain
+from .domain import KBDomain, kb_domain
 from .nodes import kb_cite
+from .references import sources_html
 from .render import Renderer
 
 
@@ -72,8 +73,6 @@ def format_card_citations(app: Sphinx, env: Any) -> None:
     citation data did not change keeps its line (citeproc-py is slow per item)."""
     from equity_kb.core.apa import format_csl_items
 
-    from .domain import kb_domain
-
     domain = kb_domain(env)
     old: dict[str, tuple[str, str]] = domain.data.get("card_citations", {})
     items = {
@@ -98,8 +97,6 @@ def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> st
     if isinstance(entry, Practice):
         permalink = card_permalink(app, docname)
         citation_html = Markup(domain.data["card_citations"].get(entry.key, ("", ""))[1])
-    from .references import sources_html
-
     sources = sources_html(app, domain, r, docname)
     return r.render(
         "entry_footer.html",
