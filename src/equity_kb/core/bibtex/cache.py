@@ -18,7 +18,7 @@ from equity_kb.core import background
 from equity_kb.core.model import Problem, Reference
 
 from .names import decode_latex, person
-from .parse import ParsedFile, from_plain, parse_text, to_plain
+from .parse import Chunks, ParsedFile, from_plain, parse_text, to_plain
 
 # Bump when the cached parse format or the parsing rules change.
 CACHE_VERSION = f"2-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
@@ -65,7 +65,6 @@ def chunk_key(piece: str) -> bytes:
 
 # Bounded, process-wide caches of pure functions' results (keyed by content hash):
 # they hold immutable values, so sharing them between callers is safe.
-Chunks = tuple[tuple[int, ParsedFile], ...]  # (0-based first line, parsed chunk)
 _PARSED: dict[str, Chunks] = {}  # by the digest of a whole file's bytes
 _CHUNK_CACHE: dict[bytes, ParsedFile] = {}  # by chunk_key
 VALIDATED: dict[tuple[str, str, str], tuple[tuple[Reference, ...], tuple[Problem, ...]]] = {}

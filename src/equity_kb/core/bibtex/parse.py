@@ -48,6 +48,10 @@ class ParsedFile(NamedTuple):
     issues: tuple[tuple[int, str, str], ...]
 
 
+# A file's parsed chunks, each with the 0-based line it starts on.
+Chunks = tuple[tuple[int, ParsedFile], ...]
+
+
 def to_plain(chunk: ParsedFile) -> tuple[Any, ...]:
     """``chunk`` as nested plain tuples, which pickle fast; ``from_plain`` reverses it."""
     entries = tuple((*e[:3], tuple(map(tuple, e.fields)), *e[4:]) for e in chunk.entries)

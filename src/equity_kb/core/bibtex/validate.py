@@ -12,8 +12,7 @@ from typing import Literal
 from equity_kb.core.model import Problem, Reference
 from equity_kb.core.vocabulary import KIND_NAMES, Vocabulary
 
-from .cache import Chunks
-from .parse import ParsedEntry, absolute
+from .parse import Chunks, ParsedEntry, absolute
 from .rules import CORE_FIELDS, EDITED, MONTH_MACROS, PLACEHOLDERS, TAG_FIELDS
 
 _YEAR = re.compile(r"^\d{4}$")
