@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 DEFAULT_SITE = "_build/html"
-DEFAULT_INDEX = "_build/html/_search_index"
+# The build keeps the Whoosh index beside the site (search.layout.index_dir).
+DEFAULT_INDEX = "_build/html-state/search-index"
 
 
 def add_command(

@@ -13,10 +13,10 @@ from .options import DEFAULT_INDEX, DEFAULT_SITE, add_command, port
 SERVE_EXAMPLES = f"""\
 examples:
   equity-kb serve                               http://127.0.0.1:8000/ from {DEFAULT_SITE}
-  equity-kb serve --port 8080 --site public --index public/_search_index
+  equity-kb serve --port 8080 --site public      its index: public-state/search-index
 
-The search page falls back to filtering the static catalog when this service is not
-running; with it, search is ranked, highlighted and counted by the index.
+The build keeps the index beside the site (SITE-state/search-index), so --site alone
+finds it. Without this service the search page uses the site's static index.
 """
 
 
@@ -35,9 +35,9 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--index",
-        default=DEFAULT_INDEX,
+        default=None,
         metavar="PATH",
-        help=f"the index directory (default: {DEFAULT_INDEX})",
+        help=f"the index directory (default: SITE-state/search-index, so {DEFAULT_INDEX})",
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port, default=8000)
@@ -46,12 +46,15 @@ def register(subparsers: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from equity_kb.search.generations import current_generation
+    from equity_kb.search.layout import index_dir
     from equity_kb.search.server import serve
 
     if not Path(args.site).is_dir():
         raise CommandError(
             f"no built site at {args.site}. Build it first (make html), or pass --site PATH."
         )
+    if args.index is None:
+        args.index = str(index_dir(args.site))
     if current_generation(args.index) is None:
         print(
             f"equity-kb: warning: no search index at {args.index} yet; /api/search answers "

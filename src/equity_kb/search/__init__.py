@@ -3,7 +3,7 @@
 The pieces, one module each: ``documents`` turns a model entry into an index document,
 ``schema`` says how Whoosh indexes it, ``indexer`` writes a new generation of the index,
 ``generations`` keeps them on disk and swaps them in atomically, ``stamps`` updates
-only what changed since the last build, ``catalog`` writes the static catalog,
+only what changed since the last build, ``static_index`` writes the static (Pagefind) index, ``layout`` says where each lives,
 ``engine`` answers queries with disjunctive facet counts, ``server`` serves the built
 site and ``/api/search``. The commands that use them live in ``equity_kb.cli``.
 
@@ -14,11 +14,10 @@ nor the Sphinx domain, so the search service starts without Sphinx.
 
 from __future__ import annotations
 
-from .catalog import CATALOG_PATH, write_catalog
 from .engine import IndexNotFound, SearchEngine
 from .generations import current_generation
+from .layout import index_dir, state_dir, static_dir
 from .indexer import (
-    INDEX_DIRNAME,
     IndexStats,
     publish_search,
     rebuild_index,
@@ -28,11 +27,9 @@ from .indexer import (
 from .results import Hit, SearchResult
 
 # The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.
-STATIC_FILES = ("search.js", "search.css")
+STATIC_FILES = ("search_static.js", "search.js", "search.css")
 
 __all__ = [
-    "CATALOG_PATH",
-    "INDEX_DIRNAME",
     "STATIC_FILES",
     "Hit",
     "IndexNotFound",
@@ -40,9 +37,11 @@ __all__ = [
     "SearchEngine",
     "SearchResult",
     "current_generation",
+    "index_dir",
     "publish_search",
     "rebuild_index",
     "sync_index",
+    "state_dir",
+    "static_dir",
     "update_index",
-    "write_catalog",
 ]

@@ -1,7 +1,7 @@
 """Model entries to index documents, and the labels pages show for facet values.
 
 An index document is a plain JSON-able dict, so the Sphinx side can cache it, compare
-it and hand it to ``update_index`` / ``sync_index`` / ``write_catalog`` unchanged.
+it and hand it to ``update_index`` / ``sync_index`` / ``static_index.static_record`` unchanged.
 """
 
 from __future__ import annotations
@@ -83,8 +83,7 @@ def reference_body(ref: Reference) -> str:
 def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, str]]:
     """Display labels per facet value (``{"tenets": {"data": "Race-conscious data use"}}``).
 
-    Pass the result as ``labels=`` to the index and catalog writers; the engine and the
-    search page fall back to the raw value for anything missing.
+    Pass the result as ``labels=`` to the index writers and the search page; both fall back to the raw value for anything missing.
     """
     labels: dict[str, dict[str, str]] = {"type": dict(TYPE_LABELS)}
     if vocabulary is not None:
@@ -93,19 +92,9 @@ def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, st
     return labels
 
 
-def catalog_entry(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The small part of a document the static catalog carries (no body)."""
-    return {
-        "key": doc["key"],
-        "type": doc["type"],
-        "title": doc["title"],
-        "summary": doc.get("summary", ""),
-        "url": doc["url"],
-        "year": doc.get("year"),
-        "tenets": list(doc.get("tenets", ())),
-        "focus": list(doc.get("focus", ())),
-        "levels": list(doc.get("levels", ())),
-    }
+def plain_labels(labels: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """Labels with every key and value a string (as JSON keeps them)."""
+    return {str(k): {str(v): str(lab) for v, lab in m.items()} for k, m in labels.items()}
 
 
 def _clean(text: str) -> str:

@@ -1,7 +1,7 @@
 """Write the Whoosh index: a new generation beside the one readers use (rebuilt, or
 copied and updated), swapped in by generations.py; documents compared by digest so an
 edit updates what changed; a clean generation written ahead of a long build; the
-catalog rewritten with the index (publish_search).
+static index rewritten beside it when a record changed (publish_search).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from equity_kb.core.gcpause import gc_paused
 
 from . import whoosh_speedups
-from .catalog import CATALOG_PATH, plain_labels, write_catalog
+from .documents import plain_labels
 from .generations import (
     PREBUILD_PREFIX,
     READERS,
@@ -37,7 +37,9 @@ from .generations import (
     write_manifest,
     write_words,
 )
+from .layout import WORDS_NAME, index_dir, static_dir
 from .schema import FACET_FIELDS, STORED_BODY_CHARS, build_schema
+from .static_index import StaticWrite, changed_records, static_record, write_words
 
 whoosh_speedups.install()
 
@@ -64,6 +66,7 @@ class IndexStats:
     seconds: float = 0.0
     ahead_seconds: float | None = None  # the part written ahead took this long, beside
     duplicates: list[str] = field(default_factory=list)
+    static_records: int | None = None  # the static index was rewritten with this many
 
 
 # -- reading the pointer ------------------------------------------------------------
@@ -218,34 +221,41 @@ def up_to_date(gen: Path, documents: int, started: float, progress: Progress | N
     )
 
 
-# Where a built site keeps its search data, relative to the HTML output directory.
-INDEX_DIRNAME = "_search_index"
-
-
 def publish_search(
-    outdir: str | os.PathLike[str],
+    site: str | os.PathLike[str],
     docs: Sequence[Doc],
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
     progress: Progress | None = None,
     prebuilt: Path | None = None,
 ) -> IndexStats:
-    """At the end of a build: bring ``outdir/_search_index`` up to date (``sync_index``:
-    only what changed) and ``outdir/_static/kb-catalog.json`` with it. The catalog holds
-    the same documents, so it is rewritten only when the index changed (or is missing).
+    """At the end of a build: bring the site's Whoosh index (``layout.index_dir``: only
+    what changed, ``sync_index``) and its static index (``site/kb-search/``, rewritten
+    if any record changed, in a thread beside the Whoosh work) up to date.
 
     ``prebuilt``: a folder ``prebuild`` wrote some of ``docs`` into; the rest are added
     to it and it becomes the new generation. If it does not match ``docs`` (or is
     damaged), it is dropped and the index is synchronised as usual."""
-    out = Path(outdir)
-    stats = None
-    if prebuilt is not None:
-        stats = finish_prebuild(out / INDEX_DIRNAME, prebuilt, docs, labels=labels)
-    if stats is None:
-        stats = sync_index(out / INDEX_DIRNAME, docs, labels=labels, progress=progress)
-    if not stats.unchanged or not (out / CATALOG_PATH).exists():
-        write_catalog(out / CATALOG_PATH, docs, labels=labels)
+    root = index_dir(site)
+    records = {d["key"]: static_record(d) for d in docs}
+    static = StaticWrite(site, records) if changed_records(site, records) else None
+    try:
+        stats = None
+        if prebuilt is not None:
+            stats = finish_prebuild(root, prebuilt, docs, labels=labels)
+        if stats is None:
+            stats = sync_index(root, docs, labels=labels, progress=progress)
+    finally:
+        written = static.wait() if static is not None else None
+    finish_static(site, stats, written)
     return stats
+
+
+def finish_static(site: str | os.PathLike[str], stats: IndexStats, written: int | None) -> None:
+    """Record what the static index got, and give it the new generation's word list."""
+    stats.static_records = written
+    if written is not None or not stats.unchanged or not (static_dir(site) / WORDS_NAME).exists():
+        write_words(site, read_words(index_dir(site) / stats.generation))
 
 
 # -- a clean generation written ahead ----------------------------------------------------

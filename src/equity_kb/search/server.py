@@ -151,7 +151,7 @@ def create_app(
     if site_dir is not None:
         hidden = _inside(Path(index_dir), Path(site_dir))
         if hidden:
-            # The index may live in the built site (_build/html/_search_index): it is
+            # An index given inside the site (--index SITE/x) is
             # the service's working data, not pages to hand out.
             routes.append(Route(f"/{hidden}/{{rest:path}}", not_found))
             routes.append(Route(f"/{hidden}", not_found))

@@ -1,14 +1,14 @@
-"""Bring the index and catalog up to date from each document's source stamp.
+"""Bring the Whoosh and static indexes up to date from each document's source stamp.
 
 ``sync_index`` compares every document with the index, so every document must be made
 first: at 10,000 references and 3,500 pages that was most of a one-page rebuild's index
 step. A stamp is a short token that changes whenever a document may have changed (for a
 page: when Sphinx last read it, and its URL). The stamps of the documents in a
 generation are kept beside it; a build then makes only the documents whose stamp
-changed and updates those, and the catalog with them.
+changed and updates those, and the static index's records with them.
 
 Whenever the stamps cannot be trusted (no index, another schema, other facet labels, a
-generation written without stamps, most documents stale, no readable catalog) every
+generation written without stamps, most documents stale, no static index or records) every
 document is made and ``publish_search`` compares them all, as before.
 """
 
@@ -21,19 +21,21 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import CATALOG_PATH, plain_labels, update_catalog
+from .documents import plain_labels
 from .generations import STAMPS, read_json_object, usable_generation, write_lock
 from .indexer import (
-    INDEX_DIRNAME,
     Doc,
     IndexStats,
     Progress,
     digest,
+    finish_static,
     publish_search,
     up_to_date,
     update_index,
     would_rebuild,
 )
+from .layout import index_dir
+from .static_index import StaticWrite, read_records, static_index_exists, static_record
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Sources:
 
 
 def publish_sources(
-    outdir: str | os.PathLike[str],
+    site: str | os.PathLike[str],
     sources: Sources,
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
@@ -56,12 +58,12 @@ def publish_sources(
 ) -> IndexStats:
     """``publish_search`` for ``sources``, making only the documents whose stamp changed
     when the index's stamps allow it. ``prebuilt`` (a clean build) needs them all."""
-    out = Path(outdir)
+    out = Path(site)
     stats = None if prebuilt is not None else _publish_stale(out, sources, labels, progress)
     if stats is None:
         docs = sources.make(list(sources.stamps))
         stats = publish_search(out, docs, labels=labels, progress=progress, prebuilt=prebuilt)
-    _write_stamps(out / INDEX_DIRNAME, stats.generation, sources.stamps)
+    _write_stamps(index_dir(out), stats.generation, sources.stamps)
     return stats
 
 
@@ -72,7 +74,7 @@ def _publish_stale(
     progress: Progress | None,
 ) -> IndexStats | None:
     started = time.perf_counter()
-    root = out / INDEX_DIRNAME
+    root = index_dir(out)
     usable = usable_generation(root)
     if usable is None:
         return None
@@ -83,8 +85,8 @@ def _publish_stale(
         return None
     if labels is not None and plain_labels(labels) != manifest.get("labels", {}):
         return None
-    catalog = out / CATALOG_PATH
-    if not catalog.is_file():
+    records = read_records(out)
+    if records is None or not static_index_exists(out):
         return None
     stale = [k for k, stamp in sources.stamps.items() if old_stamps.get(k) != stamp]
     deletes = [k for k in old if k not in sources.stamps]
@@ -95,9 +97,15 @@ def _publish_stale(
     upserts = [d for d in sources.make(stale) if old.get(d["key"]) != digest(d)] if stale else []
     if not upserts and not deletes:
         return up_to_date(cur, len(old), started, progress)
-    if not update_catalog(catalog, upserts, deletes, labels=labels):
-        return None
-    stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
+    for key in deletes:
+        records.pop(key, None)
+    records.update((d["key"], static_record(d)) for d in upserts)
+    static = StaticWrite(out, records)
+    try:
+        stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
+    finally:
+        written = static.wait()
+    finish_static(out, stats, written)
     stats.seconds = time.perf_counter() - started
     return stats
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-DIGESTS = ".kb-generated-{}.json"
+from equity_kb.search.layout import state_dir
+
+DIGESTS = "generated/{}.json"  # in the build state, beside the site
 Page = tuple[str, dict[str, Any], str]
 
 
@@ -33,7 +35,7 @@ def only_changed(app: Sphinx, name: str, inputs: str, pages: Iterable[Page]) -> 
 
     ``name`` keeps each group's record apart."""
     outdir = Path(app.outdir)
-    path = outdir / DIGESTS.format(name)
+    path = state_dir(outdir) / DIGESTS.format(name)
     digest = hashlib.sha256(f"{inputs}\0{navigation_digest(app)}".encode()).hexdigest()
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
@@ -48,6 +50,7 @@ def only_changed(app: Sphinx, name: str, inputs: str, pages: Iterable[Page]) -> 
     for page in pages:
         names.append(page[0])
         yield page
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "pages": names}), encoding="utf-8")
     tmp.replace(path)

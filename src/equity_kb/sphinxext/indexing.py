@@ -1,11 +1,12 @@
-"""Search at build end: the Whoosh index and the static catalog, from the domain.
+"""Search at build end: the Whoosh index and the static (Pagefind) index, from the domain.
 
 The index is synchronised, not rebuilt: each entry has a stamp (when its page was
 read; the .bib digest for a reference), and only entries whose stamp changed are made
 into documents and compared with the current generation (``search.stamps``); what
-changed is written and the new generation swapped in atomically. The catalog (every
-entry's title, URL and tags) lets the search and explore pages filter by facet on plain
-static hosting, with no search service.
+changed is written and the new generation swapped in atomically. The static index
+(search.static_index) lets the search and Explore pages search the full text, with
+facets, on plain static hosting with no search service; it is rewritten, in a thread
+beside the Whoosh update, only when some entry's document changed.
 
 When the references alone call for a clean index (a first build, or most references
 changed), their part is written ahead: a child process starts on them as soon as they
@@ -104,26 +105,28 @@ def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
 
 def ahead_folder(app: Sphinx) -> Path:
     """Where this build writes the references' index ahead."""
-    from equity_kb.search.indexer import INDEX_DIRNAME, prebuild_dir
+    from equity_kb.search.indexer import prebuild_dir
+    from equity_kb.search.layout import index_dir
 
-    return prebuild_dir(app.outdir / INDEX_DIRNAME)
+    return prebuild_dir(index_dir(app.outdir))
 
 
 def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
     if app.builder.format != "html" or len(domain.references) < PREBUILD_MIN_REFERENCES:
         return
     from equity_kb.search.generations import current_generation
-    from equity_kb.search.indexer import INDEX_DIRNAME, needs_rebuild, prebuild, would_rebuild
+    from equity_kb.search.indexer import needs_rebuild, prebuild, would_rebuild
+    from equity_kb.search.layout import index_dir
 
-    index_dir = app.outdir / INDEX_DIRNAME
+    root = index_dir(app.outdir)
     changed = len(domain.data.get("changed_keys", ()))
-    if not would_rebuild(changed, len(domain.references)) and current_generation(index_dir):
+    if not would_rebuild(changed, len(domain.references)) and current_generation(root):
         return  # a few references edited: the build's end updates them in the index
 
     def docs() -> list[dict[str, Any]]:
         return reference_documents(app, domain)
 
-    if needs_rebuild(index_dir, docs):
+    if needs_rebuild(root, docs):
         # The child makes the documents too: it has the references (forked), and the
         # build's own process has the formatting to get on with.
         background.start(app, JOB, prebuild, ahead_folder(app), docs)
@@ -168,4 +171,6 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         how = "rebuilt" if stats.rebuilt else f"{stats.upserted} updated, {stats.deleted} removed"
         if stats.ahead_seconds is not None:
             how += f"; references written ahead in {stats.ahead_seconds:.2f} s"
+        if stats.static_records is not None:
+            how += "; static index rewritten"
         logger.info(f"search index: {stats.documents} entries ({how}) in {stats.seconds:.2f} s")

@@ -90,7 +90,7 @@ class SearchBox(SphinxDirective):
 
 class Explore(SphinxDirective):
     """Every entry in one list, narrowed by facets and sorted; works on static hosting
-    (the search page's script in catalog mode: one implementation of the filtering)."""
+    (the search page's script on the site's static index, which it always uses)."""
 
     def run(self) -> list[nodes.Node]:
         return [kb_placeholder(kind="explore")]
@@ -107,7 +107,7 @@ DIRECTIVES: dict[str, type[SphinxDirective]] = {
 
 # Scripts that only the pages using them load.
 PAGE_SCRIPTS = {
-    'id="kb-search"': (("search.js",), ("search.css",)),
+    'id="kb-search"': (("search_static.js", "search.js"), ("search.css",)),
     "data-kb-gapmap": (("gapmap.js",), ()),
 }
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from equity_kb.search.documents import facet_labels
+
 from .citing import entry_footer
 from .domain import KBDomain, kb_domain
 from .gapmap import gap_map_html
@@ -58,8 +60,9 @@ def render_placeholder(
     if kind == "listing":
         return first_page(app, domain, r, docname, node)
     if kind in ("search", "explore"):
-        catalog = r.url("_static/kb-catalog.json").removesuffix(".html")
-        return r.render("search_box.html", catalog=catalog, explore=kind == "explore")
+        root = r.url("index").removesuffix("index.html") or "./"
+        labels = facet_labels(vocab)
+        return r.render("search_box.html", root=root, labels=labels, explore=kind == "explore")
     if kind == "gap-map":
         return gap_map_html(domain, r)
     if kind == "entry-header":

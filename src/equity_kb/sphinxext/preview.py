@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from equity_kb.search.indexer import INDEX_DIRNAME
+from equity_kb.search.layout import index_dir, state_dir
 from equity_kb.search.server import create_app
 
 IGNORED = [
@@ -53,9 +53,9 @@ def preview_app(
         pre_build_commands=[],
         post_build_commands=[],
     )
-    ignore = IgnoreFilter([*(root / d for d in IGNORED), outdir], [r".*\.(swp|tmp)$", r".*~$"])
+    ignore = IgnoreFilter([*(root / d for d in IGNORED), outdir, state_dir(outdir)], [r".*\.(swp|tmp)$", r".*~$"])
     watcher = RebuildServer([docs, *watch], ignore, change_callback=builder)
-    api = create_app(None, outdir / INDEX_DIRNAME)
+    api = create_app(None, index_dir(outdir))
     app = Starlette(
         routes=[
             WebSocketRoute("/websocket-reload", watcher, name="reload"),

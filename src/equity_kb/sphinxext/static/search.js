@@ -1,17 +1,20 @@
 /* Equity KB search page: faceted search with counts, state in the URL.
  *
  * Runs on a page holding
- *   <div id="kb-search" data-api="/api/search" data-catalog="_static/kb-catalog.json"></div>
- * (optional: data-root, the site root if not the catalog's parent folder; data-page-size).
- * It asks the search service (/api/search) first. Where none answers (a site on plain
- * static hosting), it says so and filters the static catalog instead: every entry, by
- * facet, with counts, and a simple title/summary word match.
+ *   <div id="kb-search" data-api="/api/search" data-root="../" data-static="../kb-search/"></div>
+ * (data-root: the site root, relative to the page; data-static: the static index;
+ * optional data-page-size, data-explore). It asks the search service (/api/search)
+ * first. Where none answers (a site on plain static hosting), it searches the site's
+ * static index (search_static.js, Pagefind) instead: the same full text, facets, counts,
+ * excerpts and pages, answered in the browser. The Explore page always uses the static
+ * index, which can list every entry in a chosen order.
  *
  * Safety: text from content is inserted with textContent / createTextNode only. The
  * service's snippets are escaped HTML whose only markup is <mark>; they are split on
  * <mark> tags and rebuilt as nodes, so nothing else in them can become markup.
  *
- * window.KBCatalog holds the catalog filtering and counting, for reuse (an Explore page).
+ * Facet labels come with the page (<script id="kb-search-labels">), so the static
+ * answers show the vocabulary's names.
  */
 (function () {
   "use strict";
@@ -26,7 +29,7 @@
   var PAGE_SIZE = 20;
   var API_TIMEOUT_MS = 5000;
   var TYPING_DELAY_MS = 250;
-  // Orders the catalog can be listed in (the Explore page); "" keeps the catalog's order.
+  // Orders the Explore page can list entries in.
   var SORTS = {
     "": "Type, then title",
     title: "Title, A to Z",
@@ -89,143 +92,17 @@
       !!state.year_from || !!state.year_to;
   }
 
-  /* ---------------------------------------------------------------- static catalog */
-
-  var catalogs = {};
-
-  function words(text) {
-    return String(text || "")
-      .replace(/["()]/g, " ")
-      .split(/\s+/)
-      .filter(function (w) { return w && ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"].indexOf(w) < 0; })
-      .map(function (w) { return w.toLowerCase(); })
-      .slice(0, 32);
-  }
-
-  function valuesOf(entry, field) {
-    var v = entry[field];
-    if (v === null || v === undefined) return [];
-    return Array.isArray(v) ? v : [v];
-  }
-
-  /** Order facet values as the vocabulary lists them (labels), then by count. */
-  function orderValues(counts, labels) {
-    var order = Object.keys(labels || {});
-    return counts.sort(function (a, b) {
-      var ia = order.indexOf(String(a.value)), ib = order.indexOf(String(b.value));
-      ia = ia < 0 ? order.length : ia;
-      ib = ib < 0 ? order.length : ib;
-      return ia - ib || b.count - a.count || String(a.value).localeCompare(String(b.value));
-    });
-  }
-
-  /** A sorted copy; entries with no year go last whichever way years run. */
-  function sortEntries(entries, sort) {
-    var byTitle = function (a, b) {
-      return String(a.title || "").localeCompare(String(b.title || ""), undefined, { sensitivity: "base" });
-    };
-    return entries.slice().sort(function (a, b) {
-      if (sort === "title") return byTitle(a, b);
-      var ya = typeof a.year === "number" ? a.year : null, yb = typeof b.year === "number" ? b.year : null;
-      if (ya === null || yb === null) return (ya === null) - (yb === null) || byTitle(a, b);
-      return (sort === "year-asc" ? ya - yb : yb - ya) || byTitle(a, b);
-    });
-  }
-
-  var KBCatalog = {
-    FACETS: FACETS,
-    SORTS: SORTS,
-
-    /** Fetch and check a catalog (kb-catalog.json); the same URL is fetched once. */
-    load: function (url) {
-      if (!catalogs[url]) {
-        catalogs[url] = fetch(url, { headers: { Accept: "application/json" } })
-          .then(function (res) {
-            if (!res.ok) throw new Error("the catalog answered " + res.status);
-            return res.json();
-          })
-          .then(function (data) {
-            if (!data || !Array.isArray(data.entries)) throw new Error("the catalog is not valid");
-            data.labels = data.labels && typeof data.labels === "object" ? data.labels : {};
-            return data;
-          });
-        catalogs[url].catch(function () { delete catalogs[url]; });
-      }
-      return catalogs[url];
-    },
-
-    /** Does an entry's title, summary or key contain every word of ``text``? */
-    matchesText: function (entry, text) {
-      var ws = Array.isArray(text) ? text : words(text);
-      if (!ws.length) return true;
-      var hay = (String(entry.title || "") + " " + String(entry.summary || "") + " " +
-        String(entry.key || "")).toLowerCase();
-      return ws.every(function (w) { return hay.indexOf(w) >= 0; });
-    },
-
-    /**
-     * Filter and count like the search service: values of one facet combine with OR,
-     * facets with AND, and each facet is counted over the entries filtered by all the
-     * OTHER facets (so ticking a value never hides its siblings).
-     * ``state`` uses URL names: {q, type: [], tenet: [], focus: [], level: [],
-     * year_from, year_to, page}. Returns {total, hits, facets, page, pages, pageSize}.
-     */
-    search: function (catalog, state, options) {
-      var pageSize = (options && options.pageSize) || PAGE_SIZE;
-      var labels = catalog.labels || {};
-      var ws = words(state.q);
-      var textHits = catalog.entries.filter(function (e) { return KBCatalog.matchesText(e, ws); });
-      var tests = {};
-      FACETS.forEach(function (f) {
-        var chosen = state[f.param] || [];
-        if (chosen.length) {
-          tests[f.field] = function (e) {
-            return valuesOf(e, f.field).some(function (v) { return chosen.indexOf(String(v)) >= 0; });
-          };
-        }
-      });
-      if (state.year_from || state.year_to) {
-        var lo = state.year_from || 0, hi = state.year_to || 10000;
-        tests.year = function (e) { return typeof e.year === "number" && e.year >= lo && e.year <= hi; };
-      }
-      function passes(entry, except) {
-        return Object.keys(tests).every(function (name) { return name === except || tests[name](entry); });
-      }
-      var facets = {};
-      FACETS.concat([{ field: "year", param: null }]).forEach(function (f) {
-        var counts = {};
-        textHits.forEach(function (e) {
-          if (!passes(e, f.field)) return;
-          valuesOf(e, f.field).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
-        });
-        var chosen = f.param ? state[f.param] || [] : [];
-        chosen.forEach(function (v) { if (!(v in counts)) counts[v] = 0; });
-        var list = Object.keys(counts).map(function (v) {
-          var value = f.field === "year" ? Number(v) : v;
-          var fl = labels[f.field] || (f.field === "type" ? TYPE_LABELS : {});
-          return { value: value, label: fl[v] || String(v), count: counts[v], selected: chosen.indexOf(v) >= 0 };
-        });
-        facets[f.field] = f.field === "year"
-          ? list.sort(function (a, b) { return b.value - a.value; })
-          : orderValues(list, labels[f.field] || (f.field === "type" ? TYPE_LABELS : {}));
-      });
-      var matched = textHits.filter(function (e) { return passes(e, null); });
-      if (state.sort) matched = sortEntries(matched, state.sort);
-      var pages = Math.max(1, Math.ceil(matched.length / pageSize));
-      var page = Math.min(Math.max(1, state.page || 1), pages);
-      return {
-        mode: "catalog",
-        total: matched.length,
-        hits: matched.slice((page - 1) * pageSize, page * pageSize),
-        facets: facets,
-        page: page,
-        pages: pages,
-        page_size: pageSize,
-        words: ws,
-      };
-    },
+  // Pagefind's sort keys for the Explore page's orders (search/static_index.py).
+  var STATIC_SORTS = {
+    "": { order: "asc" },
+    title: { title: "asc" },
+    "year-desc": { newest: "desc" },
+    "year-asc": { oldest: "asc" },
   };
-  window.KBCatalog = KBCatalog;
+
+  function hasWords(q) {
+    return !!String(q || "").replace(/["()]/g, " ").trim();
+  }
 
   /* ---------------------------------------------------------------- DOM helpers */
 
@@ -266,7 +143,7 @@
     return frag;
   }
 
-  /** Plain text with the given words marked (catalog mode), built from text nodes. */
+  /** Plain text with the given words marked (a partial static match), from text nodes. */
   function markedText(text, ws) {
     var frag = document.createDocumentFragment();
     text = String(text || "");
@@ -293,19 +170,20 @@
   function SearchPage(root) {
     this.root = root;
     this.api = root.getAttribute("data-api") || "";
-    var catalogAttr = root.getAttribute("data-catalog") || "_static/kb-catalog.json";
-    this.catalogUrl = new URL(catalogAttr, document.baseURI).href;
-    // Entry URLs are relative to the site root: the catalog lives in <root>/_static/.
-    this.siteRoot = root.getAttribute("data-root")
-      ? new URL(root.getAttribute("data-root"), document.baseURI).href
-      : new URL("../", this.catalogUrl).href;
+    // Entry URLs are relative to the site root.
+    this.siteRoot = new URL(root.getAttribute("data-root") || "./", document.baseURI).href;
+    this.staticUrl = new URL(root.getAttribute("data-static") || "kb-search/", this.siteRoot).href;
     var size = parseInt(root.getAttribute("data-page-size") || "", 10);
     this.pageSize = size >= 1 && size <= 100 ? size : PAGE_SIZE;
-    // An Explore page (data-explore) lists every entry from the catalog, with sorting.
+    // An Explore page (data-explore) lists every entry from the static index, sorted.
     this.explore = root.hasAttribute("data-explore");
-    this.mode = this.api && !this.explore ? "unknown" : "catalog";
+    this.mode = this.api && !this.explore ? "unknown" : "static";
     this.state = stateFromQuery(window.location.search);
     this.labels = { type: Object.assign({}, TYPE_LABELS) };
+    var labelsNode = document.getElementById("kb-search-labels");
+    try {
+      this.absorbLabels(labelsNode ? JSON.parse(labelsNode.textContent || "{}") : {});
+    } catch (e) { /* the raw values show instead */ }
     this.seq = 0;
     this.timer = null;
     this.build();
@@ -337,7 +215,7 @@
       ]),
       el("p", {
         id: "kb-q-hint", className: "kb-hint",
-        text: "All words must match. Use \u201cquotes\u201d for a phrase, OR to widen, NOT to leave out.",
+        text: "Type words or a question. Entries with all your words come first; \u201cquote\u201d a phrase.",
       }),
     ]);
     this.form.addEventListener("submit", function (event) {
@@ -356,10 +234,18 @@
     this.status = el("p", { className: "kb-count", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     this.message = el("div", { className: "kb-message" });
     this.facetBox = el("div", { className: "kb-facets", "aria-label": "Filters", role: "group" });
-    this.resultsHeading = el("h2", { className: "kb-results-heading", tabindex: "-1", text: "Results" });
+    this.resultsHeading = el("h2", { className: "kb-results-heading", id: "kb-results", tabindex: "-1", text: "Results" });
     this.list = el("ol", { className: "kb-hits" });
     this.pager = el("nav", { className: "kb-pager", "aria-label": "Result pages" });
-    this.results = el("div", { className: "kb-results" }, [this.resultsHeading, this.status, this.message, this.list, this.pager]);
+    this.nearest = el("div", { className: "kb-nearest" });
+    this.nearest.hidden = true;
+    this.results = el("div", { className: "kb-results" }, [this.resultsHeading, this.status, this.message, this.list, this.nearest, this.pager]);
+    // Keyboard users reach the results without tabbing through every filter.
+    this.skip = el("a", { href: "#kb-results", className: "kb-skip", text: "Skip to the results" });
+    this.skip.addEventListener("click", function (event) {
+      event.preventDefault();
+      self.resultsHeading.focus();
+    });
     // On a phone the filters fold away behind a "Filters" summary, so the results are
     // not pushed below a screenful of checkboxes; on a wide screen they stay open.
     this.filterSummary = el("summary", { className: "kb-filter-summary", text: "Filters" });
@@ -383,6 +269,7 @@
       ]));
     }
     root.appendChild(this.form);
+    root.appendChild(this.skip);
     root.appendChild(this.modeNote);
     root.appendChild(el("div", { className: "kb-layout" }, [this.filterPanel, this.results]));
   };
@@ -408,16 +295,19 @@
     var seq = ++this.seq;
     var state = JSON.parse(JSON.stringify(this.state));
     this.results.setAttribute("aria-busy", "true");
-    var answer = this.mode === "catalog" ? Promise.reject({ fallback: true }) : this.askService(state);
+    var answer = this.mode === "static" ? Promise.reject({ fallback: true }) : this.askService(state);
     answer
       .catch(function (err) {
         if (err && err.badRequest) throw err;
-        // No service here: filter the catalog from now on. A service that has answered
-        // before and fails once is asked again next time.
-        if (self.mode !== "api") self.mode = "catalog";
-        return KBCatalog.load(self.catalogUrl).then(function (catalog) {
-          self.absorbLabels(catalog.labels);
-          return KBCatalog.search(catalog, state, { pageSize: self.pageSize });
+        // No service here: search the static index from now on. A service that has
+        // answered before and fails once is asked again next time.
+        if (self.mode !== "api") self.mode = "static";
+        if (!window.KBStatic) throw new Error("search_static.js is not loaded");
+        return window.KBStatic.open(self.staticUrl).then(function (engine) {
+          return engine.search(state, {
+            pageSize: self.pageSize, labels: self.labels,
+            sort: self.explore || !hasWords(state.q) ? STATIC_SORTS[state.sort || ""] : null,
+          });
         });
       })
       .then(function (data) {
@@ -428,7 +318,7 @@
         if (seq !== self.seq) return;
         self.showError(err && err.badRequest
           ? err.message
-          : "Search is not available: neither the search service nor the catalog of entries could be loaded.");
+          : "Search is not available: neither the search service nor the site's static index could be loaded.");
       })
       .then(function () {
         if (seq === self.seq) self.results.removeAttribute("aria-busy");
@@ -484,10 +374,10 @@
       });
     });
     this.modeNote.textContent = this.explore
-      ? "Every entry in the knowledge base, from the site's catalog: narrow the list with the filters. Words are matched in titles and summaries."
-      : data.mode === "catalog"
-      ? "Search service not available: filtering all entries by facet. Words are matched in titles and summaries only."
-      : "Searching the full text of every entry.";
+      ? "Every entry in the knowledge base, from the site's static index: narrow the list with the filters, or search its full text."
+      : data.mode === "static"
+      ? "Searching the full text of every entry in your browser (the site's static index; no search service here). Quote a whole query for a phrase; OR and NOT need the search service."
+      : "Searching the full text of every entry with the search service.";
     this.modeNote.className = "kb-mode kb-mode-" + data.mode;
     this.renderStatus(state, data);
     this.renderMessage(state, data);
@@ -626,27 +516,44 @@
     }
   };
 
+  SearchPage.prototype.hitItem = function (hit, data) {
+    var self = this;
+    var href = this.safeHref(hit.url);
+    var title = href ? el("a", { href: href, text: hit.title }) : el("span", { text: hit.title });
+    var badges = el("p", { className: "kb-badges" }, [
+      el("span", { className: "kb-badge kb-badge-type kb-type-" + String(hit.type).replace(/[^a-z-]/g, ""), text: this.label("type", hit.type) }),
+    ]);
+    if (hit.type === "practice") badges.appendChild(el("span", { className: "kb-badge kb-badge-id", text: hit.key }));
+    if (hit.year) badges.appendChild(el("span", { className: "kb-badge kb-badge-year", text: String(hit.year) }));
+    (hit.tenets || []).forEach(function (t) {
+      badges.appendChild(el("span", { className: "kb-badge kb-badge-tenet", text: self.label("tenets", t) }));
+    });
+    var snippet = el("p", { className: "kb-snippet" });
+    if (data.mode !== "static") snippet.appendChild(snippetNodes(hit.snippet));
+    else if (hit.excerpt && !data.note) snippet.appendChild(snippetNodes(hit.excerpt));
+    else snippet.appendChild(markedText(hit.summary || String(hit.content || "").slice(0, 240), data.words || []));
+    return el("li", { className: "kb-hit" }, [el("h3", { className: "kb-hit-title" }, [title]), badges, snippet]);
+  };
+
   SearchPage.prototype.renderHits = function (data) {
     var self = this;
     var list = this.list;
     while (list.firstChild) list.removeChild(list.firstChild);
     list.setAttribute("start", String((data.page - 1) * (data.page_size || this.pageSize) + 1));
-    data.hits.forEach(function (hit) {
-      var href = self.safeHref(hit.url);
-      var title = href ? el("a", { href: href, text: hit.title }) : el("span", { text: hit.title });
-      var badges = el("p", { className: "kb-badges" }, [
-        el("span", { className: "kb-badge kb-badge-type kb-type-" + String(hit.type).replace(/[^a-z-]/g, ""), text: self.label("type", hit.type) }),
-      ]);
-      if (hit.type === "practice") badges.appendChild(el("span", { className: "kb-badge kb-badge-id", text: hit.key }));
-      if (hit.year) badges.appendChild(el("span", { className: "kb-badge kb-badge-year", text: String(hit.year) }));
-      (hit.tenets || []).forEach(function (t) {
-        badges.appendChild(el("span", { className: "kb-badge kb-badge-tenet", text: self.label("tenets", t) }));
-      });
-      var snippet = el("p", { className: "kb-snippet" });
-      if (data.mode === "catalog") snippet.appendChild(markedText(hit.summary, data.words || []));
-      else snippet.appendChild(snippetNodes(hit.snippet));
-      list.appendChild(el("li", { className: "kb-hit" }, [el("h3", { className: "kb-hit-title" }, [title]), badges, snippet]));
-    });
+    data.hits.forEach(function (hit) { list.appendChild(self.hitItem(hit, data)); });
+    var near = this.nearest;
+    while (near.firstChild) near.removeChild(near.firstChild);
+    var nearest = Array.isArray(data.nearest) ? data.nearest : [];
+    near.hidden = !nearest.length || data.hits.length > 0;
+    if (!near.hidden) {
+      var why = data.suggestion
+        ? "Nearest entries, for \u201c" + data.suggestion + "\u201d:"
+        : hasFilters(this.state) ? "Nearest entries, outside the chosen filters:" : "Nearest entries:";
+      near.appendChild(el("h3", { className: "kb-nearest-heading", text: why }));
+      var ul = el("ul", { className: "kb-hits kb-nearest-hits" });
+      nearest.forEach(function (hit) { ul.appendChild(self.hitItem(hit, data)); });
+      near.appendChild(ul);
+    }
   };
 
   SearchPage.prototype.renderPager = function (data) {

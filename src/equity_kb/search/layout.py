@@ -1,0 +1,34 @@
+"""Where a build puts things: the site folder holds only what a web server serves; the
+build's own state (doctrees, digests, the Whoosh index, the static index's records)
+lives in a folder beside it, named after it, so each output folder has its own and
+``equity-kb serve --site X`` finds X's index without being told.
+
+    _build/html/            the site: pages, _static/, kb-search/ (the static index)
+    _build/html-state/      doctrees/, search-index/, generated/, static-records.json, buildinfo
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STATE_SUFFIX = "-state"
+# In the site: the static (Pagefind) index and the word list for "did you mean".
+STATIC_DIRNAME = "kb-search"
+WORDS_NAME = "words.json"
+
+
+def state_dir(site: str | os.PathLike[str]) -> Path:
+    """The build-state folder of the site folder ``site`` (its sibling)."""
+    path = Path(site).absolute()
+    return path.parent / f"{path.name}{STATE_SUFFIX}"
+
+
+def index_dir(site: str | os.PathLike[str]) -> Path:
+    """The Whoosh index (its generations) of the site ``site``."""
+    return state_dir(site) / "search-index"
+
+
+def static_dir(site: str | os.PathLike[str]) -> Path:
+    """The static search index inside the site."""
+    return Path(site) / STATIC_DIRNAME

@@ -1,0 +1,291 @@
+"""The static search index: a Pagefind bundle in the site (``kb-search/``) that the
+search and Explore pages query in the browser when no search service answers.
+
+Fed from the same search documents as the Whoosh index (``documents.search_document``),
+one Pagefind custom record each, with filters for type, tenet, focus, level and year
+and sort keys for the Explore page. Pagefind has no incremental mode, so the bundle is
+rewritten whole, from the records kept in the build state (``static-records.json``),
+whenever some document changed; it is written beside the site and swapped in, so a
+browser never reads half a bundle.
+
+Beside it, ``words.json``: the index's words by how many entries use them, which the
+page fetches only when a search finds nothing, to offer "did you mean".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pagefind.index import IndexConfig
+from pagefind.service import PagefindService
+
+from .layout import STATIC_DIRNAME, WORDS_NAME, state_dir, static_dir
+
+Doc = Mapping[str, Any]
+Record = dict[str, Any]
+
+RECORDS_NAME = "static-records.json"
+RECORDS_VERSION = 1
+# Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
+_BATCH = 500
+# The word list: enough for suggestions, small enough to fetch after a search that failed.
+_MAX_WORDS = 40_000
+# Sort keys Pagefind orders the Explore page by; every record has each of them.
+# Pagefind's ready-made search interfaces: the KB's search page has its own.
+_UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+_TYPE_RANK = {"practice": "0", "brief": "1", "reference": "2"}
+
+
+class StaticIndexError(RuntimeError):
+    """Pagefind could not write the static index (missing binary, a failed record)."""
+
+
+def static_record(doc: Doc) -> Record:
+    """The Pagefind custom record of one search document.
+
+    ``meta`` is what a result shows (Pagefind stores it in the record's fragment);
+    ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders.
+    Years sort as zero-padded strings, with "no year" last both ways."""
+    title = str(doc.get("title") or "")
+    year = doc.get("year")
+    has_year = isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000
+    text = [title, str(doc.get("summary") or ""), "; ".join(doc.get("authors") or ())]
+    text += [str(doc.get("body") or ""), str(doc.get("annotation") or "")]
+    meta = {
+        "title": title,
+        "key": str(doc["key"]),
+        "type": str(doc["type"]),
+        "url": str(doc.get("url") or ""),
+        "summary": str(doc.get("summary") or ""),
+        "tenets": ",".join(doc.get("tenets") or ()),
+    }
+    if has_year:
+        meta["year"] = str(year)
+    filters = {
+        "type": [str(doc["type"])],
+        "tenet": [str(v) for v in doc.get("tenets") or ()],
+        "focus": [str(v) for v in doc.get("focus") or ()],
+        "level": [str(v) for v in doc.get("levels") or ()],
+    }
+    if has_year:
+        filters["year"] = [str(year)]
+    folded = title.casefold()
+    sort = {
+        "order": _TYPE_RANK.get(str(doc["type"]), "9") + folded,
+        "title": folded,
+        "newest": f"{year:04d}" if has_year else "0000",
+        "oldest": f"{year:04d}" if has_year else "9999",
+    }
+    return {
+        "key": str(doc["key"]),
+        "url": meta["url"],
+        "content": "\n".join(t for t in text if t),
+        "meta": meta,
+        "filters": {k: v for k, v in filters.items() if v},
+        "sort": sort,
+    }
+
+
+# -- the records kept between builds -------------------------------------------------------
+
+
+def records_path(site: str | os.PathLike[str]) -> Path:
+    return state_dir(site) / RECORDS_NAME
+
+
+def read_records(site: str | os.PathLike[str]) -> dict[str, Record] | None:
+    """The records the static index was last written from, or None if there are none
+    (or they are unreadable, or of another version): then write them whole."""
+    try:
+        data = json.loads(records_path(site).read_text(encoding="utf-8"))
+        if data.get("version") != RECORDS_VERSION or not isinstance(data["records"], dict):
+            return None
+        return dict(data["records"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_records(site: str | os.PathLike[str], records: Mapping[str, Record]) -> None:
+    path = records_path(site)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = {"version": RECORDS_VERSION, "records": dict(records)}
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    os.replace(tmp, path)
+
+
+def static_index_exists(site: str | os.PathLike[str]) -> bool:
+    return (static_dir(site) / "pagefind.js").is_file()
+
+
+def changed_records(
+    site: str | os.PathLike[str], records: Mapping[str, Record]
+) -> bool:
+    """Whether ``records`` differ from what the static index in ``site`` was written from."""
+    return not static_index_exists(site) or read_records(site) != records
+
+
+class StaticWrite:
+    """``write_static_index`` in a thread, beside the Whoosh index's own writing (the
+    work is in the Pagefind process, so the two overlap). ``wait()`` returns how many
+    records were written, or raises what the writer raised."""
+
+    def __init__(self, site: str | os.PathLike[str], records: Mapping[str, Record]):
+        self._site = site
+        self._records = dict(records)
+        self._result: int | BaseException = 0
+        self._thread = threading.Thread(target=self._run, name="static search index")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = write_static_index(self._site, self._records.values())
+            write_records(self._site, self._records)
+        except BaseException as err:  # handed to wait(), in the caller's thread
+            self._result = err
+
+    def wait(self) -> int:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        return self._result
+
+
+# -- writing the bundle --------------------------------------------------------------------
+
+
+def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) -> int:
+    """Write the Pagefind bundle of ``records`` and swap it into ``site/kb-search/``.
+    The word list already there is kept (``write_words`` replaces it). Returns how many
+    records it holds."""
+    site_path = Path(site)
+    listed = sorted(records, key=lambda r: r["key"])
+    work = state_dir(site_path)
+    work.mkdir(parents=True, exist_ok=True)
+    tmp = work / f"{STATIC_DIRNAME}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        asyncio.run(_pagefind(listed, tmp))
+        for name in _UNUSED:
+            (tmp / name).unlink(missing_ok=True)
+        if (tmp / "wasm.en.pagefind").is_file():  # every record is English (force_language)
+            (tmp / "wasm.unknown.pagefind").unlink(missing_ok=True)
+        target = static_dir(site_path)
+        words = target / WORDS_NAME
+        if words.is_file():
+            shutil.copy2(words, tmp / WORDS_NAME)
+        _swap_in(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return len(listed)
+
+
+def write_words(site: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
+    """``kb-search/words.json``: the most used words first, each with its entry count."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_WORDS]
+    target = static_dir(site) / WORDS_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{WORDS_NAME}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"words": ranked}, ensure_ascii=False, separators=(",", ":")))
+    os.replace(tmp, target)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new``; the old one is removed after the swap,
+    so the site has a whole bundle at every moment but one rename."""
+    old = new.with_name(new.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(new, target)
+    except OSError:  # another file system: copy, then drop the temporary
+        shutil.copytree(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+async def _pagefind(records: Sequence[Record], out: Path) -> None:
+    try:
+        service = await _Service().launch()
+    except FileNotFoundError as err:
+        raise StaticIndexError(
+            "the pagefind binary is missing: pip install 'pagefind[bin]'"
+        ) from err
+    try:
+        index = await service.create_index(IndexConfig(force_language="en"))
+
+        async def add(record: Record) -> None:
+            await index.add_custom_record(
+                url=record["url"] or f"#{record['key']}",
+                content=record["content"] or record["meta"]["title"],
+                language="en",
+                meta=record["meta"],
+                filters=record["filters"],
+                sort=record["sort"],
+            )
+
+        for start in range(0, len(records), _BATCH):
+            await asyncio.gather(*(add(r) for r in records[start : start + _BATCH]))
+        await index.write_files(output_path=str(out))
+    except Exception as err:
+        raise StaticIndexError(f"pagefind failed: {err}") from err
+    finally:
+        await service.close()
+
+
+class _Service(PagefindService):
+    """Pagefind's service client, reading answers as they come.
+
+    The library's reader sleeps 0.1 s before each answer it reads (pagefind 1.5.2;
+    upstream issue Pagefind/pagefind#976), which made 13,500 records take 22 minutes
+    one by one. This reader awaits the pipe instead; the protocol (base64 JSON
+    messages, each ended by a comma) is the library's own. If the process dies, every
+    pending request fails at once instead of waiting for ever."""
+
+    async def _wait_for_responses(self) -> None:
+        assert self._backend.stdout is not None
+        try:
+            while True:
+                raw = await self._backend.stdout.readuntil(b",")
+                self._answer(json.loads(base64.b64decode(raw[:-1])))
+        except (asyncio.IncompleteReadError, ValueError, OSError) as err:
+            for future in self._responses.values():
+                if not future.done():
+                    future.set_exception(StaticIndexError(f"the pagefind process stopped: {err}"))
+            self._responses.clear()
+
+    def _answer(self, answer: Any) -> None:
+        if not isinstance(answer, dict):
+            return
+        payload = answer.get("payload") or {}
+        message_id = answer.get("message_id")
+        if message_id is None and payload.get("original_message"):
+            # A message the service could not parse comes back without its id.
+            try:
+                message_id = json.loads(payload["original_message"]).get("message_id")
+            except (ValueError, AttributeError):
+                return
+        future = self._responses.pop(message_id, None)
+        if future is None or future.done():
+            return
+        if payload.get("type") == "Error":
+            future.set_exception(StaticIndexError(str(payload.get("message"))))
+        else:
+            future.set_result(payload)
