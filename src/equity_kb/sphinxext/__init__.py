@@ -12,6 +12,7 @@ from equity_kb import __version__
 
 
 def setup(app: Any) -> dict[str, Any]:
+    from .buildstate import setup_buildstate
     from .citing import setup_citing
     from .collector import setup_collector
     from .config import setup_config
@@ -25,6 +26,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .theme import setup_theme
 
     setup_collector(app)
+    setup_buildstate(app)
     app.setup_extension("myst_parser")
     app.setup_extension("sphinx_design")
     setup_config(app)
