@@ -7,6 +7,7 @@ import pytest
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 from test_search_fixtures import uvicorn_in_thread
 
+from equity_kb.search.layout import index_dir
 from equity_kb.search.server import create_app
 
 pytestmark = [
@@ -36,7 +37,7 @@ def test_pages_have_no_wcag_aa_violations(shipped_site, page):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    app = create_app(shipped_site, shipped_site / "_search_index")
+    app = create_app(shipped_site, index_dir(shipped_site))
     found = {}
     with uvicorn_in_thread(app) as base:
         for path in PAGES:

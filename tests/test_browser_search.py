@@ -2,7 +2,7 @@
 
 Serves a minimal page holding the search div with our server (the API answers), and
 the same directory with a plain static server (it does not: the page filters the
-static catalog). Skips when /usr/bin/chromium is missing; install it with
+static index, search_static.js). Skips when /usr/bin/chromium is missing; install it with
 ``apt-get install -y chromium`` (never ``playwright install``).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from test_search_fixtures import (
     uvicorn_in_thread,
 )
 
-from equity_kb.search import write_catalog
+from equity_kb.search.indexer import count_words
 from equity_kb.search.server import create_app
+from equity_kb.search.static_index import static_record, write_static_index, write_word_list
 
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "sphinxext" / "static"
@@ -54,8 +56,10 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Search</title>
 <link rel="stylesheet" href="_static/search.css"></head>
 <body><main><h1>Search</h1>
-<div id="kb-search" data-api="/api/search" data-catalog="_static/kb-catalog.json"></div>
-</main><script src="_static/search.js"></script></body></html>
+<div id="kb-search" data-api="/api/search" data-root="./" data-static="kb-search/"></div>
+<script type="application/json" id="kb-search-labels">LABELS</script>
+</main><script src="_static/search_static.js"></script><script src="_static/search.js"></script>
+</body></html>
 """
 
 
@@ -63,11 +67,13 @@ PAGE = """<!doctype html>
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("site")
     (root / "_static").mkdir()
-    for name in ("search.js", "search.css"):
+    for name in ("search_static.js", "search.js", "search.css"):
         shutil.copy(STATIC / name, root / "_static" / name)
     docs = fixture_docs()
-    write_catalog(root / "_static" / "kb-catalog.json", docs, labels=LABELS)
-    (root / "search.html").write_text(PAGE, encoding="utf-8")
+    write_static_index(root, [static_record(d) for d in docs])
+    write_word_list(root, count_words(docs))
+    labels = json.dumps(LABELS).replace("<", "\\u003c")
+    (root / "search.html").write_text(PAGE.replace("LABELS", labels), encoding="utf-8")
     for doc in docs:
         page = root / doc["url"].split("#")[0]
         page.parent.mkdir(parents=True, exist_ok=True)
@@ -215,14 +221,14 @@ def test_markup_in_content_is_shown_as_text(site: tuple[Path, Path], page: Any) 
         assert page.evaluate("typeof window.__xss") == "undefined"
 
 
-def test_static_catalog_when_no_service_answers(site: tuple[Path, Path], page: Any) -> None:
+def test_static_index_when_no_service_answers(site: tuple[Path, Path], page: Any) -> None:
     root, _ = site
     docs = fixture_docs()
     with static_server(root) as base:
         page.goto(f"{base}/search.html?tenet=data")
         page.wait_for_selector(".kb-hit")
         mode = page.inner_text(".kb-mode")
-        assert "Search service not available: filtering all entries by facet" in mode
+        assert "in your browser (the site's static index; no search service here)" in mode
         with_data = [d for d in docs if "data" in d["tenets"]]
         assert page.inner_text(".kb-count").startswith(f"{len(with_data)} results")
         assert page.is_checked("#kb-f-tenet-data")
@@ -240,9 +246,9 @@ def test_static_catalog_when_no_service_answers(site: tuple[Path, Path], page: A
             "document.querySelector('.kb-count').textContent.startsWith('1 result')"
         )
         assert titles(page) == ["Equity pauses in improvement meetings"]
-        assert page.inner_text(".kb-snippet mark").lower() == "pause"
+        assert page.inner_text(".kb-snippet mark").lower().startswith("pause")
 
-        # Markup in the catalog is text here too.
+        # Markup in a record is text here too.
         page.goto(f"{base}/search.html?q=principals")
         page.wait_for_selector(".kb-hit")
         assert XSS_TITLE in titles(page)

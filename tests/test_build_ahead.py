@@ -18,7 +18,8 @@ from equity_kb.core import exports
 from equity_kb.search import SearchEngine, current_generation
 from equity_kb.search import indexer as search_indexer
 from equity_kb.search.generations import read_manifest
-from equity_kb.search.indexer import INDEX_DIRNAME, digest, finish_prebuild, prebuild
+from equity_kb.search.indexer import digest, finish_prebuild, prebuild
+from equity_kb.search.layout import index_dir, state_dir
 from equity_kb.sphinxext import indexing, references
 
 
@@ -32,7 +33,7 @@ def test_a_clean_build_writes_the_references_ahead_and_the_index_is_whole(kb_bui
     app = kb_build()
     assert "search index: 8 entries (rebuilt; references written ahead in" in app.status.getvalue()
     out = Path(app.outdir)
-    index = out / INDEX_DIRNAME
+    index = index_dir(out)
     assert not list(index.glob(".tmp-*"))  # the folder written ahead became the generation
     with SearchEngine(index) as engine:
         assert engine.search("", page_size=100).total == 8  # 2 briefs, 3 cards, 3 references
@@ -54,7 +55,9 @@ def test_exports_written_ahead_are_the_exports(kb_build, ahead):
     assert (folder / "equity-kb.ris").read_text(encoding="utf-8") == exports.to_ris(refs)
     items = json.loads((folder / "equity-kb.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in items] == [r.key for r in refs]
-    assert (folder / ".exported").read_text() == references.kb_domain(app.env).data["bib_digest"]
+    assert (state_dir(app.outdir) / "exported").read_text() == references.kb_domain(app.env).data[
+        "bib_digest"
+    ]
     assert (folder / "equity-kb.bib").stat().st_mode & 0o044  # readable by a web server
 
 
@@ -67,8 +70,8 @@ def test_a_failed_job_leaves_the_work_to_the_build(kb_build, ahead, monkeypatch)
     app = kb_build()
     log = app.status.getvalue()
     assert "writing the references ahead failed" in log
-    assert "search index: 8 entries (rebuilt) in" in log
-    index = Path(app.outdir) / INDEX_DIRNAME
+    assert "search index: 8 entries (rebuilt; static index rewritten) in" in log
+    index = index_dir(app.outdir)
     assert not list(index.glob(".tmp-*"))
     with SearchEngine(index) as engine:
         assert engine.search("", page_size=100).total == 8
@@ -100,7 +103,7 @@ def test_an_edited_bibliography_with_an_index_is_synchronised_not_written_ahead(
     bib.write_text(bib.read_text(encoding="utf-8").replace("equitable", "fair-minded", 1))
     app = kb_build(src=src)
     log = app.status.getvalue()
-    assert "(1 updated, 0 removed)" in log and "written ahead" not in log
+    assert "(1 updated, 0 removed; static index rewritten)" in log and "written ahead" not in log
 
 
 # -- the indexer's part, on its own ---------------------------------------------------------

@@ -13,6 +13,7 @@ from conftest import ROOTS, html
 from test_browser_a11y import WCAG_AA
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
+from equity_kb.search.layout import state_dir
 from equity_kb.sphinxext import listings
 
 PAGE_SIZE = 3
@@ -217,7 +218,7 @@ def test_incremental_builds_rewrite_listing_pages_only_when_listings_change(
     nav = pager(app, "practices/index-2")
     assert [text(a) for a in nav.select("a")][-1] == "Page 2"
     assert nav.select_one('a[rel="next"]') is None
-    record = json.loads((out / ".kb-generated-listings.json").read_text())
+    record = json.loads((state_dir(out) / "generated/listings.json").read_text())
     assert record["pages"] == ["practices/index-2"]
 
     # The listing removed from its page: no pages are generated for it any more.
@@ -225,7 +226,7 @@ def test_incremental_builds_rewrite_listing_pages_only_when_listings_change(
     index.write_text(index.read_text().split("```{kb-listing}")[0])
     app = kb_build(src=src, parallel=2)
     assert set(app.env.get_domain("kb").data["listings"]) == {"briefs/index"}
-    record = json.loads((out / ".kb-generated-listings.json").read_text())
+    record = json.loads((state_dir(out) / "generated/listings.json").read_text())
     assert record["pages"] == []
 
 

@@ -17,7 +17,6 @@ from equity_kb.search import (
     rebuild_index,
     sync_index,
     update_index,
-    write_catalog,
 )
 from equity_kb.search.documents import facet_labels, search_document
 from equity_kb.search.generations import CURRENT, read_manifest
@@ -282,41 +281,54 @@ def test_engine_keeps_answering_when_the_pointer_is_garbage(tmp_path: Path) -> N
         assert engine.search("").total == 15  # keeps its open generation
 
 
-# -- catalog ---------------------------------------------------------------------------------
+# -- the static index -------------------------------------------------------------------------
 
 
-def test_write_catalog(tmp_path: Path) -> None:
-    target = tmp_path / "_static" / "kb-catalog.json"
-    write_catalog(target, fixture_docs(), labels=LABELS)
-    data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["version"] == 1 and data["labels"] == LABELS
-    entries = data["entries"]
-    assert len(entries) == 15
-    assert set(entries[0]) == {
-        "key",
-        "type",
-        "title",
-        "summary",
-        "url",
-        "year",
-        "tenets",
-        "focus",
-        "levels",
-    }
-    assert [e["type"] for e in entries][:5] == ["practice"] * 5
-    assert "body" not in target.read_text(encoding="utf-8")
-    assert not list(tmp_path.glob("_static/.*.tmp"))
+def test_static_records_carry_facets_sorts_and_text() -> None:
+    from equity_kb.search.static_index import static_record
+
+    docs = {d["key"]: d for d in fixture_docs()}
+    card = next(d for d in docs.values() if d["type"] == "practice" and d.get("year"))
+    record = static_record(card)
+    assert record["filters"]["type"] == ["practice"]
+    assert record["filters"]["tenet"] == list(card["tenets"])
+    assert record["filters"]["year"] == [str(card["year"])]
+    assert card["body"] in record["content"] and card["title"] in record["content"]
+    assert record["meta"]["url"] == card["url"] and record["meta"]["key"] == card["key"]
+    assert record["sort"]["newest"] == f"{card['year']:04d}"
+    undated = dict(card, year=None)
+    # No year sorts last both ways, and has no year filter to count.
+    assert static_record(undated)["sort"]["newest"] == "0000"
+    assert static_record(undated)["sort"]["oldest"] == "9999"
+    assert "year" not in static_record(undated)["filters"]
 
 
-def test_publish_search_writes_the_index_and_the_catalog(tmp_path: Path) -> None:
+def test_publish_search_writes_both_indexes_beside_and_in_the_site(tmp_path: Path) -> None:
     from equity_kb.cli.search import DEFAULT_INDEX
-    from equity_kb.search import CATALOG_PATH, INDEX_DIRNAME, STATIC_FILES, publish_search
+    from equity_kb.search import STATIC_FILES, index_dir, publish_search, static_dir
+    from equity_kb.search.static_index import read_records
 
-    first = publish_search(tmp_path, fixture_docs(), labels=LABELS)
-    assert first.rebuilt and current_generation(tmp_path / INDEX_DIRNAME)
-    assert json.loads((tmp_path / CATALOG_PATH).read_text(encoding="utf-8"))["entries"]
-    assert publish_search(tmp_path, fixture_docs(), labels=LABELS).unchanged
-    assert DEFAULT_INDEX.endswith("/" + INDEX_DIRNAME)
+    site = tmp_path / "html"
+    first = publish_search(site, fixture_docs(), labels=LABELS)
+    assert first.rebuilt and first.static_records == 15
+    assert current_generation(tmp_path / "html-state" / "search-index")
+    assert (static_dir(site) / "pagefind.js").is_file()
+    assert list(static_dir(site).glob("pagefind.en_*.pf_meta"))
+    words = json.loads((static_dir(site) / "words.json").read_text(encoding="utf-8"))["words"]
+    assert words and all(isinstance(w, str) and n >= 1 for w, n in words)
+    assert not (static_dir(site) / "pagefind-ui.js").exists()  # the page has its own
+    assert len(read_records(site) or {}) == 15
+    again = publish_search(site, fixture_docs(), labels=LABELS)
+    assert again.unchanged and again.static_records is None  # nothing rewritten
+    edited = fixture_docs()
+    edited[0]["body"] += " zygomorphic"
+    third = publish_search(site, edited, labels=LABELS)
+    assert third.static_records == 15 and "zygomorphic" in json.dumps(read_records(site))
+    assert (
+        DEFAULT_INDEX
+        == "_build/html-state/search-index"
+        == str(index_dir("_build/html").relative_to(Path.cwd()))
+    )
     static = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "sphinxext" / "static"
     assert all((static / name).is_file() for name in STATIC_FILES)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from test_search_fixtures import LABELS, fixture_docs
 
-from equity_kb.search import CATALOG_PATH, INDEX_DIRNAME, SearchEngine, sync_index
+from equity_kb.search import SearchEngine, index_dir, sync_index
 from equity_kb.search.stamps import Sources, publish_sources, read_stamps
+from equity_kb.search.static_index import records_path
 
 
 class Site:
@@ -33,8 +34,9 @@ class Site:
 
 
 def catalog(out: Path) -> dict[str, dict[str, Any]]:
-    data = json.loads((out / CATALOG_PATH).read_text(encoding="utf-8"))
-    return {e["key"]: e for e in data["entries"]}
+    """The static index's records, by key, as the last build left them."""
+    records: dict[str, dict[str, Any]] = json.loads(records_path(out).read_text("utf-8"))["records"]
+    return {k: r["meta"] for k, r in records.items()}
 
 
 def test_only_documents_whose_stamp_changed_are_made(tmp_path: Path) -> None:
@@ -49,13 +51,13 @@ def test_only_documents_whose_stamp_changed_are_made(tmp_path: Path) -> None:
     stats = publish_sources(tmp_path, site.sources(), labels=LABELS)
     assert (stats.upserted, stats.deleted) == (1, 0)
     assert site.made[1:] == [[key]]
-    with SearchEngine(tmp_path / INDEX_DIRNAME) as engine:
+    with SearchEngine(index_dir(tmp_path)) as engine:
         assert [h.key for h in engine.search("zygomorphic").hits] == [key]
     assert catalog(tmp_path)[key]["title"] == "Zygomorphic flowers in the schoolyard"
     assert len(catalog(tmp_path)) == len(site.docs)
 
 
-def test_a_removed_key_leaves_the_index_and_the_catalog(tmp_path: Path) -> None:
+def test_a_removed_key_leaves_both_indexes(tmp_path: Path) -> None:
     site = Site()
     publish_sources(tmp_path, site.sources(), labels=LABELS)
     gone = sorted(site.docs)[0]
@@ -64,7 +66,7 @@ def test_a_removed_key_leaves_the_index_and_the_catalog(tmp_path: Path) -> None:
     assert (stats.upserted, stats.deleted) == (0, 1)
     assert site.made[1:] == []
     assert gone not in catalog(tmp_path) and len(catalog(tmp_path)) == len(site.docs)
-    with SearchEngine(tmp_path / INDEX_DIRNAME) as engine:
+    with SearchEngine(index_dir(tmp_path)) as engine:
         assert gone not in {h.key for h in engine.search("", page_size=100).hits}
 
 
@@ -94,13 +96,13 @@ def test_every_document_is_compared_when_the_stamps_cannot_be_trusted(tmp_path: 
     # A generation another writer made has no stamps.
     key = sorted(site.docs)[2]
     site.docs[key] = {**site.docs[key], "title": "Written by hand"}
-    sync_index(tmp_path / INDEX_DIRNAME, list(site.docs.values()), labels=relabelled)
-    assert read_stamps(tmp_path / INDEX_DIRNAME / _current(tmp_path)) is None
+    sync_index(index_dir(tmp_path), list(site.docs.values()), labels=relabelled)
+    assert read_stamps(index_dir(tmp_path) / _current(tmp_path)) is None
     assert publish_sources(tmp_path, site.sources(), labels=relabelled).unchanged
     assert site.made[2:] == everything
 
-    # No catalog to update.
-    (tmp_path / CATALOG_PATH).unlink()
+    # No static records to update.
+    records_path(tmp_path).unlink()
     site.edit(key, title="Edited again")
     publish_sources(tmp_path, site.sources(), labels=relabelled)
     assert site.made[3:] == everything
@@ -108,4 +110,4 @@ def test_every_document_is_compared_when_the_stamps_cannot_be_trusted(tmp_path: 
 
 
 def _current(out: Path) -> str:
-    return (out / INDEX_DIRNAME / "CURRENT").read_text(encoding="utf-8").strip()
+    return (index_dir(out) / "CURRENT").read_text(encoding="utf-8").strip()

@@ -3,7 +3,8 @@
 The pieces, one module each: ``documents`` turns a model entry into an index document,
 ``schema`` says how Whoosh indexes it, ``indexer`` writes a new generation of the index,
 ``generations`` keeps them on disk and swaps them in atomically, ``stamps`` updates
-only what changed since the last build, ``static_index`` writes the static (Pagefind) index, ``layout`` says where each lives,
+only what changed since the last build, ``static_index`` writes the static (Pagefind)
+index, ``layout`` says where each lives,
 ``engine`` answers queries with disjunctive facet counts, ``server`` serves the built
 site and ``/api/search``. The commands that use them live in ``equity_kb.cli``.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from .engine import IndexNotFound, SearchEngine
 from .generations import current_generation
-from .layout import index_dir, state_dir, static_dir
 from .indexer import (
     IndexStats,
     publish_search,
@@ -24,6 +24,7 @@ from .indexer import (
     sync_index,
     update_index,
 )
+from .layout import index_dir, state_dir, static_dir
 from .results import Hit, SearchResult
 
 # The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.

@@ -83,7 +83,8 @@ def reference_body(ref: Reference) -> str:
 def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, str]]:
     """Display labels per facet value (``{"tenets": {"data": "Race-conscious data use"}}``).
 
-    Pass the result as ``labels=`` to the index writers and the search page; both fall back to the raw value for anything missing.
+    Pass the result as ``labels=`` to the index writers and the search page; both
+    fall back to the raw value for anything missing.
     """
     labels: dict[str, dict[str, str]] = {"type": dict(TYPE_LABELS)}
     if vocabulary is not None:

@@ -39,7 +39,7 @@ from .generations import (
 )
 from .layout import WORDS_NAME, index_dir, static_dir
 from .schema import FACET_FIELDS, STORED_BODY_CHARS, build_schema
-from .static_index import StaticWrite, changed_records, static_record, write_words
+from .static_index import StaticWrite, changed_records, static_record, write_word_list
 
 whoosh_speedups.install()
 
@@ -255,7 +255,7 @@ def finish_static(site: str | os.PathLike[str], stats: IndexStats, written: int 
     """Record what the static index got, and give it the new generation's word list."""
     stats.static_records = written
     if written is not None or not stats.unchanged or not (static_dir(site) / WORDS_NAME).exists():
-        write_words(site, read_words(index_dir(site) / stats.generation))
+        write_word_list(site, read_words(index_dir(site) / stats.generation))
 
 
 # -- a clean generation written ahead ----------------------------------------------------

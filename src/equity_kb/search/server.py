@@ -7,6 +7,24 @@ it under uvicorn. Imports neither Sphinx nor the Sphinx domain.
 answers JSON; facet parameters repeat (``tenet=data&tenet=practice``) or take commas.
 A bad parameter is a 400 with a message; a query the parser cannot read is not an
 error (it is searched as plain words). No index yet is a 503 that says what to do.
+
+The answer (``SearchResult.to_dict``):
+
+* ``query``, ``total``, ``page``, ``pages``, ``page_size``, ``selected``, ``took_ms``;
+* ``hits``: ``{key, type, title, url, year, tenets, focus, levels, authors, summary,
+  snippet, score}``; ``title`` and ``summary`` are text, ``snippet`` is escaped HTML
+  whose only tags are ``<mark>``;
+* ``facets``: per facet ``[{value, label, count, selected}]``, each counted over the
+  matches filtered by the other facets;
+* ``mode``: ``"browse"`` (no words), ``"query"`` (read as written) or ``"plain"``
+  (read as plain words); ``note``: a sentence for the page about how the query was
+  read, or null; ``suggestion``: a respelt query that has results, or null;
+* ``partial``: true when no entry has all the words, so ``hits`` are the entries with
+  some of them, those with the most and rarest first (``note`` says so);
+* ``nearest``: when ``total`` is 0, up to five hits (same shape as ``hits``) for the
+  page to show under "Nearest entries", and ``nearest_reason`` why: ``"filters"``
+  (they match the words but not the chosen filters) or ``"spelling"`` (they match
+  ``suggestion``); otherwise ``[]`` and null.
 """
 
 from __future__ import annotations

@@ -134,9 +134,7 @@ def static_index_exists(site: str | os.PathLike[str]) -> bool:
     return (static_dir(site) / "pagefind.js").is_file()
 
 
-def changed_records(
-    site: str | os.PathLike[str], records: Mapping[str, Record]
-) -> bool:
+def changed_records(site: str | os.PathLike[str], records: Mapping[str, Record]) -> bool:
     """Whether ``records`` differ from what the static index in ``site`` was written from."""
     return not static_index_exists(site) or read_records(site) != records
 
@@ -172,7 +170,7 @@ class StaticWrite:
 
 def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) -> int:
     """Write the Pagefind bundle of ``records`` and swap it into ``site/kb-search/``.
-    The word list already there is kept (``write_words`` replaces it). Returns how many
+    The word list already there is kept (``write_word_list`` replaces it). Returns how many
     records it holds."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
@@ -196,7 +194,7 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
     return len(listed)
 
 
-def write_words(site: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
+def write_word_list(site: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
     """``kb-search/words.json``: the most used words first, each with its entry count."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_WORDS]
     target = static_dir(site) / WORDS_NAME
@@ -282,10 +280,10 @@ class _Service(PagefindService):
                 message_id = json.loads(payload["original_message"]).get("message_id")
             except (ValueError, AttributeError):
                 return
-        future = self._responses.pop(message_id, None)
+        future = self._responses.pop(message_id, None) if isinstance(message_id, int) else None
         if future is None or future.done():
             return
         if payload.get("type") == "Error":
             future.set_exception(StaticIndexError(str(payload.get("message"))))
         else:
-            future.set_result(payload)
+            future.set_result(payload)  # type: ignore[arg-type]  # the library's own payload

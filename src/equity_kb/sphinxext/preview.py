@@ -53,7 +53,8 @@ def preview_app(
         pre_build_commands=[],
         post_build_commands=[],
     )
-    ignore = IgnoreFilter([*(root / d for d in IGNORED), outdir, state_dir(outdir)], [r".*\.(swp|tmp)$", r".*~$"])
+    ignored = [*(root / d for d in IGNORED), outdir, state_dir(outdir)]
+    ignore = IgnoreFilter(ignored, [r".*\.(swp|tmp)$", r".*~$"])
     watcher = RebuildServer([docs, *watch], ignore, change_callback=builder)
     api = create_app(None, index_dir(outdir))
     app = Starlette(

@@ -27,6 +27,7 @@ from sphinx.util.osutil import relative_uri
 from equity_kb.core.crosscheck import unknown_key
 from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_entries, sort_name
+from equity_kb.search.layout import state_dir
 
 from .config import bibliography_paths
 from .domain import KBDomain, kb_domain
@@ -283,8 +284,9 @@ EXPORTS_AHEAD_MIN = 1000  # references; fewer are written faster than a process 
 
 
 def _exports_stale(app: Sphinx, domain: KBDomain) -> bool:
-    stamp = Path(app.outdir, BIB_DIR, ".exported")
-    return not (stamp.exists() and stamp.read_text() == domain.data["bib_digest"])
+    stamp = state_dir(app.outdir) / "exported"  # the digest the exports were written from
+    written = all(Path(app.outdir, BIB_DIR, name).exists() for name in EXPORTS.values())
+    return not (written and stamp.exists() and stamp.read_text() == domain.data["bib_digest"])
 
 
 def start_exports(app: Sphinx, domain: KBDomain) -> None:
@@ -321,11 +323,12 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
         return  # the bibliography has not changed since these were written
     if job is None or not job.wait():
         _write_export_files(app.outdir, domain.references)
-    atomic_write(Path(app.outdir, BIB_DIR, ".exported"), domain.data["bib_digest"])
+    atomic_write(state_dir(app.outdir) / "exported", domain.data["bib_digest"])
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write beside the target and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)

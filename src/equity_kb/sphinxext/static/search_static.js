@@ -132,10 +132,31 @@
     });
   };
 
-  /** Pagefind's ranked results for ``term`` (null: every entry), in ``sort`` order. */
-  Engine.prototype.find = function (term, sort) {
+  /**
+   * Pagefind's ranked results for ``term`` (null: every entry), in ``sort`` order.
+   * ``words``: check them against the best result. Pagefind falls back to the longest
+   * indexed prefix of a word it does not know ("disiplne" finds an initial "D."), so a
+   * result counts only if each word is close to a word it matched; else none do.
+   */
+  Engine.prototype.find = function (term, sort, words) {
     var options = sort ? { sort: sort } : {};
-    return this.pf.search(term, options).then(function (found) { return found.results; });
+    return this.pf.search(term, options).then(function (found) {
+      var results = found.results;
+      if (!words || !words.length || !results.length) return results;
+      return results[0].data().then(function (d) {
+        var tokens = String(d.content || "").split(/\s+/);
+        var matched = (d.locations || []).map(function (i) {
+          return String(tokens[i] || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+        });
+        var ok = words.every(function (w) {
+          var head = w.slice(0, Math.max(3, w.length - 3));
+          return matched.some(function (t) {
+            return t.indexOf(head) === 0 || (w.indexOf(t) === 0 && t.length >= w.length - 3 && t.length >= 3);
+          });
+        });
+        return ok ? results : [];
+      });
+    });
   };
 
   /**
@@ -153,11 +174,11 @@
       });
     }
     var term = isPhrase(q) ? q : parsed.words.join(" ");
-    return this.find(term, sort).then(function (results) {
+    return this.find(term, sort, isPhrase(q) ? null : parsed.words).then(function (results) {
       if (results.length || parsed.words.length < 2 || isPhrase(q)) {
         return { ranked: results, partial: false, missing: results.length ? [] : parsed.words, words: parsed.words };
       }
-      return Promise.all(parsed.words.map(function (w) { return self.find(w, null); }))
+      return Promise.all(parsed.words.map(function (w) { return self.find(w, null, [w]); }))
         .then(function (perWord) {
           var total = Math.max(self.pageCount, 1);
           var byId = {};
