@@ -220,7 +220,7 @@ def run() -> str:
 
         lines += [
             f"| {res['n']:,} | largest HTML page | {largest(o['site'])} | {largest(t['site'])} |",
-            f"| {res['n']:,} | built site (MB, without .doctrees) | {o['site']['bytes'] / 1e6:.1f} "
+            f"| {res['n']:,} | built site (MB) | {o['site']['bytes'] / 1e6:.1f} "
             f"| {t['site']['bytes'] / 1e6:.1f} |",
             f"| {res['n']:,} | peak memory, clean (MiB) | {o['clean'].peak / 2**20:.0f} "
             f"| {t['clean'].peak / 2**20:.0f} |",

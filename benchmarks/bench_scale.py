@@ -14,7 +14,8 @@ runs in its own ``python -m sphinx`` subprocess:
 * peak memory of each build: the largest process's RSS high-water mark (``wait4``
   rusage, covering the worker processes it waited for) and the whole process tree's
   proportional set size (PSS, shared pages counted once), sampled five times a second;
-* the built site's size (without ``.doctrees``), its search index and its largest page.
+* the built site's size and files, its static search index and largest page, and the
+  Whoosh index kept beside it.
 
 Then the checks of the issue "Scale", at the largest scale run, each PASS or FAIL, and a
 log-log plot of build time against the number of entries (``benchmarks/scale.png``).
@@ -227,20 +228,32 @@ def sphinx_build(
 
 
 def site_size(outdir: Path) -> dict[str, Any]:
-    """Bytes of the built site (without .doctrees), its search index and largest page."""
-    total = index = pages = 0
+    """Bytes and files of the built site, of its static search index (kb-search/) and
+    its largest page; and of the Whoosh index, which the build keeps beside the site."""
+    from equity_kb.search.layout import STATIC_DIRNAME, index_dir
+
+    total = index = pages = files = 0
     largest = (0, "")
     for path in outdir.rglob("*"):
-        if not path.is_file() or ".doctrees" in path.parts:
+        if not path.is_file():
             continue
         size = path.stat().st_size
         total += size
-        if "_search_index" in path.parts:
+        files += 1
+        if STATIC_DIRNAME in path.relative_to(outdir).parts[:1]:
             index += size
         if path.suffix == ".html":
             pages += 1
             largest = max(largest, (size, str(path.relative_to(outdir))))
-    return {"bytes": total, "index": index, "pages": pages, "largest": largest}
+    whoosh = sum(p.stat().st_size for p in index_dir(outdir).rglob("*") if p.is_file())
+    return {
+        "bytes": total,
+        "files": files,
+        "index": index,
+        "whoosh": whoosh,
+        "pages": pages,
+        "largest": largest,
+    }
 
 
 def profile_build(
@@ -515,8 +528,10 @@ def report(results: list[dict[str, Any]], plotted: bool) -> str:
             "peak memory, plain Sphinx clean -j 1 (MiB)",
             lambda r: f"{Build(**r['plain_clean_j1']).peak / 2**20:.0f}",
         ),
-        row("built site (MB, without .doctrees)", lambda r: _mb(r["site"]["bytes"])),
-        row("of which the search index (MB)", lambda r: _mb(r["site"]["index"])),
+        row("built site (MB)", lambda r: _mb(r["site"]["bytes"])),
+        row("built site (files)", lambda r: f"{r['site'].get('files', 0):,}"),
+        row("of which the static search index (MB)", lambda r: _mb(r["site"]["index"])),
+        row("Whoosh index, beside the site (MB)", lambda r: _mb(r["site"].get("whoosh", 0))),
         row("plain Sphinx's built site (MB)", lambda r: _mb(r["plain_site"]["bytes"])),
         row("HTML pages", lambda r: f"{r['site']['pages']:,}"),
         row(
