@@ -295,11 +295,13 @@ def test_static_records_carry_facets_sorts_and_text() -> None:
     assert record["filters"]["year"] == [str(card["year"])]
     assert card["body"] in record["content"] and card["title"] in record["content"]
     assert record["meta"]["url"] == card["url"] and record["meta"]["key"] == card["key"]
-    assert record["sort"]["newest"] == f"{card['year']:04d}"
+    title = card["title"].casefold()
+    assert record["sort"]["newest"] == f"{9999 - card['year']:04d} {title}"
+    assert record["sort"]["oldest"] == f"{card['year']:04d} {title}"
     undated = dict(card, year=None)
-    # No year sorts last both ways, and has no year filter to count.
-    assert static_record(undated)["sort"]["newest"] == "0000"
-    assert static_record(undated)["sort"]["oldest"] == "9999"
+    # No year sorts last both ways (all sorts ascend), and has no year filter to count.
+    assert static_record(undated)["sort"]["newest"] > record["sort"]["newest"]
+    assert static_record(undated)["sort"]["oldest"] > record["sort"]["oldest"]
     assert "year" not in static_record(undated)["filters"]
 
 

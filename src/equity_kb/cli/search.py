@@ -78,7 +78,7 @@ def register(subparsers: Any) -> None:
         "--index",
         default=DEFAULT_INDEX,
         metavar="PATH",
-        help=f"the index directory (default: {DEFAULT_INDEX})",
+        help=f"the index (default: {DEFAULT_INDEX})",  # short: one line
     )
     search.set_defaults(run=run_search)
 

@@ -1,5 +1,10 @@
 """The query engine: free text with phrases and boolean operators, disjunctive facets.
 
+Questions as people type them work: common words do not count, and when no entry has
+all the words, the entries with most of them (the rarer words weighing more) come back
+with a note; a search with no results offers its nearest entries (snapshot.py's
+docstring has the rules).
+
 Imports neither Sphinx nor the Sphinx domain, so ``equity-kb serve`` and ``equity-kb
 search`` start without them.
 

@@ -38,6 +38,12 @@ class SearchResult:
     ``mode`` is ``"browse"`` (no words: every entry matches), ``"query"`` (the query
     was read with its phrases and operators) or ``"plain"`` (it could not be read, so
     its words were searched for as plain terms); ``note`` says so in words.
+
+    ``partial`` is true when no entry had all the words and the hits are the entries
+    with some of them, ranked by how many and how rare (``note`` says so too).
+    ``nearest``: when there are no hits, up to five entries to offer instead, and
+    ``nearest_reason`` why: ``"filters"`` (they match the words, but not the chosen
+    filters) or ``"spelling"`` (they match ``suggestion``, the words matched nothing).
     """
 
     query: str
@@ -52,6 +58,9 @@ class SearchResult:
     suggestion: str | None = None
     mode: str = "browse"
     note: str | None = None
+    partial: bool = False
+    nearest: list[Hit] = field(default_factory=list)
+    nearest_reason: str | None = None
     took_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +82,7 @@ class SearchResult:
             "query": self.query,
             "mode": self.mode,
             "note": self.note,
+            "partial": self.partial,
             "total": self.total,
             "page": self.page,
             "pages": self.pages,
@@ -80,6 +90,8 @@ class SearchResult:
             "suggestion": self.suggestion,
             "selected": self.selected,
             "hits": [asdict(h) for h in self.hits],
+            "nearest": [asdict(h) for h in self.nearest],
+            "nearest_reason": self.nearest_reason,
             "facets": facets,
             "took_ms": round(self.took_ms, 2),
         }

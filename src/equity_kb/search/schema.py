@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh.analysis import (
+    STOP_WORDS,
     Analyzer,
     LowercaseFilter,
     RegexTokenizer,
@@ -46,8 +47,26 @@ STORED_BODY_CHARS = 20_000
 WORDS_FILE = "words.json"
 
 
+# Words a query does not require (the engine drops them before matching, except in a
+# "quoted phrase"). First the stemming analyzer's own stop words and words shorter than
+# its minimum: the text fields never hold them, yet the ``id`` field (no stop filter)
+# would still demand them, so "equity for schools" would match nothing. Then the words
+# questions are made of, which the text fields do hold but which say nothing about what
+# an entry is about. ``stemming_analyzer`` is built from the same STOP_WORDS and minimum.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    """
+    about am any been being could did do does doing done during had has having he her
+    here his how i into its me might must my our ours over shall she should some such
+    than their them then there these they those was were what whats where whether which
+    while who whom whose why would
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+QUERY_STOP_WORDS: frozenset[str] = frozenset(STOP_WORDS) | QUESTION_WORDS
+MIN_WORD_CHARS = 2
+
+
 def stemming_analyzer() -> Analyzer:
-    return StemmingAnalyzer()
+    return StemmingAnalyzer(stoplist=STOP_WORDS, minsize=MIN_WORD_CHARS)
 
 
 class StemmedPositions(Positions):

@@ -1,26 +1,49 @@
 """One generation of the index opened for queries: the searcher, per-document facet
 bitsets and lengths read once, and the query's matching, ranking, snippets and spelling
-(engine.py's docstring says why it is fast)."""
+(engine.py's docstring says why it is fast).
+
+How a query is read, in order:
+
+* its common words (``schema.QUERY_STOP_WORDS``) are dropped, except inside a quoted
+  phrase or when there is nothing else;
+* the rest must all match (phrases, OR and NOT as written);
+* if no entry has them all, and the query is several words or groups with no explicit
+  AND, any of them may match: entries are ranked by the summed rarity (idf) of the
+  words they have, then by BM25, and the result says so (``partial``, ``note``);
+* a search left with nothing (filters, or words nowhere in the index) offers up to
+  ``NEAREST`` entries: the words' matches without the filters, or the matches of the
+  did-you-mean spelling (``nearest``, ``nearest_reason``).
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.qparser import GroupPlugin, MultifieldParser, OperatorsPlugin, PhrasePlugin
+from whoosh.qparser import GroupPlugin, MultifieldParser, OperatorsPlugin, PhrasePlugin, syntax
+from whoosh.qparser.plugins import Plugin
 from whoosh.spelling import ListCorrector
 
 from . import snippets
 from .generations import ReaderLease, read_manifest, read_words
 from .matching import QueryMatcher, bitset, iter_bits, positive_terms
 from .results import Hit, SearchResult
-from .schema import FACET_FIELDS, FIELD_BOOSTS, QUERY_FIELDS, STEMMED_FIELDS, YEAR_FIELD
+from .schema import (
+    FACET_FIELDS,
+    FIELD_BOOSTS,
+    MIN_WORD_CHARS,
+    QUERY_FIELDS,
+    QUERY_STOP_WORDS,
+    STEMMED_FIELDS,
+    YEAR_FIELD,
+)
 
 log = logging.getLogger("equity_kb.search")
 
@@ -45,6 +68,33 @@ _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 _TYPE_ORDER = {"practice": 0, "brief": 1, "reference": 2}
+
+
+# How many entries a search with no results offers instead.
+NEAREST = 5
+
+PARTIAL_NOTE = "No entry has all of your words; showing entries that match most of them."
+FILTERS_NOTE = "Nothing matches all the chosen filters; untick one to see more."
+NEAREST_FILTERS_NOTE = "The nearest entries match your words without the filters."
+STOP_ONLY_NOTE = (
+    "Your query has only very common words, which are not searched for; add a more specific word."
+)
+
+
+@dataclass
+class Reading:
+    """How a query was read: what it matches and how its matches are ranked."""
+
+    mode: str
+    note: str | None
+    query: wq.Query | None  # None: no words to rank by (browse)
+    bits: int  # the matches: of all the words, or of some (``partial``)
+    all_bits: int  # the entries with all the words (for "did you mean")
+    coverage: list[float] | None = None  # partial only: idf of the words each entry has
+
+    @property
+    def partial(self) -> bool:
+        return self.coverage is not None
 
 
 class Snapshot:
@@ -96,10 +146,10 @@ class Snapshot:
             fieldboosts=FIELD_BOOSTS,
             # Phrases, groups and AND/OR/NOT only: no field:, wildcard, range or boost
             # syntax (a stray "tenet:" or "*" stays a word; no wildcard scans).
-            plugins=[PhrasePlugin(), GroupPlugin(), OperatorsPlugin()],
+            plugins=[PhrasePlugin(), GroupPlugin(), OperatorsPlugin(), StopWordsPlugin()],
         )
         self.plain_parser = MultifieldParser(
-            list(QUERY_FIELDS), schema, fieldboosts=FIELD_BOOSTS, plugins=[]
+            list(QUERY_FIELDS), schema, fieldboosts=FIELD_BOOSTS, plugins=[StopWordsPlugin()]
         )
         self.matcher = QueryMatcher(self.searcher, self.live, self.size)
         self.words = read_words(gen)
@@ -122,67 +172,25 @@ class Snapshot:
         page: int,
         page_size: int,
     ) -> SearchResult:
-        mode, note, query, matched = self._match(text)
-        filters: dict[str, int] = {}
-        for name in FACET_FIELDS:
-            if selected[name]:
-                bits = 0
-                for v in selected[name]:
-                    bits |= self.values[name].get(v, 0)  # an unknown value matches nothing
-                filters[name] = bits
-        year_from, year_to = years
-        if year_from is not None or year_to is not None:
-            lo = year_from if year_from is not None else 0
-            hi = year_to if year_to is not None else 10_000
-            bits = 0
-            for year, ybits in self.values[YEAR_FIELD].items():
-                if lo <= year <= hi:
-                    bits |= ybits
-            filters[YEAR_FIELD] = bits
-
-        result_bits = matched
-        for bits in filters.values():
-            result_bits &= bits
+        reading = self._read(text)
+        filters = self._filters(selected, years)
+        result_bits = _and_all(reading.bits, filters.values())
         total = result_bits.bit_count()
-
-        facets: dict[str, list[tuple[Any, int]]] = {}
-        for name in (*FACET_FIELDS, YEAR_FIELD):
-            base = matched
-            for other, bits in filters.items():
-                if other != name:
-                    base &= bits
-            chosen_set = set(selected.get(name, ()))
-            counts = [
-                (value, (base & bits).bit_count()) for value, bits in self.values[name].items()
-            ]
-            counts = [(v, c) for v, c in counts if c or v in chosen_set]
-            # A chosen value the index does not hold stays listed, so it can be unticked.
-            counts += [(v, 0) for v in selected.get(name, ()) if v not in self.values[name]]
-            if name == YEAR_FIELD:
-                counts.sort(key=lambda vc: -vc[0])
-            else:
-                # Vocabulary order where the labels give it, so that checkboxes keep
-                # their places as counts change; unlabelled values after, commonest first.
-                order = {v: i for i, v in enumerate(self.labels.get(name, {}))}
-                counts.sort(key=lambda vc: (order.get(vc[0], len(order)), -vc[1], str(vc[0])))
-            facets[name] = counts
+        facets = self._facets(reading.bits, filters, selected)
 
         pages = max(1, math.ceil(total / page_size))
         page = min(page, pages)
-        start = (page - 1) * page_size
-        hits: list[Hit] = []
-        if total:
-            scores = self.matcher.scores(query) if query is not None else None
-            if query is None or scores is None:  # no words, or only NOT words: no ranking
-                hits = self._browse_page(result_bits, start, page_size)
-            else:
-                hits = self._ranked_page(query, scores, result_bits, start, page_size)
+        hits = self._page(reading, result_bits, (page - 1) * page_size, page_size)
 
         suggestion = None
-        if not matched and query is not None:
+        if not reading.all_bits and reading.query is not None:
             suggestion = self._suggest(text)
-        if not total and matched and filters and not note:
-            note = "Nothing matches all the chosen filters; untick one to see more."
+        nearest: list[Hit] = []
+        reason: str | None = None
+        if not total and reading.query is not None:
+            nearest, reason = self._nearest(reading, filters, suggestion)
+        note = _note(reading, total, bool(filters), reason, suggestion, text)
+        year_from, year_to = years
         shown: dict[str, list[Any]] = {k: list(v) for k, v in selected.items() if v}
         if year_from is not None:
             shown["year_from"] = [year_from]
@@ -199,9 +207,93 @@ class Snapshot:
             selected=shown,
             labels=self.labels,
             suggestion=suggestion,
-            mode=mode,
+            mode=reading.mode,
             note=note,
+            partial=reading.partial,
+            nearest=nearest,
+            nearest_reason=reason,
         )
+
+    def _filters(
+        self, selected: Mapping[str, Sequence[str]], years: tuple[int | None, int | None]
+    ) -> dict[str, int]:
+        """The chosen facet values and years as a bitset per facet (values OR'd)."""
+        filters: dict[str, int] = {}
+        for name in FACET_FIELDS:
+            if selected[name]:
+                bits = 0
+                for v in selected[name]:
+                    bits |= self.values[name].get(v, 0)  # an unknown value matches nothing
+                filters[name] = bits
+        year_from, year_to = years
+        if year_from is not None or year_to is not None:
+            lo = year_from if year_from is not None else 0
+            hi = year_to if year_to is not None else 10_000
+            bits = 0
+            for year, ybits in self.values[YEAR_FIELD].items():
+                if lo <= year <= hi:
+                    bits |= ybits
+            filters[YEAR_FIELD] = bits
+        return filters
+
+    def _facets(
+        self, matched: int, filters: Mapping[str, int], selected: Mapping[str, Sequence[str]]
+    ) -> dict[str, list[tuple[Any, int]]]:
+        """Each facet's counts over the matches filtered by the *other* facets."""
+        facets: dict[str, list[tuple[Any, int]]] = {}
+        for name in (*FACET_FIELDS, YEAR_FIELD):
+            base = _and_all(matched, (bits for other, bits in filters.items() if other != name))
+            chosen_set = set(selected.get(name, ()))
+            counts = [
+                (value, (base & bits).bit_count()) for value, bits in self.values[name].items()
+            ]
+            counts = [(v, c) for v, c in counts if c or v in chosen_set]
+            # A chosen value the index does not hold stays listed, so it can be unticked.
+            counts += [(v, 0) for v in selected.get(name, ()) if v not in self.values[name]]
+            if name == YEAR_FIELD:
+                counts.sort(key=lambda vc: -vc[0])
+            else:
+                # Vocabulary order where the labels give it, so that checkboxes keep
+                # their places as counts change; unlabelled values after, commonest first.
+                order = {v: i for i, v in enumerate(self.labels.get(name, {}))}
+                counts.sort(key=lambda vc: (order.get(vc[0], len(order)), -vc[1], str(vc[0])))
+            facets[name] = counts
+        return facets
+
+    def _page(self, reading: Reading, bits: int, start: int, size: int) -> list[Hit]:
+        """The hits ``start`` to ``start + size`` of ``bits``, ranked as ``reading`` says."""
+        if not bits:
+            return []
+        scores = self.matcher.scores(reading.query) if reading.query is not None else None
+        if reading.query is None or scores is None:  # no words, or only NOT words
+            return self._browse_page(bits, start, size)
+        return self._ranked_page(reading.query, reading.coverage, scores, bits, start, size)
+
+    def _nearest(
+        self, reading: Reading, filters: Mapping[str, int], suggestion: str | None
+    ) -> tuple[list[Hit], str | None]:
+        """For a search with no results: the words' matches without the filters, or
+        else the matches of the suggested spelling (within the filters if any)."""
+        if reading.bits and filters:
+            return self._page(reading, reading.bits, 0, NEAREST), "filters"
+        if suggestion:
+            fixed = self._read(suggestion)
+            bits = _and_all(fixed.bits, filters.values()) or fixed.bits
+            if bits:
+                return self._page(fixed, bits, 0, NEAREST), "spelling"
+        return [], None
+
+    def _read(self, text: str) -> Reading:
+        """The query read, matched, and widened to partial matches if none has it all."""
+        mode, note, query, matched = self._match(text)
+        reading = Reading(mode, note, query, matched, matched)
+        if matched or query is None or "AND" in _WORD.findall(text) or _only_stop_words(text):
+            # An explicit AND asks for every word; common words alone are no clue.
+            return reading
+        widened = self.matcher.partial(query)
+        if widened is not None and widened[0]:
+            reading.bits, reading.coverage = widened
+        return reading
 
     def _match(self, text: str) -> tuple[str, str | None, wq.Query | None, int]:
         """(mode, note, query to rank with or None to browse, bitset of matches)."""
@@ -252,10 +344,23 @@ class Snapshot:
         return [self._hit(stored(d), None, frozenset()) for d in chosen]
 
     def _ranked_page(
-        self, query: wq.Query, scores: list[float], bits: int, start: int, size: int
+        self,
+        query: wq.Query,
+        coverage: list[float] | None,
+        scores: list[float],
+        bits: int,
+        start: int,
+        size: int,
     ) -> list[Hit]:
         # Only the page shown is ordered: a heap keeps the best start+size, not a sort.
-        best = self.matcher.top(iter_bits(bits, self.size), scores, start + size)[start:]
+        docs = iter_bits(bits, self.size)
+        if coverage is None:
+            best = self.matcher.top(docs, scores.__getitem__, start + size)[start:]
+        else:
+            # Partial matches: the rarer and the more of the words an entry has, the
+            # higher; BM25 orders entries that have the same words.
+            best = self.matcher.top(docs, lambda d: (coverage[d], scores[d]), start + size)
+            best = best[start:]
         stems = frozenset(t for f, t, _ in positive_terms(query) if f in STEMMED_FIELDS)
         stored = self.reader.stored_fields
         return [self._hit(stored(d), scores[d], stems) for d in best]
@@ -315,6 +420,85 @@ class Snapshot:
         except Exception:  # noqa: BLE001
             return None
         return fixed
+
+
+class StopWordsPlugin(Plugin):
+    """Drops the query's common words before it is read, so that they do not count
+    against an entry; a quoted phrase keeps them (they are in the positions), and a
+    query of nothing but common words is left as it is."""
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        # After GroupPlugin (0) has nested the brackets, before the operators (600)
+        # are applied, so an operator left without a word on one side is dropped.
+        return [(self.drop_stop_words, 1)]
+
+    def drop_stop_words(self, parser: Any, group: Any) -> Any:
+        if all(_is_stop_word(n) for n in _text_nodes(group)):
+            return group
+        return _without_stop_words(group)
+
+
+def _note(
+    reading: Reading,
+    total: int,
+    filtered: bool,
+    nearest: str | None,
+    suggestion: str | None,
+    text: str,
+) -> str | None:
+    """What the page says about how the query was read and why it found what it did."""
+    notes = [reading.note]
+    if reading.partial:
+        notes.append(PARTIAL_NOTE if total else "No entry has all of your words.")
+    if not total and reading.bits and filtered and not reading.note:
+        notes.append(FILTERS_NOTE)
+    if nearest == "filters":
+        notes.append(NEAREST_FILTERS_NOTE)
+    elif nearest == "spelling":
+        notes.append(f"Nothing matches your words; the nearest entries match “{suggestion}”.")
+    elif not total and not suggestion and _only_stop_words(text):
+        notes.append(STOP_ONLY_NOTE)
+    return " ".join(n for n in notes if n) or None
+
+
+def _text_nodes(group: Any) -> Iterator[Any]:
+    for node in group:
+        if isinstance(node, syntax.GroupNode):
+            yield from _text_nodes(node)
+        elif isinstance(node, syntax.TextNode):
+            yield node
+
+
+def _without_stop_words(group: Any) -> Any:
+    kept = []
+    for node in group:
+        if isinstance(node, syntax.GroupNode):
+            node = _without_stop_words(node)
+        elif _is_stop_word(node):
+            continue
+        kept.append(node)
+    group.nodes = kept
+    return group
+
+
+def _is_stop_word(node: Any) -> bool:
+    """A bare word (not a phrase) whose every part is a common or a one-letter word."""
+    if not isinstance(node, syntax.WordNode):
+        return False
+    return all(
+        w in QUERY_STOP_WORDS or len(w) < MIN_WORD_CHARS for w in _WORD.findall(node.text.lower())
+    )
+
+
+def _only_stop_words(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text) if w not in _OPERATORS]
+    return bool(words) and all(w in QUERY_STOP_WORDS or len(w) < MIN_WORD_CHARS for w in words)
+
+
+def _and_all(bits: int, filters: Iterable[int]) -> int:
+    for f in filters:
+        bits &= f
+    return bits
 
 
 class _FrequencyCorrector(ListCorrector):

@@ -60,8 +60,7 @@ def static_record(doc: Doc) -> Record:
     """The Pagefind custom record of one search document.
 
     ``meta`` is what a result shows (Pagefind stores it in the record's fragment);
-    ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders.
-    Years sort as zero-padded strings, with "no year" last both ways."""
+    ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders."""
     title = str(doc.get("title") or "")
     year = doc.get("year")
     has_year = isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000
@@ -86,11 +85,13 @@ def static_record(doc: Doc) -> Record:
     if has_year:
         filters["year"] = [str(year)]
     folded = title.casefold()
+    # All ascending, so one year's entries keep title order both ways ("newest" holds
+    # 9999 - year); no year sorts last (9999 is no valid year's value in either).
     sort = {
         "order": _TYPE_RANK.get(str(doc["type"]), "9") + folded,
         "title": folded,
-        "newest": f"{year:04d}" if has_year else "0000",
-        "oldest": f"{year:04d}" if has_year else "9999",
+        "newest": f"{9999 - int(year or 0):04d} {folded}" if has_year else f"9999 {folded}",
+        "oldest": f"{int(year or 0):04d} {folded}" if has_year else f"9999 {folded}",
     }
     return {
         "key": str(doc["key"]),

@@ -8,6 +8,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from equity_kb.search.documents import facet_labels
+from equity_kb.search.schema import QUERY_STOP_WORDS
 
 from .citing import entry_footer
 from .domain import KBDomain, kb_domain
@@ -62,7 +63,10 @@ def render_placeholder(
     if kind in ("search", "explore"):
         root = r.url("index").removesuffix("index.html") or "./"
         labels = facet_labels(vocab)
-        return r.render("search_box.html", root=root, labels=labels, explore=kind == "explore")
+        stop = sorted(QUERY_STOP_WORDS)  # the static search drops the service's words
+        return r.render(
+            "search_box.html", root=root, labels=labels, stopwords=stop, explore=kind == "explore"
+        )
     if kind == "gap-map":
         return gap_map_html(domain, r)
     if kind == "entry-header":

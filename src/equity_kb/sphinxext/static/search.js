@@ -96,7 +96,7 @@
   var STATIC_SORTS = {
     "": { order: "asc" },
     title: { title: "asc" },
-    "year-desc": { newest: "desc" },
+    "year-desc": { newest: "asc" },
     "year-asc": { oldest: "asc" },
   };
 
@@ -546,9 +546,9 @@
     var nearest = Array.isArray(data.nearest) ? data.nearest : [];
     near.hidden = !nearest.length || data.hits.length > 0;
     if (!near.hidden) {
-      var why = data.suggestion
+      var why = data.nearest_reason === "spelling" && data.suggestion
         ? "Nearest entries, for \u201c" + data.suggestion + "\u201d:"
-        : hasFilters(this.state) ? "Nearest entries, outside the chosen filters:" : "Nearest entries:";
+        : data.nearest_reason === "filters" ? "Nearest entries, outside the chosen filters:" : "Nearest entries:";
       near.appendChild(el("h3", { className: "kb-nearest-heading", text: why }));
       var ul = el("ul", { className: "kb-hits kb-nearest-hits" });
       nearest.forEach(function (hit) { ul.appendChild(self.hitItem(hit, data)); });

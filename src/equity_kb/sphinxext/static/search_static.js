@@ -21,10 +21,18 @@
   var FACETS = ["type", "tenet", "focus", "level"];
   // The facet names of the service's answer, per URL parameter.
   var FIELD = { type: "type", tenet: "tenets", focus: "focus", level: "levels", year: "year" };
-  // Words that say nothing about the topic of a question (the service drops the same).
-  var STOPWORDS = ("a about an and any are as at be by can could do does for from has have how i in " +
-    "into is it its me my of on or our should that the their them there these they this to us was we " +
-    "what when where which who why will with would you your").split(" ");
+  // Words that say nothing about the topic of a question: the service's own list
+  // (search/schema.py QUERY_STOP_WORDS), which the page carries; a short one otherwise.
+  var stopList = null;
+  function stopwords() {
+    if (stopList) return stopList;
+    var node = document.getElementById("kb-search-stopwords");
+    try {
+      var list = node ? JSON.parse(node.textContent || "[]") : [];
+      if (Array.isArray(list) && list.length) return (stopList = list.map(String));
+    } catch (e) { /* the short list below */ }
+    return "a an and are as at be by for from how in is it of on or the to what with".split(" ");
+  }
   var OPERATORS = ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"];
   var MAX_WORDS = 8;
   var NEAREST = 5;
@@ -34,7 +42,7 @@
       return w && OPERATORS.indexOf(w) < 0;
     }).map(function (w) { return w.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""); })
       .filter(Boolean);
-    var kept = all.filter(function (w) { return STOPWORDS.indexOf(w) < 0; });
+    var kept = all.filter(function (w) { return stopwords().indexOf(w) < 0; });
     return { all: all, words: (kept.length ? kept : all).slice(0, MAX_WORDS), dropped: all.length - kept.length };
   }
 
@@ -257,18 +265,21 @@
       var answer = {
         mode: "static", total: results.length, page: page, pages: pages, page_size: pageSize,
         facets: facets, words: matched.words, note: null, suggestion: null, nearest: [],
+        nearest_reason: null, partial: matched.partial && results.length > 0,
       };
       if (matched.partial && results.length) {
-        answer.note = "No entry has all of your words; entries that match most of them come first.";
+        answer.note = "No entry has all of your words; showing entries that match most of them.";
       }
       var extra = [self.hits(shown, matched.words)];
       if (!results.length && matched.ranked.length) {
         // The words match, the filters leave nothing: the nearest entries, unfiltered.
+        answer.nearest_reason = "filters";
         extra.push(self.hits(matched.ranked.slice(0, NEAREST), matched.words));
       } else if (!results.length && matched.missing.length) {
         extra.push(self.suggest(matched.words, matched.missing).then(function (suggestion) {
           answer.suggestion = suggestion;
           if (!suggestion) return [];
+          answer.nearest_reason = "spelling";
           return self.match({ q: suggestion }, null).then(function (again) {
             return self.hits(again.ranked.slice(0, NEAREST), contentWords(suggestion).words);
           });
