@@ -150,3 +150,38 @@ def test_explore_lists_every_entry_sorted_without_a_service(
         cell.click()
         page.wait_for_selector(".kb-hit")
         assert "tenet=" in page.url and count(page) == expected
+
+
+def test_the_relevance_set_in_static_mode(shipped_site: Path, page: Any) -> None:  # noqa: F811
+    """The questions of tests/data/relevance.json, asked of the static index through the
+    page's own engine (search_static.js): at least 90% find an expected entry in the
+    top three, as from the service (test_relevance_service.py)."""
+    from test_relevance_service import load_relevance
+
+    queries = load_relevance()
+    with static_server(shipped_site) as base:
+        page.goto(f"{base}/find.html")
+        page.wait_for_selector(".kb-count")
+        tops = page.evaluate(
+            """async (qs) => {
+              const root = document.getElementById('kb-search');
+              const url = new URL(root.getAttribute('data-static'), document.baseURI).href;
+              const engine = await window.KBStatic.open(url);
+              const out = [];
+              for (const q of qs) {
+                const empty = {q, type: [], tenet: [], focus: [], level: [], page: 1};
+                const found = await engine.search(empty, {pageSize: 3});
+                out.push(found.hits.map(h => h.key));
+              }
+              return out;
+            }""",
+            [q["q"] for q in queries],
+        )
+    misses = [
+        (q["q"], q["expect"], top)
+        for q, top in zip(queries, tops, strict=True)
+        if not set(q["expect"]) & set(top)
+    ]
+    hits = len(queries) - len(misses)
+    print(f"relevance, static: {hits}/{len(queries)} in the top 3; misses: {misses}")
+    assert hits >= 0.9 * len(queries), f"{hits}/{len(queries)} in the top 3; misses: {misses}"

@@ -36,7 +36,8 @@ def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) ->
 def test_search_prints_readable_results(capsys: pytest.CaptureFixture[str], index: Path) -> None:
     code, out, err = run(capsys, "search", "equity pause", "--index", str(index))
     assert code == 0, err
-    assert "1 results for 'equity pause'" in out
+    # One card has both words: it comes first, the entries with one follow, and a note says so.
+    assert "results for 'equity pause'" in out and "Note: Few entries have all of your words" in out
     assert "1. Equity pauses in improvement meetings" in out
     assert (
         "Practice card · PC-001 · 2021 · tenets: Race-conscious data use, collective-learning"

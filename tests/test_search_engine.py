@@ -54,8 +54,10 @@ def test_readable_queries_are_read_as_written(engine: SearchEngine, q: str) -> N
 
 
 def test_words_must_all_match_or_and_not_phrases(engine: SearchEngine) -> None:
-    both = set(keys(engine.search("families data")))
-    assert both == {"PC-003"}
+    # The one entry with both words first; with fewer than three such, those with one follow.
+    both = engine.search("families data", page_size=50)
+    assert keys(both)[0] == "PC-003" and both.partial
+    assert keys(engine.search("families AND data")) == ["PC-003"]  # AND asks for every word
     either = set(keys(engine.search("detracking OR suspended", page_size=50)))
     assert {"PC-004", "PC-002"} <= either
     without = set(keys(engine.search("discipline NOT students", page_size=50)))

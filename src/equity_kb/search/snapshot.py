@@ -7,9 +7,10 @@ How a query is read, in order:
 * its common words (``schema.QUERY_STOP_WORDS``) are dropped, except inside a quoted
   phrase or when there is nothing else;
 * the rest must all match (phrases, OR and NOT as written);
-* if no entry has them all, and the query is several words or groups with no explicit
-  AND, any of them may match: entries are ranked by the summed rarity (idf) of the
-  words they have, then by BM25, and the result says so (``partial``, ``note``);
+* if fewer than ``WIDEN_BELOW`` entries have them all, and the query is several words
+  or groups with no explicit AND, any of them may match: entries are ranked by the
+  summed rarity (idf) of the words they have (those with every word first), then by
+  BM25, and the result says so (``partial``, ``note``);
 * a search left with nothing (filters, or words nowhere in the index) offers up to
   ``NEAREST`` entries: the words' matches without the filters, or the matches of the
   did-you-mean spelling (``nearest``, ``nearest_reason``).
@@ -74,6 +75,9 @@ _TYPE_ORDER = {"practice": 0, "brief": 1, "reference": 2}
 NEAREST = 5
 
 PARTIAL_NOTE = "No entry has all of your words; showing entries that match most of them."
+FEW_NOTE = "Few entries have all of your words; after them come entries that match most of them."
+# Fewer entries than this with every word, and those with most of the words follow them.
+WIDEN_BELOW = 3
 FILTERS_NOTE = "Nothing matches all the chosen filters; untick one to see more."
 NEAREST_FILTERS_NOTE = "The nearest entries match your words without the filters."
 STOP_ONLY_NOTE = (
@@ -287,11 +291,13 @@ class Snapshot:
         """The query read, matched, and widened to partial matches if none has it all."""
         mode, note, query, matched = self._match(text)
         reading = Reading(mode, note, query, matched, matched)
-        if matched or query is None or "AND" in _WORD.findall(text) or _only_stop_words(text):
+        few = matched.bit_count() < WIDEN_BELOW
+        if not few or query is None or "AND" in _WORD.findall(text) or _only_stop_words(text):
             # An explicit AND asks for every word; common words alone are no clue.
             return reading
         widened = self.matcher.partial(query)
-        if widened is not None and widened[0]:
+        if widened is not None and widened[0] and widened[0] != matched:
+            # Entries with every word have the most coverage, so they still come first.
             reading.bits, reading.coverage = widened
         return reading
 
@@ -449,7 +455,10 @@ def _note(
     """What the page says about how the query was read and why it found what it did."""
     notes = [reading.note]
     if reading.partial:
-        notes.append(PARTIAL_NOTE if total else "No entry has all of your words.")
+        if reading.all_bits:
+            notes.append(FEW_NOTE)
+        else:
+            notes.append(PARTIAL_NOTE if total else "No entry has all of your words.")
     if not total and reading.bits and filtered and not reading.note:
         notes.append(FILTERS_NOTE)
     if nearest == "filters":

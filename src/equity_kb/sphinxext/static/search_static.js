@@ -8,8 +8,8 @@
  *   others. Pagefind counts only with every filter applied, so the page learns once which
  *   entries carry each facet value (one filter-only search per value, no words loaded)
  *   and counts over the matched entries itself;
- * - questions: common words are left out; when no entry has every word, the entries with
- *   the most (and rarest) of them come first, with a note saying so;
+ * - questions: common words are left out; when fewer than three entries have every word,
+ *   the entries with the most (and rarest) of them follow, with a note saying so;
  * - no results: the nearest entries (outside the filters, or for a suggested spelling)
  *   and "did you mean", from words.json, fetched only then.
  *
@@ -35,6 +35,9 @@
   }
   var OPERATORS = ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"];
   var MAX_WORDS = 8;
+  // Fewer entries than this with every word, and those with most of the words follow
+  // (the service's WIDEN_BELOW, search/snapshot.py).
+  var WIDEN_BELOW = 3;
   var NEAREST = 5;
 
   function contentWords(q) {
@@ -183,9 +186,10 @@
     }
     var term = isPhrase(q) ? q : parsed.words.join(" ");
     return this.find(term, sort, isPhrase(q) ? null : parsed.words).then(function (results) {
-      if (results.length || parsed.words.length < 2 || isPhrase(q)) {
-        return { ranked: results, partial: false, missing: results.length ? [] : parsed.words, words: parsed.words };
+      if (results.length >= WIDEN_BELOW || parsed.words.length < 2 || isPhrase(q)) {
+        return { ranked: results, partial: false, few: false, missing: results.length ? [] : parsed.words, words: parsed.words };
       }
+      var full = results.length;
       return Promise.all(parsed.words.map(function (w) { return self.find(w, null, [w]); }))
         .then(function (perWord) {
           var total = Math.max(self.pageCount, 1);
@@ -202,8 +206,12 @@
             });
           });
           var rows = Object.keys(byId).map(function (id) { return byId[id]; });
+          // Entries with every word match the most words, so they still come first.
           rows.sort(function (a, b) { return b.n - a.n || b.weight - a.weight || b.score - a.score; });
-          return { ranked: rows.map(function (r) { return r.result; }), partial: rows.length > 0, missing: missing, words: parsed.words };
+          return {
+            ranked: rows.map(function (r) { return r.result; }), partial: rows.length > full,
+            few: full > 0, missing: missing, words: parsed.words,
+          };
         });
     });
   };
@@ -268,7 +276,9 @@
         nearest_reason: null, partial: matched.partial && results.length > 0,
       };
       if (matched.partial && results.length) {
-        answer.note = "No entry has all of your words; showing entries that match most of them.";
+        answer.note = matched.few
+          ? "Few entries have all of your words; after them come entries that match most of them."
+          : "No entry has all of your words; showing entries that match most of them.";
       }
       var extra = [self.hits(shown, matched.words)];
       if (!results.length && matched.ranked.length) {
@@ -320,7 +330,7 @@
     open: function (base) {
       if (!opened[base]) {
         opened[base] = import(base + "pagefind.js").then(function (pagefind) {
-          return pagefind.options({ excerptLength: 30 }).then(function () {
+          return pagefind.options({ excerptLength: 30, ranking: {termSaturation: 0.8, pageLength: 0.9} }).then(function () {
             return pagefind.init();
           }).then(function () { return new Engine(base, pagefind); });
         });
