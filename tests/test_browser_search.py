@@ -107,7 +107,7 @@ def page(browser: Any) -> Iterator[Any]:
 def static_server(directory: Path) -> Iterator[str]:
     """A plain static file server: no /api/search, as on static hosting."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    server = _StaticServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -116,6 +116,14 @@ def static_server(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+class _StaticServer(http.server.ThreadingHTTPServer):
+    # socketserver's backlog is 5: a page and Pagefind's worker open more connections
+    # than that at once, and on a loaded machine the extra ones were reset, which the
+    # search page reported as "Failed to load Pagefind metadata".
+    request_queue_size = 128
+    daemon_threads = True
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

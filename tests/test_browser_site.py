@@ -60,4 +60,8 @@ def test_explore_sorts_and_shows_markup_in_titles_as_text(kb_build, page):  # no
         )
         page.select_option("#kb-sort", "title")
         page.wait_for_url("**sort=title**")
+        # The static index answers asynchronously: wait for the list to be redrawn.
+        page.wait_for_function(
+            "() => !document.querySelector('.kb-results').hasAttribute('aria-busy')"
+        )
         assert shown_titles(page)[0].startswith("<script>")

@@ -36,6 +36,10 @@ RECORDS_NAME = "static-records.json"
 RECORDS_VERSION = 1
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
+# The last word of every record: search_static.js searches for it to list every entry
+# (by facet, in an order), since Pagefind 1.5.2 loads every index chunk for a search
+# with no words. It is stripped from what results show.
+EVERY = "kbentryall"
 # The word list: enough for suggestions, small enough to fetch after a search that failed.
 _MAX_WORDS = 40_000
 # Sort keys Pagefind orders the Explore page by; every record has each of them.
@@ -96,7 +100,7 @@ def static_record(doc: Doc) -> Record:
     return {
         "key": str(doc["key"]),
         "url": meta["url"],
-        "content": "\n".join(t for t in text if t),
+        "content": "\n".join([*(t for t in text if t), EVERY]),
         "meta": meta,
         "filters": {k: v for k, v in filters.items() if v},
         "sort": sort,

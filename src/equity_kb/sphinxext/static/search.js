@@ -530,7 +530,7 @@
     });
     var snippet = el("p", { className: "kb-snippet" });
     if (data.mode !== "static") snippet.appendChild(snippetNodes(hit.snippet));
-    else if (hit.excerpt && !data.note) snippet.appendChild(snippetNodes(hit.excerpt));
+    else if (hit.excerpt && !data.note && (data.words || []).length) snippet.appendChild(snippetNodes(hit.excerpt));
     else snippet.appendChild(markedText(hit.summary || String(hit.content || "").slice(0, 240), data.words || []));
     return el("li", { className: "kb-hit" }, [el("h3", { className: "kb-hit-title" }, [title]), badges, snippet]);
   };

@@ -5,9 +5,8 @@
  * Pagefind finds the entries holding every word (or a "quoted phrase"), ranked. On top
  * of it, as the search service does:
  * - facets: values of one facet OR, facets AND, each facet counted over the result of the
- *   others. Pagefind counts only with every filter applied, so the page learns once which
- *   entries carry each facet value (one filter-only search per value, no words loaded)
- *   and counts over the matched entries itself;
+ *   others: Pagefind counts with every filter applied, so each facet with choices gets
+ *   one more search without its own;
  * - questions: common words are left out; when fewer than three entries have every word,
  *   the entries with the most (and rarest) of them follow, with a note saying so;
  * - no results: the nearest entries (outside the filters, or for a suggested spelling)
@@ -73,41 +72,25 @@
 
   /* ---------------------------------------------------------------- the engine */
 
+  // Every record ends with this word (search/static_index.py), so a search for it is a
+  // search for every entry that loads one index chunk: Pagefind 1.5.2 loads every
+  // chunk of the index for a search with no words (6.9 MB at 13,500 entries).
+  var EVERY = "kbentryall";
+  // A partial match (few entries with every word) counts the entries with any of the
+  // rarest words; the others only rank. Counts are exact by inclusion-exclusion over
+  // the subsets of these words: 2^n - 1 searches per facet counted.
+  var COUNTED_WORDS = 3;
+
   function Engine(base, pagefind) {
     this.base = base;
     this.pf = pagefind;
-    this.table = null; // id -> {type: [...], tenet: [...], ..., year: [...]}
     this.wordList = null;
-    this.pageCount = 0;
+    this.years = null;
   }
 
-  /** Which entries carry each facet value: once per page, from filter-only searches. */
-  Engine.prototype.facetTable = function () {
-    var self = this;
-    if (!this.table) {
-      this.table = this.pf.filters().then(function (totals) {
-        var jobs = [];
-        var table = {};
-        Object.keys(totals || {}).forEach(function (facet) {
-          Object.keys(totals[facet]).forEach(function (value) {
-            var filters = {};
-            filters[facet] = value;
-            jobs.push(self.pf.search(null, { filters: filters }).then(function (found) {
-              found.results.forEach(function (r) {
-                var row = table[r.id] || (table[r.id] = {});
-                (row[facet] || (row[facet] = [])).push(value);
-              });
-            }));
-          });
-        });
-        return Promise.all(jobs).then(function () {
-          self.pageCount = Object.keys(table).length;
-          return { table: table, totals: totals };
-        });
-      });
-      this.table.catch(function () { self.table = null; });
-    }
-    return this.table;
+  /** Every year some entry has (for a year range), from Pagefind's filter counts. */
+  Engine.prototype.allYears = function () {
+    return this.years;
   };
 
   Engine.prototype.words = function () {
@@ -144,17 +127,19 @@
   };
 
   /**
-   * Pagefind's ranked results for ``term`` (null: every entry), in ``sort`` order.
-   * ``words``: check them against the best result. Pagefind falls back to the longest
-   * indexed prefix of a word it does not know ("disiplne" finds an initial "D."), so a
-   * result counts only if each word is close to a word it matched; else none do.
+   * One Pagefind search: {results, counts}. ``words``: check them against the best
+   * result. Pagefind falls back to the longest indexed prefix of a word it does not know
+   * ("disiplne" finds an initial "D."), so a result counts only if each word is close
+   * to a word it matched; else nothing does.
    */
-  Engine.prototype.find = function (term, sort, words) {
-    var options = sort ? { sort: sort } : {};
+  Engine.prototype.find = function (term, filters, sort, words) {
+    var options = { filters: filters || {} };
+    if (sort) options.sort = sort;
     return this.pf.search(term, options).then(function (found) {
-      var results = found.results;
-      if (!words || !words.length || !results.length) return results;
-      return results[0].data().then(function (d) {
+      // Pagefind counts the (filtered) results only when given a filters object.
+      var answer = { results: found.results, counts: found.filters || {} };
+      if (!words || !words.length || !found.results.length) return answer;
+      return found.results[0].data().then(function (d) {
         var tokens = String(d.content || "").split(/\s+/);
         var matched = (d.locations || []).map(function (i) {
           return String(tokens[i] || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
@@ -165,98 +150,148 @@
             return t.indexOf(head) === 0 || (w.indexOf(t) === 0 && t.length >= w.length - 3 && t.length >= 3);
           });
         });
-        return ok ? results : [];
+        return ok ? answer : { results: [], counts: {} };
       });
     });
   };
 
-  /**
-   * The ranked entries for the words: every word if some entry has them all, else the
-   * entries with the most of them, rarer words counting more (their idf), Pagefind's
-   * score breaking ties. Resolves {ranked: [{id, score, data}], partial, missing}.
-   */
-  Engine.prototype.match = function (state, sort) {
-    var self = this;
-    var q = String(state.q || "").trim();
-    var parsed = contentWords(q);
-    if (!q || !parsed.words.length) {
-      return this.find(null, sort).then(function (results) {
-        return { ranked: results, partial: false, missing: [], words: [] };
-      });
-    }
-    var term = isPhrase(q) ? q : parsed.words.join(" ");
-    return this.find(term, sort, isPhrase(q) ? null : parsed.words).then(function (results) {
-      if (results.length >= WIDEN_BELOW || parsed.words.length < 2 || isPhrase(q)) {
-        return { ranked: results, partial: false, few: false, missing: results.length ? [] : parsed.words, words: parsed.words };
-      }
-      var full = results.length;
-      return Promise.all(parsed.words.map(function (w) { return self.find(w, null, [w]); }))
-        .then(function (perWord) {
-          var total = Math.max(self.pageCount, 1);
-          var byId = {};
-          var missing = [];
-          perWord.forEach(function (found, i) {
-            if (!found.length) missing.push(parsed.words[i]);
-            var idf = Math.log(1 + total / Math.max(found.length, 1));
-            found.forEach(function (r) {
-              var row = byId[r.id] || (byId[r.id] = { result: r, weight: 0, score: 0, n: 0 });
-              row.weight += idf;
-              row.score += r.score;
-              row.n += 1;
-            });
-          });
-          var rows = Object.keys(byId).map(function (id) { return byId[id]; });
-          // Entries with every word match the most words, so they still come first.
-          rows.sort(function (a, b) { return b.n - a.n || b.weight - a.weight || b.score - a.score; });
-          return {
-            ranked: rows.map(function (r) { return r.result; }), partial: rows.length > full,
-            few: full > 0, missing: missing, words: parsed.words,
-          };
-        });
+  /** Pagefind filters for the state's choices, leaving out the facet ``except``. */
+  function filtersFor(state, years, except) {
+    var filters = {};
+    FACETS.forEach(function (f) {
+      if (f !== except && (state[f] || []).length) filters[f] = { any: state[f].slice() };
     });
-  };
+    if (years && except !== "year") filters.year = { any: years.length ? years : ["none"] };
+    return filters;
+  }
+
+  /** Add ``b`` times ``sign`` to the counts ``a`` (facet -> value -> n). */
+  function addCounts(a, b, sign) {
+    Object.keys(b || {}).forEach(function (f) {
+      var into = a[f] || (a[f] = {});
+      Object.keys(b[f]).forEach(function (v) { into[v] = (into[v] || 0) + sign * b[f][v]; });
+    });
+    return a;
+  }
+
+  /** The non-empty subsets of ``items``, each with its sign for inclusion-exclusion. */
+  function subsets(items) {
+    var out = [];
+    for (var mask = 1; mask < 1 << items.length; mask++) {
+      var pick = items.filter(function (_, i) { return mask & (1 << i); });
+      out.push({ words: pick, sign: pick.length % 2 ? 1 : -1 });
+    }
+    return out;
+  }
 
   /**
    * Search like the service: ``state`` uses URL names ({q, type: [], tenet: [], focus: [],
    * level: [], year_from, year_to, page}); resolves {mode: "static", total, hits, facets,
-   * page, pages, page_size, note, suggestion, nearest, words}.
+   * page, pages, page_size, note, suggestion, nearest, nearest_reason, partial, words}.
+   *
+   * Facets as the service counts them: values of one facet OR, facets AND, each facet
+   * counted over the result of the other facets (one more Pagefind search per facet
+   * with choices, or per facet and subset of words for a partial match).
    */
   Engine.prototype.search = function (state, options) {
     var self = this;
     var pageSize = (options && options.pageSize) || 20;
     var labels = (options && options.labels) || {};
     var sort = options && options.sort;
-    var table = null;
-    return this.facetTable().then(function (facetData) {
-      table = facetData.table;
-      return self.match(state, sort);
-    }).then(function (matched) {
+    var q = String(state.q || "").trim();
+    var parsed = contentWords(q);
+    var phrase = isPhrase(q);
+    var browse = !q || !parsed.words.length;
+    var term = browse ? EVERY : phrase ? q : parsed.words.join(" ");
+    var check = browse || phrase ? null : parsed.words;
+    var ranged = !!(state.year_from || state.year_to);
+    var chosen = FACETS.filter(function (f) { return (state[f] || []).length; });
+    if (ranged) chosen.push("year");
+    var yearsP = ranged ? this.allYears().then(function (all) {
       var lo = state.year_from || 0, hi = state.year_to || 10000;
-      var chosen = {};
-      FACETS.forEach(function (f) { if ((state[f] || []).length) chosen[f] = state[f]; });
-      var yearTest = state.year_from || state.year_to;
-      function passes(id, except) {
-        var row = table[id] || {};
-        var ok = Object.keys(chosen).every(function (f) {
-          return f === except || (row[f] || []).some(function (v) { return chosen[f].indexOf(v) >= 0; });
+      return all.filter(function (y) { return Number(y) >= lo && Number(y) <= hi; });
+    }) : Promise.resolve(null);
+    var years = null;
+
+    /** Facet counts for the entries matching ``terms`` (any of them, if several). */
+    function countsFor(terms, except) {
+      var parts = terms.length === 1 ? [{ words: terms, sign: 1 }] : subsets(terms);
+      return Promise.all(parts.map(function (part) {
+        return self.find(part.words.join(" "), filtersFor(state, years, except), null, null)
+          .then(function (found) { return { sign: part.sign, counts: found.counts }; });
+      })).then(function (all) {
+        return all.reduce(function (acc, one) { return addCounts(acc, one.counts, one.sign); }, {});
+      });
+    }
+
+    return yearsP.then(function (ys) {
+      years = ys;
+      return self.find(term, filtersFor(state, years, null), sort, check);
+    }).then(function (main) {
+      var few = !browse && !phrase && parsed.words.length >= 2 && main.results.length < WIDEN_BELOW;
+      if (!few) {
+        return Promise.all(chosen.map(function (f) { return countsFor([term], f); })).then(function (others) {
+          var counts = main.counts;
+          chosen.forEach(function (f, i) { counts[f] = others[i][f] || {}; });
+          return { ranked: main.results, counts: counts, partial: false, few: false, missing: main.results.length ? [] : parsed.words };
         });
-        if (ok && yearTest && except !== "year") {
-          ok = (row.year || []).some(function (y) { return Number(y) >= lo && Number(y) <= hi; });
-        }
-        return ok;
       }
+      // Few or no entries have every word: rank those with most of the (rarest) words.
+      var filters = filtersFor(state, years, null);
+      return Promise.all(parsed.words.map(function (w) { return self.find(w, filters, null, [w]); }))
+        .then(function (perWord) {
+          var missing = parsed.words.filter(function (_, i) { return !perWord[i].results.length; });
+          var found = parsed.words.map(function (w, i) { return { w: w, n: perWord[i].results.length, i: i }; })
+            .filter(function (x) { return x.n > 0; })
+            .sort(function (a, b) { return a.n - b.n; });
+          var counted = found.slice(0, COUNTED_WORDS);
+          var total = Math.max.apply(null, [1].concat(found.map(function (x) { return x.n; }))) * 2;
+          var byId = {};
+          counted.forEach(function (x) {
+            var idf = Math.log(1 + total / x.n);
+            perWord[x.i].results.forEach(function (r) {
+              var row = byId[r.id] || (byId[r.id] = { result: r, weight: 0, score: 0, n: 0 });
+              row.weight += idf;
+              row.score += r.score;
+              row.n += 1;
+            });
+          });
+          // The other (more common) words only lift the entries that have them.
+          found.slice(COUNTED_WORDS).forEach(function (x) {
+            perWord[x.i].results.forEach(function (r) {
+              var row = byId[r.id];
+              if (row) { row.n += 1; row.weight += Math.log(1 + total / x.n); }
+            });
+          });
+          var rows = Object.keys(byId).map(function (id) { return byId[id]; });
+          rows.sort(function (a, b) { return b.n - a.n || b.weight - a.weight || b.score - a.score; });
+          var words = counted.map(function (x) { return x.w; });
+          if (!words.length) {
+            return { ranked: [], counts: {}, partial: false, few: false, missing: missing };
+          }
+          var jobs = [countsFor(words, null)].concat(chosen.map(function (f) { return countsFor(words, f); }));
+          return Promise.all(jobs).then(function (all) {
+            var counts = all[0];
+            chosen.forEach(function (f, i) { counts[f] = all[i + 1][f] || {}; });
+            return {
+              ranked: rows.map(function (r) { return r.result; }), counts: counts,
+              partial: rows.length > main.results.length, few: main.results.length > 0, missing: missing,
+            };
+          });
+        });
+    }).then(function (matched) {
       var facets = {};
       FACETS.concat(["year"]).forEach(function (f) {
         var counts = {};
-        matched.ranked.forEach(function (r) {
-          if (!passes(r.id, f)) return;
-          ((table[r.id] || {})[f] || []).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+        Object.keys(matched.counts[f] || {}).forEach(function (v) {
+          if (matched.counts[f][v] > 0) counts[v] = matched.counts[f][v];
         });
-        (chosen[f] || []).forEach(function (v) { if (!(v in counts)) counts[v] = 0; });
+        var picked = f === "year" ? [] : state[f] || [];
+        picked.forEach(function (v) { if (!(v in counts)) counts[v] = 0; });
         var names = labels[FIELD[f]] || {};
         var order = Object.keys(names);
         facets[FIELD[f]] = Object.keys(counts).map(function (v) {
-          return { value: f === "year" ? Number(v) : v, label: names[v] || v, count: counts[v], selected: (chosen[f] || []).indexOf(v) >= 0 };
+          return { value: f === "year" ? Number(v) : v, label: names[v] || v, count: counts[v], selected: picked.indexOf(v) >= 0 };
         }).sort(f === "year"
           ? function (a, b) { return b.value - a.value; }
           : function (a, b) {
@@ -266,32 +301,38 @@
             return ia - ib || b.count - a.count || String(a.value).localeCompare(String(b.value));
           });
       });
-      var results = matched.ranked.filter(function (r) { return passes(r.id, null); });
+      var results = matched.ranked;
       var pages = Math.max(1, Math.ceil(results.length / pageSize));
       var page = Math.min(Math.max(1, state.page || 1), pages);
       var shown = results.slice((page - 1) * pageSize, page * pageSize);
       var answer = {
         mode: "static", total: results.length, page: page, pages: pages, page_size: pageSize,
-        facets: facets, words: matched.words, note: null, suggestion: null, nearest: [],
-        nearest_reason: null, partial: matched.partial && results.length > 0,
+        facets: facets, words: browse ? [] : parsed.words, note: null, suggestion: null, nearest: [],
+        nearest_reason: null, partial: matched.partial,
       };
       if (matched.partial && results.length) {
         answer.note = matched.few
           ? "Few entries have all of your words; after them come entries that match most of them."
           : "No entry has all of your words; showing entries that match most of them.";
       }
-      var extra = [self.hits(shown, matched.words)];
-      if (!results.length && matched.ranked.length) {
-        // The words match, the filters leave nothing: the nearest entries, unfiltered.
-        answer.nearest_reason = "filters";
-        extra.push(self.hits(matched.ranked.slice(0, NEAREST), matched.words));
+      var extra = [self.hits(shown, answer.words)];
+      var filtered = chosen.length > 0;
+      if (!results.length && filtered && !browse) {
+        // Nothing with the filters: the nearest entries are the words' matches without them.
+        extra.push(self.find(term, {}, null, check).then(function (loose) {
+          if (!loose.results.length) return [];
+          answer.nearest_reason = "filters";
+          return self.hits(loose.results.slice(0, NEAREST), answer.words);
+        }));
       } else if (!results.length && matched.missing.length) {
-        extra.push(self.suggest(matched.words, matched.missing).then(function (suggestion) {
+        extra.push(self.suggest(parsed.words, matched.missing).then(function (suggestion) {
           answer.suggestion = suggestion;
           if (!suggestion) return [];
-          answer.nearest_reason = "spelling";
-          return self.match({ q: suggestion }, null).then(function (again) {
-            return self.hits(again.ranked.slice(0, NEAREST), contentWords(suggestion).words);
+          var words = contentWords(suggestion).words;
+          return self.find(words.join(" "), {}, null, words).then(function (again) {
+            if (!again.results.length) return [];
+            answer.nearest_reason = "spelling";
+            return self.hits(again.results.slice(0, NEAREST), words);
           });
         }));
       }
@@ -316,7 +357,8 @@
           summary: meta.summary || "",
           // Pagefind's excerpt marks the words it matched; a partial match marks each
           // word of the query in the summary instead.
-          excerpt: d.excerpt || "", content: d.content || "", words: words,
+          excerpt: String(d.excerpt || "").replace(/\s*kbentryall\s*$/, ""),
+          content: String(d.content || "").replace(/\s*kbentryall\s*$/, ""), words: words,
         };
       });
     });
@@ -330,9 +372,17 @@
     open: function (base) {
       if (!opened[base]) {
         opened[base] = import(base + "pagefind.js").then(function (pagefind) {
-          return pagefind.options({ excerptLength: 30, ranking: {termSaturation: 0.8, pageLength: 0.9} }).then(function () {
+          return pagefind.options({ excerptLength: 30 }).then(function () {
             return pagefind.init();
-          }).then(function () { return new Engine(base, pagefind); });
+          }).then(function () {
+            // Pagefind counts facet values only over the filter indexes it has loaded:
+            // load them all once (with every year, for year ranges).
+            var engine = new Engine(base, pagefind);
+            engine.years = pagefind.filters().then(function (totals) {
+              return Object.keys((totals || {}).year || {});
+            });
+            return engine.years.then(function () { return engine; });
+          });
         });
         opened[base].catch(function () { delete opened[base]; });
       }
