@@ -185,3 +185,18 @@ def test_the_relevance_set_in_static_mode(shipped_site: Path, page: Any) -> None
     hits = len(queries) - len(misses)
     print(f"relevance, static: {hits}/{len(queries)} in the top 3; misses: {misses}")
     assert hits >= 0.9 * len(queries), f"{hits}/{len(queries)} in the top 3; misses: {misses}"
+
+
+def test_the_sidebar_box_on_a_card_lands_on_search_results(  # noqa: F811
+    shipped_site: Path,
+    page: Any,  # noqa: F811
+) -> None:
+    card = sorted((shipped_site / "practices").glob("PC-*.html"))[0]
+    with static_server(shipped_site) as base:
+        page.goto(f"{base}/practices/{card.name}")
+        page.fill("input.sidebar-search", "equity pauses")
+        page.press("input.sidebar-search", "Enter")
+        page.wait_for_url("**/find.html?q=equity+pauses")
+        page.wait_for_selector(".kb-hit")
+        assert page.input_value("#kb-q") == "equity pauses" and count(page) > 0
+        assert "equity pauses" in page.inner_text(".kb-count")

@@ -23,6 +23,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .placeholders import setup_placeholders
     from .reading import setup_reading
     from .references import setup_references
+    from .searchbox import setup_searchbox
     from .theme import setup_theme
 
     setup_collector(app)
@@ -39,6 +40,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_references(app)
     setup_indexing(app)
     setup_theme(app)
+    setup_searchbox(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,

@@ -20,6 +20,9 @@ def setup_config(app: Sphinx) -> None:
     app.add_config_value("kb_bibliography", ["*.bib"], "env", types=[list])
     app.add_config_value("kb_entry_dirs", DEFAULT_ENTRY_DIRS, "env", types=[dict])
     app.add_config_value("kb_cache_dir", "", "", types=[str])
+    # The page with the kb-search directive that every sidebar search box goes to
+    # (sphinxext/searchbox); "" keeps furo's box and Sphinx's own search.
+    app.add_config_value("kb_search_page", "find", "html", types=[str])
     app.connect("config-inited", check_config)
 
 

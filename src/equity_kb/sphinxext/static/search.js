@@ -28,7 +28,9 @@
   var TYPE_LABELS = { practice: "Practice card", brief: "Research brief", reference: "Reference" };
   var PAGE_SIZE = 20;
   var API_TIMEOUT_MS = 5000;
-  var TYPING_DELAY_MS = 250;
+  // Long enough to skip the keystrokes of a word typed quickly, short enough that the
+  // results follow the typing (a static search is a few milliseconds once loaded).
+  var TYPING_DELAY_MS = 60;
   // Orders the Explore page can list entries in.
   var SORTS = {
     "": "Type, then title",
