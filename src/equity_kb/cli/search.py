@@ -22,8 +22,10 @@ examples:
   equity-kb search --tenet data --tenet collective-learning     browse by facets only
   equity-kb search families --json | jq '.hits[].key'
 
-Words must all match; use OR, NOT and "quoted phrases" for more. Facet options repeat:
-values of one facet combine with OR, different facets with AND.
+Entries with every word come first; when fewer than three have them all, entries with
+most of them follow (a note says so), and common words are left out. OR, NOT, AND and
+"quoted phrases" work as written. Facet options repeat: values of one facet combine
+with OR, different facets with AND.
 """
 
 
