@@ -33,6 +33,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -77,7 +78,13 @@ TYPED = 3  # of them timed again from typing (each waits out the page's pause fi
 WARM_ROUNDS = 5  # of the service's queries, after a cold pass
 GOAL_BYTES = 300_000
 GOAL_MS = 100.0
-TYPING_DELAY_MS = 250  # search.js's TYPING_DELAY_MS
+# The page's pause after typing, read from search.js so the report says what it ran.
+TYPING_DELAY_MS = int(
+    re.search(
+        r"var TYPING_DELAY_MS = (\d+);",
+        (STATIC / "search.js").read_text(encoding="utf-8"),
+    ).group(1)  # type: ignore[union-attr]
+)
 
 # Topical queries in the corpus's own words: the first N_TIMED (not the two above) are
 # timed one by one; all of them stand in for tests/data/relevance.json if it is missing.
