@@ -126,3 +126,15 @@ def test_terminal_text_drops_tags_and_control_characters() -> None:
     assert snippet_text(snippet) == "a data <b>  [31mred"
     bold = snippet_text(snippet, bold=True)
     assert "\x1b[1mdata\x1b[0m" in bold and "\x1b[31m" not in bold
+
+
+def test_no_results_prints_the_nearest_entries(
+    capsys: pytest.CaptureFixture[str], index: Path
+) -> None:
+    # The words match a card; the filter asks for references only.
+    code, out, _ = run(
+        capsys, "search", '"equity pause"', "--type", "reference", "--index", str(index)
+    )
+    assert code == 0 and "No results for" in out
+    nearest = out.split("Nearest entries:", 1)[1]
+    assert "- Equity pauses in improvement meetings" in nearest and "PC-001" in nearest

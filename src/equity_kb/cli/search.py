@@ -151,16 +151,11 @@ def print_result(result: Any, out: TextIO) -> None:
     if result.suggestion:
         print(f"Did you mean: {result.suggestion}", file=out)
     for i, hit in enumerate(result.hits, (result.page - 1) * result.page_size + 1):
-        kind = labels.get("type", {}).get(hit.type, hit.type)
-        year = f" · {hit.year}" if hit.year else ""
-        tenets = ", ".join(labels.get("tenets", {}).get(t, t) for t in hit.tenets)
-        print(f"\n{i}. {_one_line(hit.title)}", file=out)
-        meta = f"{kind} · {hit.key}{year}" + (f" · tenets: {tenets}" if tenets else "")
-        print(f"   {_one_line(meta)}", file=out)
-        text = snippet_text(hit.snippet, bold=tty)
-        for line in textwrap.wrap(text, 88) if not tty else [text]:
-            print(f"   {line}", file=out)
-        print(f"   {_one_line(hit.url)}", file=out)
+        _print_hit(f"{i}.", hit, labels, tty, out)
+    if result.nearest:
+        print("\nNearest entries:", file=out)
+        for hit in result.nearest:
+            _print_hit("-", hit, labels, tty, out)
     facets = []
     for name in ("type", "tenets", "focus", "levels"):
         counts = result.facets.get(name, [])
@@ -170,6 +165,19 @@ def print_result(result: Any, out: TextIO) -> None:
     if facets:
         print("\nRefine with --type/--tenet/--focus/--level:", file=out)
         print("\n".join(facets), file=out)
+
+
+def _print_hit(number: str, hit: Any, labels: Any, tty: bool, out: TextIO) -> None:
+    kind = labels.get("type", {}).get(hit.type, hit.type)
+    year = f" · {hit.year}" if hit.year else ""
+    tenets = ", ".join(labels.get("tenets", {}).get(t, t) for t in hit.tenets)
+    print(f"\n{number} {_one_line(hit.title)}", file=out)
+    meta = f"{kind} · {hit.key}{year}" + (f" · tenets: {tenets}" if tenets else "")
+    print(f"   {_one_line(meta)}", file=out)
+    text = snippet_text(hit.snippet, bold=tty)
+    for line in textwrap.wrap(text, 88) if not tty else [text]:
+        print(f"   {line}", file=out)
+    print(f"   {_one_line(hit.url)}", file=out)
 
 
 def _one_line(text: str) -> str:
