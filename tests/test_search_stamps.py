@@ -35,7 +35,7 @@ class Site:
 
 def catalog(out: Path) -> dict[str, dict[str, Any]]:
     """The static index's records, by key, as the last build left them."""
-    records: dict[str, dict[str, Any]] = json.loads(records_path(out).read_text("utf-8"))["records"]
+    records: dict[str, dict[str, Any]] = json.loads(records_path(out).read_text("utf-8"))["current"]
     return {k: r["meta"] for k, r in records.items()}
 
 

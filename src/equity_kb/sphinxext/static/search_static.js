@@ -50,6 +50,19 @@
 
   function isPhrase(q) { return /^\s*".+"\s*$/.test(q || ""); }
 
+  /** A page's sort key, as search/static_index.py static_record writes it. */
+  var TYPE_RANK = { practice: "0", brief: "1", reference: "2" };
+  function sortKey(meta, name) {
+    var title = String(meta.title || "").toLowerCase();
+    var year = parseInt(meta.year || "", 10);
+    var has = year > 0 && year < 10000;
+    var pad = function (n) { return ("0000" + n).slice(-4); };
+    if (name === "order") return (TYPE_RANK[meta.type] || "9") + title;
+    if (name === "newest") return (has ? pad(9999 - year) : "9999") + " " + title;
+    if (name === "oldest") return (has ? pad(year) : "9999") + " " + title;
+    return title;
+  }
+
   /* ---------------------------------------------------------------- spelling */
 
   function distance(a, b, limit) {
@@ -81,12 +94,70 @@
   // the subsets of these words: 2^n - 1 searches per facet counted.
   var COUNTED_WORDS = 3;
 
-  function Engine(base, pagefind) {
+  function Engine(base, pagefind, delta) {
     this.base = base;
     this.pf = pagefind;
     this.wordList = null;
     this.years = null;
+    // A delta bundle over a large base (search/static_index.py write_delta): the base
+    // pages it replaces are hidden, and their stale facet values taken off the counts.
+    delta = delta || {};
+    this.hidden = {};
+    this.fix = delta.fix || {};
+    this.fresh = {};
+    var self = this;
+    (delta.hide || []).forEach(function (id) { self.hidden[id] = true; });
+    (delta.ids || []).forEach(function (id) { self.fresh[id] = true; });
   }
+
+  /** The results and counts of a Pagefind search with the delta's replaced pages out. */
+  Engine.prototype.clean = function (found) {
+    var self = this;
+    var counts = found.filters || {};
+    var results = found.results.filter(function (r) {
+      var stale = self.fix[r.id];
+      Object.keys(stale || {}).forEach(function (f) {
+        (stale[f] || []).forEach(function (v) {
+          if (counts[f] && counts[f][v]) counts[f][v] -= 1;
+        });
+      });
+      return !self.hidden[r.id];
+    });
+    return { results: results, counts: counts };
+  };
+
+  /**
+   * A sorted list with the delta's pages where the sort puts them. Pagefind orders a
+   * merged search by score, which for a sorted search is minus the rank within each
+   * bundle: the base's pages stay in order, and each delta page is placed by comparing
+   * sort keys (from the pages' data) by bisection over them.
+   */
+  Engine.prototype.placeFresh = function (results, sort) {
+    var self = this;
+    var fresh = results.filter(function (r) { return self.fresh[r.id]; });
+    if (!fresh.length || !sort) return Promise.resolve(results);
+    var name = Object.keys(sort)[0];
+    var desc = sort[name] === "desc";
+    var base = results.filter(function (r) { return !self.fresh[r.id]; });
+    function key(r) { return r.data().then(function (d) { return sortKey(d.meta || {}, name); }); }
+    function before(a, b) { return desc ? a > b : a < b; }
+    return fresh.reduce(function (done, r) {
+      return done.then(function (list) {
+        return key(r).then(function (k) {
+          var lo = 0, hi = list.length;
+          function step() {
+            if (lo >= hi) { list.splice(lo, 0, r); return list; }
+            var mid = (lo + hi) >> 1;
+            return key(list[mid]).then(function (km) {
+              if (before(km, k) || km === k) lo = mid + 1; else hi = mid;
+              return step();
+            });
+          }
+          return step();
+        });
+      });
+    }, Promise.resolve(base));
+  };
 
   /** Every year some entry has (for a year range), from Pagefind's filter counts. */
   Engine.prototype.allYears = function () {
@@ -135,11 +206,17 @@
   Engine.prototype.find = function (term, filters, sort, words) {
     var options = { filters: filters || {} };
     if (sort) options.sort = sort;
+    var self = this;
     return this.pf.search(term, options).then(function (found) {
       // Pagefind counts the (filtered) results only when given a filters object.
-      var answer = { results: found.results, counts: found.filters || {} };
-      if (!words || !words.length || !found.results.length) return answer;
-      return found.results[0].data().then(function (d) {
+      var answer = self.clean(found);
+      return self.placeFresh(answer.results, sort).then(function (placed) {
+        answer.results = placed;
+        return answer;
+      });
+    }).then(function (answer) {
+      if (!words || !words.length || !answer.results.length) return answer;
+      return answer.results[0].data().then(function (d) {
         var tokens = String(d.content || "").split(/\s+/);
         var matched = (d.locations || []).map(function (i) {
           return String(tokens[i] || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
@@ -371,13 +448,19 @@
     /** The engine for the Pagefind bundle at ``base`` (a URL ending in "/"), once. */
     open: function (base) {
       if (!opened[base]) {
-        opened[base] = import(base + "pagefind.js").then(function (pagefind) {
+        var delta = fetch(base + "delta.json", { cache: "no-cache" })
+          .then(function (res) { return res.ok ? res.json() : {}; })
+          .catch(function () { return {}; });
+        opened[base] = Promise.all([import(base + "pagefind.js"), delta]).then(function (both) {
+          var pagefind = both[0], changes = both[1] || {};
           return pagefind.options({ excerptLength: 30 }).then(function () {
             return pagefind.init();
           }).then(function () {
+            if (changes.delta) return pagefind.mergeIndex(base + changes.delta);
+          }).then(function () {
             // Pagefind counts facet values only over the filter indexes it has loaded:
             // load them all once (with every year, for year ranges).
-            var engine = new Engine(base, pagefind);
+            var engine = new Engine(base, pagefind, changes);
             engine.years = pagefind.filters().then(function (totals) {
               return Object.keys((totals || {}).year || {});
             });
