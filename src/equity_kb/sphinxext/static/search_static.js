@@ -453,7 +453,11 @@
           .catch(function () { return {}; });
         opened[base] = Promise.all([import(base + "pagefind.js"), delta]).then(function (both) {
           var pagefind = both[0], changes = both[1] || {};
-          return pagefind.options({ excerptLength: 30 }).then(function () {
+          // noWorker: Pagefind 1.5's shared web worker gives up after 5 s on a busy
+          // machine and starts again on the page, and the two inits raced ("Failed to
+          // load Pagefind metadata" in about one test run in five); on the page it is
+          // one init, and a search here is a few milliseconds of work anyway.
+          return pagefind.options({ excerptLength: 30, noWorker: true }).then(function () {
             return pagefind.init();
           }).then(function () {
             if (changes.delta) return pagefind.mergeIndex(base + changes.delta);
