@@ -39,7 +39,13 @@ from .generations import (
 )
 from .layout import WORDS_NAME, index_dir, static_dir
 from .schema import FACET_FIELDS, STORED_BODY_CHARS, build_schema
-from .static_index import StaticWrite, changed_records, static_record, write_word_list
+from .static_index import (
+    StaticWrite,
+    changed_records,
+    read_store,
+    static_record,
+    write_word_list,
+)
 
 whoosh_speedups.install()
 
@@ -238,7 +244,8 @@ def publish_search(
     damaged), it is dropped and the index is synchronised as usual."""
     root = index_dir(site)
     records = {d["key"]: static_record(d) for d in docs}
-    static = StaticWrite(site, records) if changed_records(site, records) else None
+    store = read_store(site)
+    static = StaticWrite(site, records, store) if changed_records(site, store, records) else None
     try:
         stats = None
         if prebuilt is not None:

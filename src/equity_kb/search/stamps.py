@@ -35,7 +35,7 @@ from .indexer import (
     would_rebuild,
 )
 from .layout import index_dir
-from .static_index import StaticWrite, read_records, static_index_exists, static_record
+from .static_index import StaticWrite, read_store, static_index_exists, static_record
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,10 @@ def _publish_stale(
         return None
     if labels is not None and plain_labels(labels) != manifest.get("labels", {}):
         return None
-    records = read_records(out)
-    if records is None or not static_index_exists(out):
+    store = read_store(out)
+    if store is None or not static_index_exists(out):
         return None
+    records = dict(store["current"])
     stale = [k for k, stamp in sources.stamps.items() if old_stamps.get(k) != stamp]
     deletes = [k for k in old if k not in sources.stamps]
     if would_rebuild(len(stale), len(sources.stamps)):
@@ -100,7 +101,7 @@ def _publish_stale(
     for key in deletes:
         records.pop(key, None)
     records.update((d["key"], static_record(d)) for d in upserts)
-    static = StaticWrite(out, records)
+    static = StaticWrite(out, records, store)
     try:
         stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
     finally:

@@ -160,26 +160,37 @@ def static_index_exists(site: str | os.PathLike[str]) -> bool:
     return (static_dir(site) / "pagefind.js").is_file()
 
 
-def changed_records(site: str | os.PathLike[str], records: Mapping[str, Record]) -> bool:
-    """Whether ``records`` differ from what the static index in ``site`` was written from."""
-    return not static_index_exists(site) or read_records(site) != records
+def changed_records(
+    site: str | os.PathLike[str], store: Mapping[str, Any] | None, records: Mapping[str, Record]
+) -> bool:
+    """Whether ``records`` differ from what the static index in ``site`` answers from
+    (``store``, as ``read_store`` read it)."""
+    return store is None or not static_index_exists(site) or store["current"] != records
 
 
 class StaticWrite:
     """``write_static_index`` in a thread, beside the Whoosh index's own writing (the
     work is in the Pagefind process, so the two overlap). ``wait()`` returns how many
-    records were written, or raises what the writer raised."""
+    records were written, or raises what the writer raised. ``store``: what
+    ``read_store`` returned for ``site`` (the caller has read it already: at 13,500
+    entries it is 31 MB of JSON)."""
 
-    def __init__(self, site: str | os.PathLike[str], records: Mapping[str, Record]):
+    def __init__(
+        self,
+        site: str | os.PathLike[str],
+        records: Mapping[str, Record],
+        store: Mapping[str, Any] | None,
+    ):
         self._site = site
         self._records = dict(records)
+        self._store = store
         self._result: int | BaseException = 0
         self._thread = threading.Thread(target=self._run, name="static search index")
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            store = read_store(self._site)
+            store = self._store
             changes = delta_changes(self._site, store, self._records)
             if store is None or changes is None:
                 self._result = write_static_index(self._site, self._records.values())

@@ -98,7 +98,7 @@
     this.base = base;
     this.pf = pagefind;
     this.wordList = null;
-    this.years = null;
+    this.years = null; // every year some entry has (for year ranges); set by open()
     // A delta bundle over a large base (search/static_index.py write_delta): the base
     // pages it replaces are hidden, and their stale facet values taken off the counts.
     delta = delta || {};
@@ -157,11 +157,6 @@
         });
       });
     }, Promise.resolve(base));
-  };
-
-  /** Every year some entry has (for a year range), from Pagefind's filter counts. */
-  Engine.prototype.allYears = function () {
-    return this.years;
   };
 
   Engine.prototype.words = function () {
@@ -284,7 +279,7 @@
     var ranged = !!(state.year_from || state.year_to);
     var chosen = FACETS.filter(function (f) { return (state[f] || []).length; });
     if (ranged) chosen.push("year");
-    var yearsP = ranged ? this.allYears().then(function (all) {
+    var yearsP = ranged ? this.years.then(function (all) {
       var lo = state.year_from || 0, hi = state.year_to || 10000;
       return all.filter(function (y) { return Number(y) >= lo && Number(y) <= hi; });
     }) : Promise.resolve(null);
