@@ -51,25 +51,18 @@ from urllib.parse import unquote, urlsplit
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+# The browser tests' page and chromium flags, so the bench measures what they test.
+sys.path.insert(1, str(ROOT / "tests"))
 
 import corpus  # noqa: E402
 from run import machine  # noqa: E402
+from test_search_fixtures import CHROMIUM, search_page  # noqa: E402
+from test_search_fixtures import CHROMIUM_ARGS as ARGS  # noqa: E402
 
 WORK = HERE / "_work" / "static"
 N_BRIEFS, N_CARDS, N_REFS = corpus.SIZE_AT_100X
 STATIC = ROOT / "src" / "equity_kb" / "sphinxext" / "static"
 RELEVANCE = ROOT / "tests" / "data" / "relevance.json"
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/test_browser_search.py launches it.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 FIRST_QUERY, SECOND_QUERY = "family engagement", "coaching curriculum"
 N_AGREE = 30
 TOP = 5
@@ -121,15 +114,6 @@ TOPICAL_QUERIES = [
     "mentoring educators",
 ]
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Search</title>
-<link rel="stylesheet" href="_static/search.css"></head>
-<body><main><h1>Search</h1>
-<div id="kb-search" data-api="/api/search" data-root="./" data-static="kb-search/"></div>
-<script type="application/json" id="kb-search-labels">LABELS</script>
-</main><script src="_static/search_static.js"></script><script src="_static/search.js"></script>
-</body></html>
-"""
 
 # Pagefind and nothing else: one search and its first 20 results' data, as a page that
 # showed no facets would need.
@@ -645,8 +629,7 @@ def run() -> str:
         (site / "_static").mkdir(exist_ok=True)
         for name in ("search_static.js", "search.js", "search.css"):
             shutil.copy(STATIC / name, site / "_static" / name)
-        labels_json = json.dumps(labels, ensure_ascii=False).replace("<", "\\u003c")
-        (site / "search.html").write_text(PAGE.replace("LABELS", labels_json), encoding="utf-8")
+        (site / "search.html").write_text(search_page(labels), encoding="utf-8")
         (site / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
 
         qs, qs_from = queries()

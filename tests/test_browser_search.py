@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -20,11 +19,14 @@ from typing import Any
 
 import pytest
 from test_search_fixtures import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     LABELS,
     XSS_TITLE,
     build_index,
     fixture_docs,
     free_port,
+    search_page,
     uvicorn_in_thread,
 )
 
@@ -32,17 +34,8 @@ from equity_kb.search.indexer import count_words
 from equity_kb.search.server import create_app
 from equity_kb.search.static_index import static_record, write_static_index, write_word_list
 
-CHROMIUM = Path("/usr/bin/chromium")
 STATIC = Path(__file__).resolve().parents[1] / "src" / "equity_kb" / "sphinxext" / "static"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,16 +44,6 @@ pytestmark = [
         reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)",
     ),
 ]
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Search</title>
-<link rel="stylesheet" href="_static/search.css"></head>
-<body><main><h1>Search</h1>
-<div id="kb-search" data-api="/api/search" data-root="./" data-static="kb-search/"></div>
-<script type="application/json" id="kb-search-labels">LABELS</script>
-</main><script src="_static/search_static.js"></script><script src="_static/search.js"></script>
-</body></html>
-"""
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +55,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     docs = fixture_docs()
     write_static_index(root, [static_record(d) for d in docs])
     write_word_list(root, count_words(docs))
-    labels = json.dumps(LABELS).replace("<", "\\u003c")
-    (root / "search.html").write_text(PAGE.replace("LABELS", labels), encoding="utf-8")
+    (root / "search.html").write_text(search_page(LABELS), encoding="utf-8")
     for doc in docs:
         page = root / doc["url"].split("#")[0]
         page.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +176,7 @@ def test_search_with_the_service(site: tuple[Path, Path], page: Any) -> None:
 def test_pagination(site: tuple[Path, Path], page: Any) -> None:
     root, index = site
     (root / "paged.html").write_text(
-        PAGE.replace('data-api="/api/search"', 'data-api="/api/search" data-page-size="6"'),
+        search_page(LABELS, page_size=6),
         encoding="utf-8",
     )
     with uvicorn_in_thread(create_app(root, index)) as base:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import socket
 import threading
 import time
@@ -32,6 +33,42 @@ def _practice(key: str, title: str, year: int, body: str, **tags: Any) -> tuple[
         **tags,
     )
     return entry, body, f"practices/{key}.html"
+
+
+# Debian's chromium, as the browser tests and the static search bench launch it.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def search_page(labels: dict[str, dict[str, str]], *, page_size: int | None = None) -> str:
+    """A minimal page holding the search box as templates/search_box.html writes it
+    (labels and the service's stop words as JSON), for a folder with ``_static/`` and
+    ``kb-search/``."""
+    from equity_kb.search.schema import QUERY_STOP_WORDS
+
+    def script_json(data: Any) -> str:
+        return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+    size = f' data-page-size="{page_size}"' if page_size else ""
+    stop = script_json(sorted(QUERY_STOP_WORDS))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Search</title>
+<link rel="stylesheet" href="_static/search.css"></head>
+<body><main><h1>Search</h1>
+<div id="kb-search" data-api="/api/search" data-root="./" data-static="kb-search/"{size}></div>
+<script type="application/json" id="kb-search-labels">{script_json(labels)}</script>
+<script type="application/json" id="kb-search-stopwords">{stop}</script>
+</main><script src="_static/search_static.js"></script><script src="_static/search.js"></script>
+</body></html>
+"""
 
 
 def _brief(slug: str, title: str, year: int, body: str, **tags: Any) -> tuple[Entry, str, str]:

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 from test_browser_search import (  # noqa: F401 (fixtures)
     CHROMIUM,
-    PAGE,
     STATIC,
     browser,
     page,
     static_server,
 )
-from test_search_fixtures import LABELS, fixture_docs
+from test_search_fixtures import LABELS, fixture_docs, search_page
 
 from equity_kb.search import publish_search, static_dir
 from equity_kb.search import static_index as static_index_module
@@ -40,8 +39,7 @@ def site_with_page(tmp_path: Path) -> Path:
     (site / "_static").mkdir(parents=True)
     for name in ("search_static.js", "search.js", "search.css"):
         shutil.copy(STATIC / name, site / "_static" / name)
-    labels = json.dumps(LABELS).replace("<", "\\u003c")
-    (site / "search.html").write_text(PAGE.replace("LABELS", labels), encoding="utf-8")
+    (site / "search.html").write_text(search_page(LABELS), encoding="utf-8")
     return site
 
 
