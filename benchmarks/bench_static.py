@@ -138,6 +138,27 @@ FILTER_ONLY = """async () => {
   return performance.now() - t0;
 }"""
 
+# Pagefind's own search time per query once its chunks are loaded: search() (with a
+# filters object, as the page's searches have, so it counts facets) and the first 20
+# results' data, run once to load what the query needs, then timed.
+PAGEFIND_TIMED = """async (qs) => {
+  const pf = await import("./kb-search/pagefind.js");
+  await pf.filters();
+  const out = [];
+  for (const q of qs) {
+    const run = async () => {
+      const found = await pf.search(q, { filters: {} });
+      await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
+      return found.results.length;
+    };
+    await run();
+    const t0 = performance.now();
+    const n = await run();
+    out.push({ q, ms: performance.now() - t0, total: n });
+  }
+  return out;
+}"""
+
 # Fill #kb-q, submit the form (or fire "input", as typing does), and resolve the ms from
 # then until .kb-count's text changes (render draws the count, then the hits, in one go).
 TIME_QUERY = """([q, how]) => new Promise((resolve) => {
@@ -551,7 +572,14 @@ def _bare_pagefind(browser: Any, site: Path, base: str) -> dict[str, Any]:
         page.wait_for_timeout(300)
         filter_only = traffic.take()
         log(f"then one filter-only search: {filter_ms:.0f} ms, {_kb(total(filter_only))}")
+        alone = page.evaluate(PAGEFIND_TIMED, TIMED_QUERIES)
+        traffic.take()
+        log(
+            "Pagefind alone, topical queries: median "
+            f"{statistics.median(x['ms'] for x in alone):.0f} ms"
+        )
         return {
+            "timed": alone,
             "ms": done["ms"],
             "total": done["total"],
             "transfers": transfers,
@@ -835,6 +863,10 @@ def report(r: dict[str, Any], site: Path) -> str:
         _stats_row("static, topical queries, submit to drawn", timed_ms),
         _stats_row("static, typing to drawn", typed),
         _stats_row("static, agreement queries, submit to drawn (two tabs)", agree_ms),
+        _stats_row(
+            "Pagefind alone, topical queries: `search()` and 20 results' data, chunks loaded",
+            [x["ms"] for x in b["bare"]["timed"]],
+        ),
         _stats_row("service, topical queries, cold", [cold[q] for q in TIMED_QUERIES], 1),
         _stats_row(
             "service, topical queries, warm",
@@ -859,14 +891,16 @@ def report(r: dict[str, Any], site: Path) -> str:
         "",
         "<details><summary>Topical queries, one by one</summary>",
         "",
-        "| query | agrees | static ms | transferred | service ms (warm median) | matches "
-        "(service / static) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| query | agrees | static ms | Pagefind alone ms | transferred | service ms (warm "
+        "median) | matches (service / static) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    alone = {x["q"]: x["ms"] for x in b["bare"]["timed"]}
     for x in timed:
         first = s["first"][x["q"]]
         lines.append(
             f"| {x['q']} | {'yes' if x['agree'] else '**no**'} | {x['ms']:.0f} | "
+            f"{alone.get(x['q'], -1):.0f} | "
             f"{_kb(x['bytes'])} | "
             f"{statistics.median(s['warm'][x['q']]):.1f} | "
             f"{_matches(first['total'], first['partial'])} / {_count_of(x['count'])} |"

@@ -106,6 +106,15 @@ def test_the_page_searches_the_base_and_the_delta_as_one(
         # The counts are the edited entries' (PC-001 moved from data to practice).
         assert f"({practice})" in page.inner_text("label[for=kb-f-tenet-practice]")
         assert f"({data})" in page.inner_text("label[for=kb-f-tenet-data]")
+        # The same search again on the page (its answers are kept): the same counts, not
+        # the delta's corrections taken off twice.
+        page.check("#kb-f-tenet-practice")
+        page.wait_for_function("() => location.search.includes('tenet=practice')")
+        page.wait_for_selector(f".kb-count:text-matches('^{practice} results?')")
+        page.uncheck("#kb-f-tenet-practice")
+        page.wait_for_selector(".kb-count:text-matches('^15 results')")
+        assert f"({practice})" in page.inner_text("label[for=kb-f-tenet-practice]")
+        assert f"({data})" in page.inner_text("label[for=kb-f-tenet-data]")
         # A sorted list puts the delta's page where the sort says.
         page.goto(f"{base}/search.html?type=practice&sort=title")
         page.wait_for_selector(".kb-hit")

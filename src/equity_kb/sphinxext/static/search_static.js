@@ -93,11 +93,14 @@
   // rarest words; the others only rank. Counts are exact by inclusion-exclusion over
   // the subsets of these words: 2^n - 1 searches per facet counted.
   var COUNTED_WORDS = 3;
+  var CACHED = 64;
+  var TITLE_WEIGHT = 15;
 
   function Engine(base, pagefind, delta) {
     this.base = base;
     this.pf = pagefind;
     this.wordList = null;
+    this.memo = new Map(); // Pagefind's answers, by search (see cached)
     this.years = null; // every year some entry has (for year ranges); set by open()
     // A delta bundle over a large base (search/static_index.py write_delta): the base
     // pages it replaces are hidden, and their stale facet values taken off the counts.
@@ -113,7 +116,11 @@
   /** The results and counts of a Pagefind search with the delta's replaced pages out. */
   Engine.prototype.clean = function (found) {
     var self = this;
-    var counts = found.filters || {};
+    // A copy: ``found`` may be a cached answer, cleaned again by the next search.
+    var counts = {};
+    Object.keys(found.filters || {}).forEach(function (f) {
+      counts[f] = Object.assign({}, found.filters[f]);
+    });
     var results = found.results.filter(function (r) {
       var stale = self.fix[r.id];
       Object.keys(stale || {}).forEach(function (f) {
@@ -193,6 +200,26 @@
   };
 
   /**
+   * Pagefind's answer for ``term`` and ``options``, kept for the last CACHED searches:
+   * a question's words, each facet's counts and the next page ask for the same
+   * searches again, and one over thousands of entries is hundreds of milliseconds.
+   */
+  Engine.prototype.cached = function (term, options) {
+    var key = JSON.stringify([term, options]);
+    var hit = this.memo.get(key);
+    if (hit) {
+      this.memo.delete(key);
+    } else {
+      hit = this.pf.search(term, options);
+      var memo = this.memo;
+      hit.catch(function () { memo.delete(key); });
+    }
+    this.memo.set(key, hit); // most recent last
+    if (this.memo.size > CACHED) this.memo.delete(this.memo.keys().next().value);
+    return hit;
+  };
+
+  /**
    * One Pagefind search: {results, counts}. ``words``: check them against the best
    * result. Pagefind falls back to the longest indexed prefix of a word it does not know
    * ("disiplne" finds an initial "D."), so a result counts only if each word is close
@@ -202,9 +229,11 @@
     var options = { filters: filters || {} };
     if (sort) options.sort = sort;
     var self = this;
-    return this.pf.search(term, options).then(function (found) {
+    return this.cached(term, options).then(function (found) {
       // Pagefind counts the (filtered) results only when given a filters object.
       var answer = self.clean(found);
+      // Entries with the words regardless of filters (a delta's hidden pages included).
+      answer.df = found.unfilteredResultCount || answer.results.length;
       return self.placeFresh(answer.results, sort).then(function (placed) {
         answer.results = placed;
         return answer;
@@ -317,26 +346,26 @@
             .filter(function (x) { return x.n > 0; })
             .sort(function (a, b) { return a.n - b.n; });
           var counted = found.slice(0, COUNTED_WORDS);
-          var total = Math.max.apply(null, [1].concat(found.map(function (x) { return x.n; }))) * 2;
+          // As the service ranks (search/matching.py partial): the summed BM25 idf of the
+          // words an entry has, over every entry, then the entry's own score.
+          var all = self.total || 1;
+          function idf(df) { return Math.log(1 + (all - df + 0.5) / (df + 0.5)); }
           var byId = {};
-          counted.forEach(function (x) {
-            var idf = Math.log(1 + total / x.n);
-            perWord[x.i].results.forEach(function (r) {
-              var row = byId[r.id] || (byId[r.id] = { result: r, weight: 0, score: 0, n: 0 });
-              row.weight += idf;
-              row.score += r.score;
-              row.n += 1;
-            });
-          });
-          // The other (more common) words only lift the entries that have them.
-          found.slice(COUNTED_WORDS).forEach(function (x) {
+          function add(x, create) {
+            var weight = idf(perWord[x.i].df);
             perWord[x.i].results.forEach(function (r) {
               var row = byId[r.id];
-              if (row) { row.n += 1; row.weight += Math.log(1 + total / x.n); }
+              if (!row && !create) return;
+              row = row || (byId[r.id] = { result: r, weight: 0, score: 0 });
+              row.weight += weight;
+              row.score += r.score;
             });
-          });
+          }
+          counted.forEach(function (x) { add(x, true); });
+          // The other (more common) words only lift the entries that have them.
+          found.slice(COUNTED_WORDS).forEach(function (x) { add(x, false); });
           var rows = Object.keys(byId).map(function (id) { return byId[id]; });
-          rows.sort(function (a, b) { return b.n - a.n || b.weight - a.weight || b.score - a.score; });
+          rows.sort(function (a, b) { return b.weight - a.weight || b.score - a.score; });
           var words = counted.map(function (x) { return x.w; });
           if (!words.length) {
             return { ranked: [], counts: {}, partial: false, few: false, missing: missing };
@@ -451,16 +480,25 @@
           // noWorker: Pagefind 1.5's shared web worker gives up after 5 s on a busy
           // machine and starts again on the page, and the two inits raced ("Failed to
           // load Pagefind metadata" in about one test run in five); on the page it is
-          // one init, and a search here is a few milliseconds of work anyway.
-          return pagefind.options({ excerptLength: 30, noWorker: true }).then(function () {
+          // one init, and the search's work is the same either way.
+          // A title match ranks higher, as the service boosts titles (schema.py
+          // FIELD_BOOSTS): measured on the bench's 30 questions, 18 agree with the
+          // service's first hit at title 15 or 40, 15 at Pagefind's default.
+          var ranking = { metaWeights: { title: TITLE_WEIGHT } };
+          return pagefind.options({ excerptLength: 30, noWorker: true, ranking: ranking }).then(function () {
             return pagefind.init();
           }).then(function () {
-            if (changes.delta) return pagefind.mergeIndex(base + changes.delta);
+            // The delta ranks as the base does.
+            if (changes.delta) return pagefind.mergeIndex(base + changes.delta, { ranking: ranking });
           }).then(function () {
             // Pagefind counts facet values only over the filter indexes it has loaded:
             // load them all once (with every year, for year ranges).
             var engine = new Engine(base, pagefind, changes);
             engine.years = pagefind.filters().then(function (totals) {
+              // Every entry has one type: their counts sum to the entries (for idf).
+              var types = (totals || {}).type || {};
+              engine.total = Object.keys(types).reduce(function (n, t) { return n + types[t]; }, 0)
+                - Object.keys(changes.fix || {}).length; // base pages a delta replaces
               return Object.keys((totals || {}).year || {});
             });
             return engine.years.then(function () { return engine; });
