@@ -8,8 +8,7 @@ On 10,000 synthetic entries (``corpus.generate``), in one run:
   time each query runs on a freshly opened searcher) and warm;
 * the same queries on SQLite FTS5 (stdlib ``sqlite3``: bm25, snippet(), GROUP BY facet
   counts, disjunctive like ours), as a ratio;
-* requests per second and errors of ``/api/search`` under 32 concurrent clients on
-  loopback for 30 seconds (uvicorn in a subprocess, clients in threads).
+The service under load is bench_serve's (wrk, in its own process).
 
 ``run()`` returns a Markdown section; ``python benchmarks/bench_search.py`` prints it.
 """
@@ -21,9 +20,7 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,8 +34,6 @@ import corpus  # noqa: E402
 WORK = HERE / "_work" / "search"
 N_REFS, N_BRIEFS, N_CARDS = 7000, 1000, 2000
 WARM_ROUNDS = 10
-LOAD_CLIENTS = 32
-LOAD_SECONDS = 30.0
 FACETS = ("type", "tenets", "focus", "levels")
 
 # (label, kind, Whoosh query, FTS5 query, filters). FTS5 needs its own spelling for
@@ -366,105 +361,6 @@ def bench_fts(path: Path) -> dict[str, Any]:
 # -- HTTP under load ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bench_http(index: Path) -> dict[str, Any]:
-    import httpx
-
-    port = _free_port()
-    code = (
-        "import uvicorn, sys; from equity_kb.search.server import create_app; "
-        f"uvicorn.run(create_app(None, {str(index)!r}), host='127.0.0.1', port={port}, "
-        "log_level='warning', access_log=False)"
-    )
-    server = subprocess.Popen([sys.executable, "-c", code])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the search service did not start")
-            time.sleep(0.2)
-        urls = []
-        for _, _, q, _, filters in QUERIES:
-            params: list[tuple[str, Any]] = [("q", q)] if q else []
-            for facet, param in (
-                ("type", "type"),
-                ("tenets", "tenet"),
-                ("focus", "focus"),
-                ("levels", "level"),
-            ):
-                params += [(param, v) for v in filters.get(facet, ())]
-            for key in ("year_from", "year_to", "page"):
-                if key in filters:
-                    params.append((key, filters[key]))
-            urls.append(str(httpx.URL(f"{base}/api/search", params=params)))
-        with httpx.Client() as c:  # warm the engine: the cold pass is measured above
-            for url in urls:
-                c.get(url, timeout=30)
-
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop_at = time.monotonic() + LOAD_SECONDS
-
-        def client(n: int) -> None:
-            mine: list[float] = []
-            bad: list[str] = []
-            with httpx.Client(timeout=30) as c:
-                i = n
-                while time.monotonic() < stop_at:
-                    url = urls[i % len(urls)]
-                    i += 1
-                    t = time.perf_counter()
-                    try:
-                        res = c.get(url)
-                        if res.status_code != 200:
-                            bad.append(f"HTTP {res.status_code}")
-                        else:
-                            res.json()
-                    except (httpx.HTTPError, ValueError) as err:
-                        bad.append(type(err).__name__)
-                    mine.append((time.perf_counter() - t) * 1000)
-            with lock:
-                latencies.extend(mine)
-                errors.extend(bad)
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(LOAD_CLIENTS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=LOAD_SECONDS + 60)
-        elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    return {
-        "requests": len(latencies),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors)),
-        "p50": _pct(latencies, 50) if latencies else 0.0,
-        "p99": _pct(latencies, 99) if latencies else 0.0,
-    }
-
-
 # -- the report ----------------------------------------------------------------------------
 
 
@@ -500,7 +396,6 @@ def run() -> str:
     fts_build_s = build_fts(fts_path, docs2)
     ours = bench_whoosh(index)
     theirs = bench_fts(fts_path)
-    http = bench_http(index)
 
     ours_warm = [v for vs in ours["warm"].values() for v in vs]
     fts_warm = [v for vs in theirs["warm"].values() for v in vs]
@@ -573,24 +468,11 @@ def run() -> str:
         "",
         agree,
         "",
-        f"### `/api/search` under load ({LOAD_CLIENTS} concurrent clients, loopback, "
-        f"{LOAD_SECONDS:.0f} s)",
-        "",
-        "| requests | requests/s | errors | p50 | p99 |",
-        "| --- | --- | --- | --- | --- |",
-        f"| {http['requests']:,} | {http['rps']:.0f} | {http['errors']}"
-        f"{' (' + ', '.join(http['error_kinds']) + ')' if http['errors'] else ''} | "
-        f"{http['p50']:.0f} ms | {http['p99']:.0f} ms |",
-        "",
-        "One uvicorn worker in a subprocess; queries are serialised in the engine (CPU-bound "
-        f"under the GIL); the {LOAD_CLIENTS} client threads share the same "
-        f"{os.cpu_count()} CPUs, so latency under load is mostly queueing.",
+        "(The service under load, with wrk: bench_serve.)",
         "",
     ]
     (WORK / "results.json").write_text(
-        json.dumps(
-            {"whoosh": {k: v for k, v in ours.items()}, "fts": theirs, "http": http}, default=str
-        ),
+        json.dumps({"whoosh": {k: v for k, v in ours.items()}, "fts": theirs}, default=str),
         encoding="utf-8",
     )
     return "\n".join(lines)

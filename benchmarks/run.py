@@ -21,6 +21,7 @@ SECTIONS = [
     "bench_bibbuild",
     "bench_check",
     "bench_search",
+    "bench_serve",
     "bench_static",
     "bench_scale",
 ]

@@ -106,16 +106,30 @@ def test_serve_checks_the_site_and_runs_the_server(
     assert code == 2 and "no built site" in err
     calls: list[dict[str, Any]] = []
 
-    def fake_serve(site: str, idx: str, host: str, port: int) -> None:
-        calls.append({"site": site, "index": idx, "host": host, "port": port})
+    def fake_serve(settings: Any, host: str, port: int, workers: int, log_level: str) -> None:
+        calls.append(
+            {"site": settings.site, "index": settings.index, "host": host, "port": port}
+            | {"workers": workers, "origins": settings.origins}
+        )
 
     monkeypatch.setattr("equity_kb.search.server.serve", fake_serve)
+    monkeypatch.setenv("KB_WORKERS", "3")
     code, _, err = run(
-        capsys, "serve", "--site", str(tmp_path), "--index", str(index), "--port", "8123"
+        capsys,
+        "serve",
+        "--site",
+        str(tmp_path),
+        "--index",
+        str(index),
+        "--port",
+        "8123",
+        "--origins",
+        "https://kb.example.org/, https://b.example.org",
     )
     assert code == 0
     assert calls == [
         {"site": str(tmp_path), "index": str(index), "host": "127.0.0.1", "port": 8123}
+        | {"workers": 3, "origins": ("https://kb.example.org", "https://b.example.org")}
     ]
     code, _, err = run(capsys, "serve", "--site", str(tmp_path), "--index", str(tmp_path / "none"))
     assert code == 0 and "no search index" in err  # a warning: the API answers 503 until built

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from .errors import CommandError
-from .options import DEFAULT_INDEX, DEFAULT_SITE, add_command, port
+from .options import DEFAULT_INDEX, DEFAULT_SITE, add_command, port, positive
 
 SERVE_EXAMPLES = f"""\
 examples:
   equity-kb serve                               http://127.0.0.1:8000/ from {DEFAULT_SITE}
   equity-kb serve --port 8080 --site public      its index: public-state/search-index
+  equity-kb serve --host 0.0.0.0 --workers 4 --origins https://kb.example.org
+                                                in public, behind a proxy or not
 
 The build keeps the index beside the site (SITE-state/search-index), so --site alone
 finds it. Without this service the search page uses the site's static index.
+
+Each option can come from the environment instead (a flag wins): KB_HOST, KB_PORT,
+KB_WORKERS, KB_ORIGINS (comma-separated), KB_CACHE_SIZE, KB_LOG_LEVEL. Every worker
+follows the index's new generations without a restart. The log has one line per
+request with its path but not the query text (--log-level debug adds it).
 """
 
 
@@ -39,15 +47,52 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help=f"the index directory (default: SITE-state/search-index, so {DEFAULT_INDEX})",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=port, default=8000)
+    env = os.environ
+    serve.add_argument(
+        "--host",
+        default=env.get("KB_HOST", "127.0.0.1"),
+        help="the address to listen on (default: $KB_HOST or 127.0.0.1; 0.0.0.0 for all)",
+    )
+    serve.add_argument(
+        "--port",
+        type=port,
+        default=env.get("KB_PORT", "8000"),
+        help="the port (default: $KB_PORT or 8000)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=positive,
+        default=env.get("KB_WORKERS", str(os.cpu_count() or 1)),
+        help="worker processes (default: $KB_WORKERS or one per core)",
+    )
+    serve.add_argument(
+        "--origins",
+        default=env.get("KB_ORIGINS", ""),
+        metavar="URLS",
+        help="site origins allowed to call the API from a browser, comma-separated, "
+        "e.g. https://kb.example.org (default: $KB_ORIGINS or none: same origin only)",
+    )
+    serve.add_argument(
+        "--cache-size",
+        type=int,
+        default=env.get("KB_CACHE_SIZE", "1000"),
+        metavar="N",
+        help="recent answers each worker keeps per index generation (default: "
+        "$KB_CACHE_SIZE or 1000; 0: none)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default=env.get("KB_LOG_LEVEL", "info"),
+        help="default: $KB_LOG_LEVEL or info",
+    )
     serve.set_defaults(run=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     from equity_kb.search.generations import current_generation
     from equity_kb.search.layout import index_dir
-    from equity_kb.search.server import serve
+    from equity_kb.search.server import ServiceSettings, parse_origins, serve
 
     if not Path(args.site).is_dir():
         raise CommandError(
@@ -61,5 +106,14 @@ def run_serve(args: argparse.Namespace) -> int:
             "503 until one is written",
             file=sys.stderr,
         )
-    serve(args.site, args.index, host=args.host, port=args.port)
+    origins = parse_origins(args.origins)
+    bad = [o for o in origins if o != "*" and not o.startswith(("http://", "https://"))]
+    if bad:
+        raise CommandError(
+            f"--origins: {', '.join(bad)} is not an origin such as https://kb.example.org"
+        )
+    settings = ServiceSettings(
+        site=args.site, index=args.index, origins=origins, cache_size=args.cache_size
+    )
+    serve(settings, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
     return 0

@@ -59,6 +59,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._snap: Snapshot | None = None
         self._signature: tuple[int, int, int] | None = None
+        self._name_memo: tuple[tuple[int, int, int] | None, str | None] | None = None
         with self._lock:
             self._refresh()
 
@@ -102,12 +103,29 @@ class SearchEngine:
         for _ in range(2):
             snap = self._refresh()
             try:
-                return snap.run(*args)
+                result = snap.run(*args)
+                result.generation = snap.name
+                return result
             except OSError:
                 # A file of an old generation vanished under us (a writer removed it
                 # while no lease protected it): reopen on the current one, once.
                 self._drop()
-        return self._refresh().run(*args)
+        snap = self._refresh()
+        result = snap.run(*args)
+        result.generation = snap.name
+        return result
+
+    def current_name(self) -> str | None:
+        """The name ``CURRENT`` gives now, without waiting for a search in progress:
+        one ``stat`` while it is unchanged (the service checks ETags with it)."""
+        sig = _stat_signature(self.index_dir / CURRENT)
+        memo = self._name_memo
+        if memo is not None and memo[0] == sig:
+            return memo[1]
+        gen = current_generation(self.index_dir)
+        name = gen.name if gen is not None else None
+        self._name_memo = (sig, name)  # one assignment: safe across threads
+        return name
 
     @property
     def generation(self) -> str:

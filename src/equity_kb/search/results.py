@@ -62,6 +62,7 @@ class SearchResult:
     nearest: list[Hit] = field(default_factory=list)
     nearest_reason: str | None = None
     took_ms: float = 0.0
+    generation: str = ""  # the index generation that answered (the service's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: facets as ``[{"value", "label", "count", "selected"}]``."""
@@ -94,4 +95,5 @@ class SearchResult:
             "nearest_reason": self.nearest_reason,
             "facets": facets,
             "took_ms": round(self.took_ms, 2),
+            "generation": self.generation,
         }

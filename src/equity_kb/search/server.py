@@ -1,7 +1,21 @@
 """The search service: the built site as static files, plus ``/api/search`` and ``/api/health``.
 
 A Starlette app object, so tests call it in process (``TestClient``) and ``serve`` runs
-it under uvicorn. Imports neither Sphinx nor the Sphinx domain.
+it under uvicorn, in one or several worker processes (each opens the same index and
+follows its ``CURRENT`` generation by itself). Imports neither Sphinx nor the Sphinx
+domain.
+
+For public use:
+
+* ``/api/search`` answers carry ``ETag`` (the index generation and a digest of the
+  parameters) and ``Cache-Control: public, no-cache``: a browser or CDN revalidates
+  and gets a 304 until the next generation; each worker keeps its recent answers
+  (``answers.AnswerCache``), serialised and gzipped once;
+* responses are gzipped when the client accepts it (Pagefind's own files excepted:
+  they are compressed already);
+* CORS for the configured site origins (``origins``), so a static site on one host
+  can search with a service on another; no origins, no CORS headers;
+* one log line per request without the query text (``access_log``).
 
 ``GET /api/search?q=&type=&tenet=&focus=&level=&year_from=&year_to=&page=&page_size=``
 answers JSON; facet parameters repeat (``tenet=data&tenet=practice``) or take commas.
@@ -30,21 +44,37 @@ The answer (``SearchResult.to_dict``):
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
+import mimetypes
 import os
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .access_log import AccessLog
+from .answers import (
+    DEFAULT_SIZE,
+    Answer,
+    AnswerCache,
+    etag,
+    etag_matches,
+    make_answer,
+    request_key,
+)
 from .engine import MAX_FACET_VALUES, MAX_PAGE, MAX_PAGE_SIZE, IndexNotFound, SearchEngine
 
 log = logging.getLogger("equity_kb.search")
@@ -52,7 +82,17 @@ log = logging.getLogger("equity_kb.search")
 # URL parameter -> SearchEngine.search keyword.
 FACET_PARAMS = {"type": "types", "tenet": "tenets", "focus": "focus", "level": "levels"}
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# An answer may be stored, but is checked with its ETag before every use.
+_ANSWER_HEADERS = {
+    "Cache-Control": "public, no-cache",
+    "Vary": "Accept-Encoding",
+    "X-Content-Type-Options": "nosniff",
+}
 _MAX_VALUE_CHARS = 100
+# Pagefind's index files are gzipped by Pagefind: served as bytes, never gzipped again.
+for _ext in (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind"):
+    mimetypes.add_type("application/octet-stream", _ext)
+_NOT_GZIPPED = ("application/octet-stream", "application/wasm", "image/png", "image/jpeg")
 
 
 class BadRequest(ValueError):
@@ -103,6 +143,10 @@ class _Engines:
         self._engine: SearchEngine | None = None
         self._lock = threading.Lock()
 
+    def opened(self) -> SearchEngine | None:
+        """The engine if it is open already (no lock: read on the event loop)."""
+        return self._engine
+
     def get(self) -> SearchEngine:
         with self._lock:
             if self._engine is None:
@@ -122,38 +166,117 @@ def _unavailable(err: Exception) -> JSONResponse:
     )
 
 
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What a service worker needs; ``from_env`` reads it in each worker process."""
+
+    site: str | None
+    index: str
+    origins: tuple[str, ...] = ()
+    cache_size: int = DEFAULT_SIZE
+
+    def to_env(self) -> dict[str, str]:
+        return {
+            "KB_SITE": self.site or "",
+            "KB_INDEX": self.index,
+            "KB_ORIGINS": ",".join(self.origins),
+            "KB_CACHE_SIZE": str(self.cache_size),
+        }
+
+    @classmethod
+    def from_env(cls, env: Any = os.environ) -> ServiceSettings:
+        if not env.get("KB_INDEX"):
+            raise RuntimeError("KB_INDEX is not set: start the service with equity-kb serve")
+        return cls(
+            site=env.get("KB_SITE") or None,
+            index=env["KB_INDEX"],
+            origins=parse_origins(env.get("KB_ORIGINS", "")),
+            cache_size=int(env.get("KB_CACHE_SIZE") or DEFAULT_SIZE),
+        )
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """``https://a.org, https://b.org`` -> the origins, each without a trailing slash."""
+    return tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+
+
+def app_from_env() -> Starlette:
+    """The app of one uvicorn worker (``--factory``), from ``KB_*`` variables."""
+    settings = ServiceSettings.from_env()
+    return create_app(
+        settings.site,
+        settings.index,
+        origins=settings.origins,
+        cache_size=settings.cache_size,
+    )
+
+
 def create_app(
-    site_dir: str | os.PathLike[str] | None, index_dir: str | os.PathLike[str]
+    site_dir: str | os.PathLike[str] | None,
+    index_dir: str | os.PathLike[str],
+    *,
+    origins: Sequence[str] = (),
+    cache_size: int = DEFAULT_SIZE,
 ) -> Starlette:
     """The app: ``/api/search``, ``/api/health`` and, if ``site_dir`` is given, the site."""
     engines = _Engines(Path(index_dir))
+    answers = AnswerCache(cache_size)
 
-    async def search(request: Request) -> JSONResponse:
+    async def search(request: Request) -> Response:
         try:
             kwargs = parse_search_params(request.query_params)
         except BadRequest as err:
             return JSONResponse({"error": str(err)}, status_code=400, headers=_HEADERS)
         try:
-            engine = await run_in_threadpool(engines.get)
-            result = await run_in_threadpool(lambda: engine.search(**kwargs))
+            engine = await _engine(engines)
+            generation = engine.current_name()
+            if generation is None:
+                raise IndexNotFound(f"no search index at {engine.index_dir} any more")
         except IndexNotFound as err:
             return _unavailable(err)
-        except Exception:  # a bug, not the request: say so without a traceback
-            log.exception("search failed for %r", kwargs.get("q"))
-            return JSONResponse(
-                {"error": "the search failed; the server log has the details"},
-                status_code=500,
-                headers=_HEADERS,
-            )
-        return JSONResponse(result.to_dict(), headers=_HEADERS)
+        key = request_key(kwargs)
+        tag = etag(generation, key)
+        if etag_matches(request.headers.get("if-none-match"), tag):
+            request.state.kb_answered = "revalidated"
+            return Response(status_code=304, headers={**_ANSWER_HEADERS, "ETag": tag})
+        cached = answers.get(generation, key)
+        request.state.kb_answered = "cache"
+        if cached is not None:
+            answer = cached
+        else:
+            request.state.kb_answered = "searched"
+            try:
+                answered, answer = await run_in_threadpool(_answer, engine, kwargs, key)
+            except IndexNotFound as err:
+                return _unavailable(err)
+            except Exception:  # a bug, not the request: say so without a traceback
+                log.exception("a search failed")
+                log.debug("the failed search: %r", kwargs)
+                return JSONResponse(
+                    {"error": "the search failed; the server log has the details"},
+                    status_code=500,
+                    headers=_HEADERS,
+                )
+            answers.put(answered, key, answer)
+        headers = {**_ANSWER_HEADERS, "ETag": answer.etag}
+        body = answer.body
+        if answer.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            body = answer.gzipped
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, headers=headers, media_type="application/json")
 
     async def health(request: Request) -> JSONResponse:
         try:
-            engine = await run_in_threadpool(engines.get)
+            opened = await _engine(engines)
+            generation = opened.current_name()
+            if generation is None:
+                raise IndexNotFound(f"no search index at {opened.index_dir} any more")
             info = {
                 "status": "ok",
-                "generation": engine.generation,
-                "documents": engine.doc_count,
+                "generation": generation,
+                "documents": await run_in_threadpool(lambda: opened.doc_count),
+                "pid": os.getpid(),
+                "cached_answers": len(answers),
             }
         except IndexNotFound as err:
             return _unavailable(err)
@@ -180,9 +303,39 @@ def create_app(
         yield
         engines.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(AccessLog)]
+    if origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(origins),
+                allow_methods=["GET"],
+                expose_headers=["ETag"],
+                max_age=600,
+            )
+        )
+    middleware.append(
+        Middleware(GZipMiddleware, minimum_size=500, exclude_content_types=_NOT_GZIPPED)
+    )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.engines = engines
+    app.state.answers = answers
     return app
+
+
+async def _engine(engines: _Engines) -> SearchEngine:
+    """The engine; opening it (the first request) reads the index, off the event loop."""
+    engine = engines.opened()
+    if engine is None:
+        engine = await run_in_threadpool(engines.get)
+    return engine
+
+
+def _answer(engine: SearchEngine, kwargs: dict[str, Any], key: str) -> tuple[str, Answer]:
+    """Search: the generation that answered, and the answer serialised (and gzipped)
+    under its ETag."""
+    result = engine.search(**kwargs)
+    return result.generation, make_answer(result.to_dict(), etag(result.generation, key))
 
 
 def _inside(path: Path, root: Path) -> str | None:
@@ -195,14 +348,40 @@ def _inside(path: Path, root: Path) -> str | None:
 
 
 def serve(
-    site_dir: str | os.PathLike[str],
-    index_dir: str | os.PathLike[str],
+    settings: ServiceSettings,
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: int = 1,
+    log_level: str = "info",
 ) -> None:
-    """Serve the site and the search API with uvicorn until interrupted."""
+    """Serve with uvicorn until interrupted: ``workers`` processes, each its own app."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
-    app = create_app(site_dir, index_dir)
-    print(f"Serving {site_dir} and /api/search (index: {index_dir}) at http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # The workers are new processes: they read their settings from the environment,
+    # and uvicorn configures their logging from this (ours beside its own).
+    os.environ.update(settings.to_env())
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["equity_kb"] = {
+        "handlers": ["default"],
+        "level": log_level.upper(),
+        "propagate": False,
+    }
+    where = f"{settings.site} and /api/search" if settings.site else "/api/search"
+    origins = ", ".join(settings.origins) or "none"
+    print(
+        f"Serving {where} (index: {settings.index}) at http://{host}:{port}/ with "
+        f"{workers} worker{'s' if workers != 1 else ''}; CORS origins: {origins}"
+    )
+    uvicorn.run(
+        "equity_kb.search.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        log_config=log_config,
+        access_log=False,  # access_log.AccessLog writes one line without the query
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
