@@ -268,7 +268,9 @@ class Snapshot:
         """The hits ``start`` to ``start + size`` of ``bits``, ranked as ``reading`` says."""
         if not bits:
             return []
-        scores = self.matcher.scores(reading.query) if reading.query is not None else None
+        scores = (
+            self.matcher.scores_within(reading.query, bits) if reading.query is not None else None
+        )
         if reading.query is None or scores is None:  # no words, or only NOT words
             return self._browse_page(bits, start, size)
         return self._ranked_page(reading.query, reading.coverage, scores, bits, start, size)
@@ -353,7 +355,7 @@ class Snapshot:
         self,
         query: wq.Query,
         coverage: list[float] | None,
-        scores: list[float],
+        scores: Mapping[int, float] | Sequence[float],
         bits: int,
         start: int,
         size: int,
@@ -369,13 +371,25 @@ class Snapshot:
             best = best[start:]
         stems = frozenset(t for f, t, _ in positive_terms(query) if f in STEMMED_FIELDS)
         stored = self.reader.stored_fields
-        return [self._hit(stored(d), scores[d], stems) for d in best]
+        return [self._hit(stored(d), scores[d], stems, d) for d in best]
 
-    def _hit(self, doc: Mapping[str, Any], score: float | None, stems: frozenset[str]) -> Hit:
+    def _has_any(self, field: str, stems: frozenset[str], docnum: int) -> bool:
+        term = self.matcher.term
+        return any(term(field, s).bits >> docnum & 1 for s in stems)
+
+    def _hit(
+        self,
+        doc: Mapping[str, Any],
+        score: float | None,
+        stems: frozenset[str],
+        docnum: int | None = None,
+    ) -> Hit:
         summary = str(doc.get("summary") or "")
         snippet = ""
         if stems:
             for name in ("annotation", "body", "summary"):
+                if docnum is not None and not self._has_any(name, stems, docnum):
+                    continue  # the index says none of the words is there: skip the scan
                 snippet = snippets.highlight(str(doc.get(name) or ""), stems)
                 if snippet:
                     break
