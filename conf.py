@@ -8,9 +8,20 @@ copyright = "2026, the Equity KB contributors"
 
 extensions = ["equity_kb"]
 
-# Where the site is published; permalinks and "cite this card" use it. `make serve`
-# serves at this address; a deployment sets KB_BASE_URL to its public address.
+# Where the site is published; canonical links, permalinks and "Cite this card" use it.
+# `make serve` serves at this local default; a deployment sets KB_BASE_URL to its public
+# address, ending in "/" (.github/workflows/pages.yml takes it from the Pages URL).
+# A build for publishing warns (so `make check`, with -W, fails) while the address is
+# still local (localhost, 127.x, ::1 or empty). "For publishing" means KB_PUBLISH=1 (or
+# true/yes/on); when KB_PUBLISH is unset, a GitHub Actions build of refs/heads/main also
+# counts. KB_PUBLISH=0 marks a build that is not published (ci.yml's review builds).
+# A developer's ordinary local build never warns.
 html_baseurl = os.environ.get("KB_BASE_URL", "http://127.0.0.1:8000/")
+
+# The search service the search page asks (else, or when it does not answer, the site's
+# static index): KB_SEARCH_API="https://search.example.org/api/search" for a service on
+# another host, "" for static search only (pages.yml: GitHub Pages has no service).
+kb_search_api = os.environ.get("KB_SEARCH_API", "/api/search")
 
 kb_vocabulary = "docs/vocabulary.yml"
 kb_bibliography = ["bib/*.bib"]

@@ -32,8 +32,10 @@ class Service:
         return httpx.get(self.base + path, timeout=30, **kwargs)
 
 
-def start_service(site: Path, index: Path, tmp: Path, *extra: str) -> Service:
-    port = free_port()
+def start_service(
+    site: Path, index: Path, tmp: Path, *extra: str, port: int | None = None
+) -> Service:
+    port = port or free_port()
     log = tmp / f"service-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     proc = subprocess.Popen(

@@ -1,4 +1,5 @@
-"""``equity-kb check``: every problem in content as ``file:line: message``, no build."""
+"""``equity-kb check``: every problem in content as ``file:line: message`` (or JSON, or
+GitHub Actions annotations), no build."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ examples:
   equity-kb check                                   everything under docs/ and bib/
   equity-kb check docs/practices/PC-007.md          one card (duplicate IDs still checked)
   equity-kb check --json                            problems as JSON, for editors and bots
+  equity-kb check --format github                   problems as GitHub Actions annotations
   equity-kb check --suggest-tenets docs/briefs/new.md          propose tenets and focus areas
   equity-kb check --suggest-tenets --write docs/briefs/new.md  ... and add them to the file
 
 exit status: 0 nothing wrong, 1 problems found, 2 the command itself could not run.
 """
 
+
+FORMATS = ("text", "json", "github")
 
 HELP = "validate front matter, citations and the bibliography (no build)"
 DESCRIPTION = (
@@ -35,7 +39,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="*", type=Path, help="Markdown files (default: all of docs/)")
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     p.add_argument("--docs", default="docs", help="the content folder (default: docs)")
-    p.add_argument("--json", action="store_true", help="print problems as JSON")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="text: file:line: message (the default); json: for editors and bots; "
+        "github: GitHub Actions workflow commands, one annotation per problem",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.add_argument("--notes", action="store_true", help="also list notes (incomplete entries)")
     p.add_argument(
         "--suggest-tenets",
@@ -64,11 +75,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"no such file: {', '.join(missing)}")
     if args.write and not args.suggest_tenets:
         raise CommandError("--write goes with --suggest-tenets")
+    output = output_format(args)
+    if args.suggest_tenets and output == "github":
+        raise CommandError("--format github goes with checking, not with --suggest-tenets")
     settings = Settings.from_conf(root, docs=args.docs)
     if args.suggest_tenets:
-        return suggest_tenets(settings, args.paths, write=args.write, as_json=args.json)
+        return suggest_tenets(settings, args.paths, write=args.write, as_json=output == "json")
     result = check(settings, [p.resolve() for p in args.paths] or None)
-    if args.json:
+    if output == "json":
         json.dump(
             {
                 "ok": result.ok,
@@ -81,11 +95,18 @@ def run(args: argparse.Namespace) -> int:
         )
         print()
     else:
-        for p in result.problems:
-            print(p)
-        if args.notes:
-            for p in result.notes:
-                print(f"{p} (note)")
+        if output == "github":
+            from .annotations import annotation, repository_root
+
+            repository = repository_root(root)
+            for p in [*result.problems, *(result.notes if args.notes else [])]:
+                print(annotation(p, root, repository))
+        else:
+            for p in result.problems:
+                print(p)
+            if args.notes:
+                for p in result.notes:
+                    print(f"{p} (note)")
         summary = (
             f"{len(result.problems)} problem(s) in {result.files} file(s)"
             if result.problems
@@ -93,6 +114,13 @@ def run(args: argparse.Namespace) -> int:
         )
         print(summary, file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """``--format``, with ``--json`` as another spelling of ``--format json``."""
+    if args.json and args.format not in (None, "json"):
+        raise CommandError(f"--json and --format {args.format} disagree: give one of them")
+    return "json" if args.json else str(args.format or "text")
 
 
 def problem_dict(p: Any) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
     try:
         vocabulary = load_vocabulary(settings.vocabulary)
     except VocabularyError as err:
-        result.problems.extend(err.problems)
+        result.problems.extend(_relative(p, settings.root) for p in err.problems)
         return result
     bib = load_bibliography(settings.bib_files(), vocabulary)
     result.references = bib.references
@@ -132,16 +132,31 @@ def check_page(
     references: dict[str, Reference],
     result: CheckResult,
 ) -> list[Problem]:
-    text = path.read_text(encoding="utf-8")
     shown = (
         str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
     )
     problems: list[Problem] = []
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # Reported like the bibliography's (core/bibtex/load); the rest is still checked.
+        problems.append(
+            Problem(
+                shown,
+                data.count(b"\n", 0, err.start) + 1,
+                "this line is not valid UTF-8: save the file as UTF-8 (the character was "
+                "replaced by '\ufffd')",
+                "bad_encoding",
+            )
+        )
+        text = data.decode("utf-8", errors="replace")
     kind = entry_type(settings, path)
     if kind is not None:
-        fm, problems = read_front_matter(text, shown)
-        if fm is None and not problems:
-            problems = [
+        fm, found = read_front_matter(text, shown)
+        problems.extend(found)
+        if fm is None and not found:
+            problems.append(
                 Problem(
                     shown,
                     1,
@@ -149,7 +164,7 @@ def check_page(
                     f"start from `equity-kb new {kind}`",
                     "missing_front_matter",
                 )
-            ]
+            )
         if fm is not None:
             docname = str(path.relative_to(settings.docs).with_suffix(""))
             entry, more = entry_from_front_matter(

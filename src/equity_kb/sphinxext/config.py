@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
+from sphinx.util import logging
 
 from equity_kb.core.files import glob_paths
 from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
 from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
+
+logger = logging.getLogger("equity_kb")
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
 def setup_config(app: Sphinx) -> None:
@@ -23,6 +33,11 @@ def setup_config(app: Sphinx) -> None:
     # The page with the kb-search directive that every sidebar search box goes to
     # (sphinxext/searchbox); "" keeps furo's box and Sphinx's own search.
     app.add_config_value("kb_search_page", "find", "html", types=[str])
+    # Where the search page asks the search service: the same site's /api/search, or a
+    # service on another host (its --origins must list this site); "" for the static
+    # index only (no request that would 404 on a static host). Without an answer, the
+    # page searches the static index anyway.
+    app.add_config_value("kb_search_api", "/api/search", "html", types=[str])
     app.connect("config-inited", check_config)
 
 
@@ -43,6 +58,49 @@ def check_config(app: Sphinx, config: Config) -> None:
             f"kb_vocabulary: no vocabulary file at {path}; set kb_vocabulary in conf.py to the "
             "YAML file listing tenets, focus areas, levels and kinds of evidence"
         )
+    check_base_url(config.html_baseurl, os.environ)
+
+
+def for_publishing(environ: Mapping[str, str]) -> bool:
+    """Whether this build is one that gets published.
+
+    ``KB_PUBLISH`` decides when set (1/true/yes/on or 0/false/no/off); unset, a build in
+    GitHub Actions on ``refs/heads/main`` counts as publishing, so a deployment workflow
+    that forgets the public address still fails its strict build."""
+    flag = environ.get("KB_PUBLISH")
+    if flag is not None and flag.strip().lower() in TRUE | FALSE:
+        return flag.strip().lower() in TRUE
+    return (
+        environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_REF") == "refs/heads/main"
+    )
+
+
+def is_local_url(url: str) -> bool:
+    """No public address: empty, or a loopback or unspecified host (localhost, 127.0.0.1, ::1)."""
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def check_base_url(base_url: str, environ: Mapping[str, str]) -> None:
+    """Warn when a build for publishing would print the local address on every page."""
+    if not for_publishing(environ) or not is_local_url(base_url):
+        return
+    logger.warning(
+        f"html_baseurl is {base_url!r}, a local address, in a build for publishing: every "
+        "canonical link, permalink and 'Cite this card' line would point at the reader's "
+        "own machine. Set KB_BASE_URL to the site's public address ending in '/' (for "
+        "example KB_BASE_URL=https://kb.example.org/ make html; the Pages workflow sets it "
+        "from actions/configure-pages), or set KB_PUBLISH=0 for a build that is not "
+        "published",
+        type="kb",
+        subtype="local_base_url",
+    )
 
 
 def vocabulary_path(app: Sphinx) -> Path:

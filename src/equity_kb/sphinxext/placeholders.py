@@ -65,7 +65,12 @@ def render_placeholder(
         labels = facet_labels(vocab)
         stop = sorted(QUERY_STOP_WORDS)  # the static search drops the service's words
         return r.render(
-            "search_box.html", root=root, labels=labels, stopwords=stop, explore=kind == "explore"
+            "search_box.html",
+            root=root,
+            labels=labels,
+            stopwords=stop,
+            explore=kind == "explore",
+            api=app.config.kb_search_api,
         )
     if kind == "gap-map":
         return gap_map_html(domain, r)
