@@ -269,3 +269,23 @@ def test_the_new_fields_are_in_the_json(engine: SearchEngine) -> None:
     assert first["key"] == keys(engine.search("families"))[0] and "<mark>" in first["snippet"]
     data = engine.search("kestrel heron").to_dict()
     assert data["partial"] is True and data["nearest"] == [] and data["nearest_reason"] is None
+
+
+def test_plain_words_parse_as_the_parser_reads_them(shipped_engine: SearchEngine) -> None:
+    """snapshot._parse builds a query of plain words from each word's own parse: the
+    same query as the parser's, for every shipped word alone, capitalised, and in
+    pairs and triples (sampled), and the parser's own for anything else."""
+    import random
+
+    snap = shipped_engine._refresh()
+    words = sorted(w for w in snap.words if w.isalnum())
+    assert len(words) > 100
+    rng = random.Random(5)
+    texts = words + [w.capitalize() for w in words]
+    texts += [" ".join(rng.sample(words, rng.choice((2, 3)))) for _ in range(3000)]
+    texts += ["equity AND pauses", "the equity", '"equity pauses"', "race-conscious data"]
+    for text in texts:
+        assert snap._parse(text) == snap.parser.parse(text), text
+    # Asked again (the words' parses are kept), still the same.
+    for text in texts[:200]:
+        assert snap._parse(text) == snap.parser.parse(text), text
