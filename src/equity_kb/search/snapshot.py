@@ -344,8 +344,7 @@ class Snapshot:
         on every shipped word pair)."""
         words = text.split(" ")
         if len(words) > MAX_WORDS or not all(
-            w.isalnum() and w not in _OPERATORS and w.lower() not in QUERY_STOP_WORDS
-            for w in words
+            w.isalnum() and w not in _OPERATORS and w.lower() not in QUERY_STOP_WORDS for w in words
         ):
             return self.parser.parse(text)
         parts = []
