@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -26,6 +26,13 @@ class Hit:
     summary: str
     snippet: str
     score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # dataclasses.asdict deep-copies recursively: a tenth of a fast query's time.
+        return {name: getattr(self, name) for name in _HIT_FIELDS}
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 @dataclass
@@ -90,8 +97,8 @@ class SearchResult:
             "page_size": self.page_size,
             "suggestion": self.suggestion,
             "selected": self.selected,
-            "hits": [asdict(h) for h in self.hits],
-            "nearest": [asdict(h) for h in self.nearest],
+            "hits": [h.to_dict() for h in self.hits],
+            "nearest": [h.to_dict() for h in self.nearest],
             "nearest_reason": self.nearest_reason,
             "facets": facets,
             "took_ms": round(self.took_ms, 2),
