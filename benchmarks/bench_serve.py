@@ -11,8 +11,8 @@ cache, gzip, one log line per request to a file), and Debian's ``wrk`` on loopba
   the corpus's vocabulary, some with a facet or a page), so it misses the answer
   cache and any HTTP cache (the engine's per-term postings stay warm, as in use);
 * a small static file from the same server, as the ceiling;
-* the same three with the service as it was before (one worker, no answer cache),
-  side by side in the same run.
+* the same three with one worker and no answer cache (how the service ran before,
+  on today's engine), side by side in the same run.
 
 wrk's Lua ``done`` hook reports requests, errors and latency percentiles as JSON.
 About 4 minutes. Needs /usr/bin/wrk (``apt-get install -y wrk``).
@@ -254,7 +254,7 @@ def run() -> str:
     before = bench_config(
         site,
         index,
-        "before: 1 worker, no answer cache",
+        "the same with 1 worker and no answer cache",
         ["--workers", "1", "--cache-size", "0"],
         paths[N_DISTINCT:],
     )
@@ -306,7 +306,7 @@ def report(n: int, words: int, now: dict[str, Any], before: dict[str, Any]) -> s
         f"- **{'PASS' if ok_d else 'FAIL'}** distinct queries at least {GOAL_DISTINCT_RPS} "
         f"requests/s with p99 under {GOAL_DISTINCT_P99_MS} ms: {d['rps']:,.0f}/s, p99 "
         f"{d['p99'] / 1000:.0f} ms, {d['errors']} errors "
-        f"({d['rps'] / before['distinct']['rps']:.1f}x the one-worker service's "
+        f"({d['rps'] / before['distinct']['rps']:.1f}x one worker without the cache: "
         f"{before['distinct']['rps']:,.0f}/s)",
         f"- **{'PASS' if ok_r else 'FAIL'}** repeated queries at least half the static "
         f"file's rate, p99 under {GOAL_REPEATED_P99_MS} ms: {r['rps']:,.0f}/s against "
