@@ -78,11 +78,22 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context()
     pg = context.new_page()
     errors: list[str] = []
+    console: list[str] = []  # what the page logged as errors, to say why it failed
     pg.on("pageerror", lambda err: errors.append(str(err)))
+    pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    pg.on("requestfailed", lambda r: console.append(f"{r.url}: {r.failure}"))
+    pg.on(
+        "response",
+        lambda r: (
+            console.append(f"{r.status} {r.url} {r.headers.get('content-length')}")
+            if r.status >= 300 or "pagefind-entry" in r.url
+            else None
+        ),
+    )
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
-    assert not errors, errors
+    assert not errors, (errors, console)
 
 
 @contextlib.contextmanager

@@ -46,6 +46,9 @@ def test_a_static_site_searches_with_a_service_on_another_origin(
             site, Path(f"{site}-state") / "search-index", tmp_path,
             "--workers", "1", "--origins", base, port=port,
         )  # fmt: skip
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("requestfailed", lambda r: console.append(f"failed: {r.url} {r.failure}"))
         try:
             answered: list[int] = []
             page.on(
@@ -62,7 +65,10 @@ def test_a_static_site_searches_with_a_service_on_another_origin(
             stop(service)
         # The service is gone: the same page falls back to the static index.
         page.goto(f"{base}/find.html?q={WORD}")
-        page.wait_for_selector(".kb-hit")
+        try:
+            page.wait_for_selector(".kb-hit")
+        except Exception as err:
+            raise AssertionError(f"no hits in static mode; the console: {console}") from err
         assert "kb-mode-static" in (page.get_attribute(".kb-mode", "class") or "")
         assert page.locator(".kb-hit-title").all_inner_texts() == [
             "Equity pauses in improvement meetings"

@@ -456,32 +456,49 @@ def _short_name(name: Mapping[str, str]) -> str:
     return name.get("family") or name.get("literal") or name.get("given") or ""
 
 
-def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
-    """APA 7 in-text citation, as plain text, for a plain-text CSL item.
+def csl_cited(
+    item: Mapping[str, Any], narrative: bool = False, every_author: bool = False
+) -> tuple[str, str]:
+    """Who and when of an APA 7 in-text citation, as plain text: ("Bowman et al.", "2021").
 
     One or two authors are named ("A & B" in parentheses, "A and B" in running text,
-    as APA 7 section 8.17 has it); three or more are "A et al."; with no author, the
-    editor, then the title (up to its colon; in quotes for a part of a larger work);
+    as APA 7 section 8.17 has it); three or more are "A et al." (``every_author``: all
+    of them, "A, B, & C", as sphinxcontrib-bibtex's starred roles ask); with no author,
+    the editor, then the title (up to its colon; in quotes for a part of a larger work);
     with no year, "n.d.".
     """
-    names = [n for n in (item.get("author") or item.get("editor") or []) if _short_name(n)]
-    if len(names) >= 3:
-        who = f"{_short_name(names[0])} et al."
+    names = [_short_name(n) for n in (item.get("author") or item.get("editor") or [])]
+    names = [n for n in names if n]
+    joiner = " and " if narrative else " & "
+    if len(names) >= 3 and not every_author:
+        who = f"{names[0]} et al."
+    elif len(names) >= 3:
+        who = ", ".join(names[:-1]) + "," + joiner + names[-1]
     elif len(names) == 2:
-        joiner = " and " if narrative else " & "
-        who = _short_name(names[0]) + joiner + _short_name(names[1])
+        who = names[0] + joiner + names[1]
     elif names:
-        who = _short_name(names[0])
+        who = names[0]
     else:
         title = str(item.get("title") or "").split(":")[0].strip() or str(item.get("id", ""))
         who = f"“{title}”" if item.get("type") in PART_TYPES else title
     year = _year(item)
-    when = str(year) if year else "n.d."
+    return who, str(year) if year else "n.d."
+
+
+def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
+    """APA 7 in-text citation, as plain text, for a plain-text CSL item (``csl_cited``):
+    "(Bowman et al., 2021)", or in running text "Bowman et al. (2021)"."""
+    who, when = csl_cited(item, narrative)
     if narrative:
         return f"{who} ({when})"
     if who.endswith("”"):  # APA puts the comma inside the closing quote
         return f"({who[:-1]},” {when})"
     return f"({who}, {when})"
+
+
+def cited(ref: Reference, narrative: bool = False, every_author: bool = False) -> tuple[str, str]:
+    """``csl_cited`` for a reference: its who and when, as plain text."""
+    return csl_cited(to_csl(ref), narrative, every_author)
 
 
 def in_text(ref: Reference, narrative: bool = False) -> str:
@@ -491,6 +508,8 @@ def in_text(ref: Reference, narrative: bool = False) -> str:
 
 
 __all__ = [
+    "cited",
+    "csl_cited",
     "csl_in_text",
     "format_bibliography",
     "format_csl_item",

@@ -3,22 +3,19 @@ Sphinx build, with the same validation code the build uses."""
 
 from __future__ import annotations
 
-import re
 import runpy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .bibtex import load_bibliography
 from .card_ids import read_retired_ids_file
+from .citations import CITE_ROLE, parse_cites
 from .crosscheck import cross_check, unknown_key
-from .files import glob_paths
+from .files import bibliography_patterns, glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
 from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
-
-# A MyST citation role, {cite:p}`a,b` or {cite:t}`a`.
-CITE_ROLE = re.compile(r"\{cite:[pt]\}`([^`]*)`")
 
 
 @dataclass
@@ -40,7 +37,9 @@ class Settings:
             root=root,
             docs=root / docs,
             vocabulary=root / str(values.get("kb_vocabulary", "vocabulary.yml")),
-            bibliography=list(values.get("kb_bibliography", ["*.bib"])),  # type: ignore[call-overload]
+            bibliography=bibliography_patterns(
+                values.get("kb_bibliography"), values.get("bibtex_bibfiles")
+            ),
             entry_dirs=dict(values.get("kb_entry_dirs", DEFAULT_ENTRY_DIRS)),  # type: ignore[call-overload]
         )
 
@@ -70,11 +69,15 @@ def entry_type(settings: Settings, path: Path) -> str | None:
 
 
 def citations(text: str) -> list[tuple[str, int]]:
-    """(key, line) of every citation role in a Markdown text."""
+    """(key, line) of every citation role in a Markdown text (one it cannot read: none;
+    the build reports it)."""
     out: list[tuple[str, int]] = []
     for match in CITE_ROLE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        out.extend((k.strip(), line) for k in match.group(1).split(",") if k.strip())
+        try:
+            out.extend((key, line) for _, key, _ in parse_cites(match.group(2)))
+        except ValueError:
+            continue
     return out
 
 

@@ -381,10 +381,55 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
         for start in range(0, len(records), _BATCH):
             await asyncio.gather(*(add(r) for r in records[start : start + _BATCH]))
         await index.write_files(output_path=str(out))
+        await _settled(out)
     except Exception as err:
         raise StaticIndexError(f"pagefind failed: {err}") from err
     finally:
         await service.close()
+
+
+async def _settled(out: Path, timeout: float = 60.0) -> None:
+    """Wait until Pagefind's files are all on disk. Pagefind 1.5.2 answers write_files
+    while some of its writes are still in flight in its process, and closing the
+    service kills that process: a browser then met an empty pagefind-entry.json or a
+    missing file ("Failed to load Pagefind metadata"). Whole means: the entry parses,
+    the page list it names is there, no file is empty, and nothing changed for two
+    looks in a row."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    seen: dict[str, int] | None = None
+    stable = 0
+    while True:
+        now = _sizes(out)
+        stable = stable + 1 if now == seen and _whole(out, now) else 0
+        if stable >= 2:
+            return
+        if loop.time() > deadline:
+            raise StaticIndexError(f"pagefind did not finish writing {out} in {timeout:.0f} s")
+        seen = now
+        await asyncio.sleep(0.03)
+
+
+def _sizes(folder: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                out[str(path.relative_to(folder))] = path.stat().st_size
+        except OSError:
+            continue
+    return out
+
+
+def _whole(folder: Path, sizes: Mapping[str, int]) -> bool:
+    if not sizes or any(n == 0 for n in sizes.values()):
+        return False
+    try:
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        metas = [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return bool(metas) and all(m in sizes for m in metas)
 
 
 class _Service(PagefindService):

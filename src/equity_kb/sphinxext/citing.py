@@ -1,5 +1,5 @@
-"""Citing: the ``cite:p`` / ``cite:t`` roles, their resolution, reference lists, and
-"cite this card"."""
+"""Citing: the ``cite`` roles (sphinxcontrib-bibtex's and Jupyter Book's names and
+pre-/post-text), their resolution, reference lists, and "cite this card"."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.util.docutils import SphinxRole
 
+from equity_kb.core.citations import FORMS, parse_cites
 from equity_kb.core.model import Practice
 
 from .domain import KBDomain, kb_domain
@@ -23,6 +24,8 @@ from .render import Renderer
 def setup_citing(app: Sphinx) -> None:
     app.add_node(kb_cite)
     app.add_domain(CiteDomain)
+    # ``{cite}`` alone, as Jupyter Book and sphinxcontrib-bibtex write it: parenthetical.
+    app.add_role("cite", CiteRole("p"))
     app.connect("env-updated", format_card_citations)
 
 
@@ -38,14 +41,29 @@ class CiteDomain(Domain):
 
 
 class CiteRole(SphinxRole):
-    """``{cite:p}`key1,key2``` -> (Author, Year; Author, Year); ``cite:t`` -> Author (Year)."""
+    """``{cite:p}`key1,key2``` -> (Author, Year; Author, Year); ``cite:t`` -> Author (Year);
+    the other FORMS as sphinxcontrib-bibtex has them. Each key may carry its own pre- and
+    post-text, sphinxcontrib-bibtex's way: ``{cite:p}`{see}bowman2021{p. 12}```
+    -> (see Bowman et al., 2021, p. 12)."""
 
-    def __init__(self, narrative: bool):
-        self.narrative = narrative
+    def __init__(self, form: str):
+        self.form = form
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        keys = [k.strip() for k in self.text.split(",") if k.strip()]
-        node = kb_cite(self.rawtext, keys=keys, narrative=self.narrative)
+        try:
+            cites = parse_cites(self.text)
+        except ValueError as err:
+            msg = self.inliner.reporter.warning(
+                f"citation {self.rawtext!r}: {err}", line=self.lineno
+            )
+            return [nodes.inline(self.rawtext, self.rawtext, classes=["kb-cite-unknown"])], [msg]
+        node = kb_cite(
+            self.rawtext,
+            keys=[key for _, key, _ in cites],
+            notes=[[pre, post] for pre, _, post in cites],
+            form=self.form,
+            narrative=self.form in ("t", "ts"),
+        )
         self.set_source_info(node)
         return [node], []
 
@@ -107,4 +125,4 @@ def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> st
     )
 
 
-CiteDomain.roles = {"p": CiteRole(narrative=False), "t": CiteRole(narrative=True)}
+CiteDomain.roles = {name: CiteRole(form) for name, form in FORMS.items()}

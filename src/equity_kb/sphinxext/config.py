@@ -14,7 +14,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from equity_kb.core.files import glob_paths
+from equity_kb.core.files import bibliography_patterns, glob_paths
 from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
 from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
@@ -28,6 +28,9 @@ def setup_config(app: Sphinx) -> None:
     # Paths are relative to the directory holding conf.py.
     app.add_config_value("kb_vocabulary", "vocabulary.yml", "env", types=[str])
     app.add_config_value("kb_bibliography", ["*.bib"], "env", types=[list])
+    # sphinxcontrib-bibtex's name for the same, so its conf.py works unchanged.
+    if "bibtex_bibfiles" not in app.config:
+        app.add_config_value("bibtex_bibfiles", [], "env", types=[list])
     app.add_config_value("kb_entry_dirs", DEFAULT_ENTRY_DIRS, "env", types=[dict])
     app.add_config_value("kb_cache_dir", "", "", types=[str])
     # The page with the kb-search directive that every sidebar search box goes to
@@ -118,4 +121,7 @@ def read_vocabulary(app: Sphinx) -> tuple[Vocabulary, str]:
 
 
 def bibliography_paths(app: Sphinx) -> list[Path]:
-    return glob_paths(Path(app.confdir), app.config.kb_bibliography)
+    patterns = bibliography_patterns(
+        app.config.kb_bibliography, getattr(app.config, "bibtex_bibfiles", None)
+    )
+    return glob_paths(Path(app.confdir), patterns)

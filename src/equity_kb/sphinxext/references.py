@@ -146,31 +146,55 @@ class ResolveCitations(SphinxPostTransform):
         domain = kb_domain(self.env)
         refs = domain.references
         for node in list(self.document.findall(kb_cite)):
-            narrative = node["narrative"]
-            parts: list[nodes.Node] = []
-            for key in node["keys"]:
+            form = node.get("form") or ("t" if node["narrative"] else "p")
+            notes = node.get("notes") or [["", ""]] * len(node["keys"])
+            parts: list[list[nodes.Node]] = []
+            for key, (pre, post) in zip(node["keys"], notes, strict=True):
                 ref = refs.get(key)
                 if ref is None:
                     problem = unknown_key(key, refs, "", 0, "citation key")
                     logger.warning(problem.message, location=node, type="kb", subtype=problem.code)
-                    parts.append(nodes.inline(text=key, classes=["kb-cite-unknown"]))
+                    parts.append([nodes.inline(text=key, classes=["kb-cite-unknown"])])
                     continue
-                text = apa.in_text(ref, narrative=narrative)
-                if not narrative:
-                    text = text.removeprefix("(").removesuffix(")")
                 uri = ref_uri(self.config, domain, self.env.docname, key)
-                parts.append(nodes.reference(text, text, refuri=uri, classes=["kb-cite"]))
+                parts.append(cite_part(apa, ref, form, pre, post, uri))
             out = nodes.inline(classes=["kb-citation-group"])
-            separator = ", " if narrative else "; "
-            if not narrative:
+            parenthetical = form in ("p", "ps", "yearpar", "authorpar", "authorspar")
+            separator = "; " if parenthetical else ", "
+            if parenthetical:
                 out += nodes.Text("(")
             for i, part in enumerate(parts):
                 if i:
                     out += nodes.Text(separator)
-                out += part
-            if not narrative:
+                out.extend(part)
+            if parenthetical:
                 out += nodes.Text(")")
             node.replace_self(out)
+
+
+def cite_part(apa: Any, ref: Any, form: str, pre: str, post: str, uri: str) -> list[nodes.Node]:
+    """One key of a citation in ``form``: the linked citation with its pre- and post-text,
+    as APA 7 places them: "see Bowman et al., 2021, p. 12" inside the parentheses (the
+    link on "Bowman et al., 2021"), "Bowman et al. (2021, p. 12)" in running text (all
+    of it the link)."""
+    narrative = form in ("t", "ts")
+    # In running text (the narrative forms, and an author named alone) "A and B".
+    running = narrative or form in ("author", "authors")
+    who, when = apa.cited(
+        ref, narrative=running, every_author=form in ("ps", "ts", "authors", "authorspar")
+    )
+    head = [nodes.Text(pre + " ")] if pre else []
+    tail = [nodes.Text(", " + post)] if post else []
+    if narrative:  # the post-text goes inside the parentheses, with the year
+        text = f"{who} ({when}{', ' + post if post else ''})"
+        return [*head, nodes.reference(text, text, refuri=uri, classes=["kb-cite"])]
+    if form in ("year", "yearpar"):
+        text = when
+    elif form.startswith("author"):
+        text = who
+    else:  # p, ps: APA puts the comma inside a closing quote
+        text = f"{who[:-1]},” {when}" if who.endswith("”") else f"{who}, {when}"
+    return [*head, nodes.reference(text, text, refuri=uri, classes=["kb-cite"]), *tail]
 
 
 def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
