@@ -22,6 +22,15 @@ def search_root(app) -> BeautifulSoup:
     return BeautifulSoup(text, "html.parser").select_one("#kb-search")
 
 
+def site_with_a_service_elsewhere(kb_build) -> tuple[Path, str, int]:
+    """The test root built to ask a service on another port: (site, its API URL, port)."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/search"
+    app = kb_build("searchbox", confoverrides={"kb_search_api": api})
+    assert search_root(app)["data-api"] == api
+    return Path(app.outdir), api, port
+
+
 def test_the_build_writes_the_configured_service_or_none(kb_build) -> None:
     default = kb_build("searchbox")
     assert search_root(default)["data-api"] == "/api/search"
@@ -36,11 +45,7 @@ def test_a_static_site_searches_with_a_service_on_another_origin(
     page,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api/search"
-    app = kb_build("searchbox", confoverrides={"kb_search_api": api})
-    site = Path(app.outdir)
-    assert search_root(app)["data-api"] == api
+    site, api, port = site_with_a_service_elsewhere(kb_build)
     with static_server(site) as base:
         service = start_service(
             site, Path(f"{site}-state") / "search-index", tmp_path,
@@ -81,9 +86,7 @@ def test_an_origin_the_service_does_not_list_gets_the_static_index(
     page,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api/search"
-    site = Path(kb_build("searchbox", confoverrides={"kb_search_api": api}).outdir)
+    site, api, port = site_with_a_service_elsewhere(kb_build)
     with static_server(site) as base:
         service = start_service(
             site, Path(f"{site}-state") / "search-index", tmp_path,
