@@ -141,3 +141,96 @@ def test_bibtex_bibfiles_names_the_bibliography_too(kb_build, tmp_path: Path) ->
         encoding="utf-8"
     )
     assert Settings.from_conf(src, docs=".").bibliography == ["refs/refs.bib"]
+
+
+# -- {bibliography}: reading lists -----------------------------------------------------
+
+LISTS = """\
+# Reading lists
+
+Cited here: {cite}`hallett2021`.
+
+## Here
+
+```{bibliography}
+```
+
+## Keys
+
+```{bibliography}
+:keys: bowman2021getting
+xss2020
+```
+
+## Capacity
+
+```{bibliography}
+:tenet: capacity
+```
+
+## Cited anywhere
+
+```{bibliography}
+:filter: cited
+```
+
+## Everything about data
+
+```{bibliography}
+:all:
+:tenet: data
+```
+"""
+
+
+def reading_lists(app) -> dict[str, list[str]]:
+    html = (Path(app.outdir) / "lists.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    out = {}
+    for section in soup.select("article section section"):
+        title = section.find(["h2"]).get_text().strip("¶ ").strip()
+        out[title] = [li["id"].removeprefix("reading-") for li in section.select("li")]
+    return out
+
+
+def build_lists(kb_build, tmp_path: Path, text: str):
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    (src / "lists.md").write_text(text, encoding="utf-8")
+    index = src / "index.md"
+    toctree = "\n```{toctree}\n:hidden:\n\nlists\n```\n"
+    index.write_text(index.read_text(encoding="utf-8") + toctree, encoding="utf-8")
+    return kb_build(src=src)
+
+
+def test_reading_lists_by_page_keys_tags_and_filter(kb_build, tmp_path: Path) -> None:
+    app = build_lists(kb_build, tmp_path, LISTS)
+    assert app.warning.getvalue() == ""
+    lists = reading_lists(app)
+    refs = kb_domain_refs(app)
+    assert lists["Here"] == ["hallett2021"]
+    assert sorted(lists["Keys"]) == ["bowman2021getting", "xss2020"]  # each once
+    assert set(lists["Capacity"]) == {k for k, r in refs.items() if "capacity" in r.tenets}
+    cited = {"bowman2021getting", "hallett2021"}  # the test root's brief cites both
+    assert cited <= set(lists["Cited anywhere"])
+    assert set(lists["Everything about data"]) == {k for k, r in refs.items() if "data" in r.tenets}
+    # Each item is the APA reference with a link to its annotated entry.
+    html = (Path(app.outdir) / "lists.html").read_text(encoding="utf-8")
+    assert "#ref-bowman2021getting" in html
+
+
+def test_a_reading_list_warns_on_an_unknown_key_or_filter(kb_build, tmp_path: Path) -> None:
+    text = (
+        "# Lists\n\n```{bibliography}\n:keys: nosuchkey\n```\n\n"
+        '```{bibliography}\n:filter: author % "Smith"\n```\n'
+    )
+    app = build_lists(kb_build, tmp_path, text)
+    warnings = app.warning.getvalue()
+    assert "lists.md:3" in warnings and "nosuchkey" in warnings
+    assert "lists.md:" in warnings and ":filter:" in warnings
+
+
+def kb_domain_refs(app):
+    from equity_kb.sphinxext.domain import kb_domain
+
+    return kb_domain(app.env).references

@@ -22,6 +22,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .pages import setup_pages
     from .placeholders import setup_placeholders
     from .reading import setup_reading
+    from .reading_list import setup_reading_list
     from .references import setup_references
     from .searchbox import setup_searchbox
     from .theme import setup_theme
@@ -38,6 +39,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_listings(app)
     setup_citing(app)
     setup_references(app)
+    setup_reading_list(app)
     setup_indexing(app)
     setup_theme(app)
     setup_searchbox(app)

@@ -16,6 +16,7 @@ from .gapmap import gap_map_html
 from .listings import first_page
 from .nodes import kb_placeholder
 from .page_renderer import renderer_for
+from .reading_list import reading_list_html
 from .references import bibliography_index_html
 from .render import Renderer
 
@@ -81,4 +82,6 @@ def render_placeholder(
         return entry_footer(app, domain, r, docname)
     if kind == "bibliography-index":
         return bibliography_index_html(app, domain, r)
+    if kind == "reading-list":
+        return reading_list_html(app, domain, r, docname, node)
     return None

@@ -111,7 +111,14 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
 
 # Placeholders whose content depends on other documents; pages holding them are
 # rewritten on every build (see aggregate_pages).
-AGGREGATE_KINDS = {"tenet-overview", "listing", "terms", "bibliography-index", "gap-map"}
+AGGREGATE_KINDS = {
+    "tenet-overview",
+    "listing",
+    "terms",
+    "bibliography-index",
+    "gap-map",
+    "reading-list",
+}
 
 
 def check_across_documents(app: Sphinx, env: BuildEnvironment) -> None:

@@ -207,6 +207,7 @@ def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Ma
         refs=sort_entries(refs),
         apa_html={r.key: Markup(domain.data["apa_html"].get(r.key, "")) for r in refs},
         ref_url=lambda ref: ref_uri(app.config, domain, docname, ref.key),
+        id_prefix="source-",
     )
 
 
