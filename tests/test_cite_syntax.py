@@ -50,15 +50,20 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def built(kb_build, tmp_path: Path):
+def build_with_page(kb_build, tmp_path: Path, name: str, text: str):
+    """tests/roots/test-kb with one more page, ``name``.md holding ``text``, built."""
     src = tmp_path / "kb"
     shutil.copytree(ROOTS / "test-kb", src)
-    (src / "citing.md").write_text(PAGE, encoding="utf-8")
+    (src / f"{name}.md").write_text(text, encoding="utf-8")
     index = src / "index.md"
-    toctree = "\n```{toctree}\n:hidden:\n\nciting\n```\n"
+    toctree = f"\n```{{toctree}}\n:hidden:\n\n{name}\n```\n"
     index.write_text(index.read_text(encoding="utf-8") + toctree, encoding="utf-8")
     return kb_build(src=src)
+
+
+@pytest.fixture
+def built(kb_build, tmp_path: Path):
+    return build_with_page(kb_build, tmp_path, "citing", PAGE)
 
 
 def items(app) -> dict[str, BeautifulSoup]:
@@ -194,13 +199,7 @@ def reading_lists(app) -> dict[str, list[str]]:
 
 
 def build_lists(kb_build, tmp_path: Path, text: str):
-    src = tmp_path / "kb"
-    shutil.copytree(ROOTS / "test-kb", src)
-    (src / "lists.md").write_text(text, encoding="utf-8")
-    index = src / "index.md"
-    toctree = "\n```{toctree}\n:hidden:\n\nlists\n```\n"
-    index.write_text(index.read_text(encoding="utf-8") + toctree, encoding="utf-8")
-    return kb_build(src=src)
+    return build_with_page(kb_build, tmp_path, "lists", text)
 
 
 def test_reading_lists_by_page_keys_tags_and_filter(kb_build, tmp_path: Path) -> None:
