@@ -407,7 +407,7 @@ async def _settled(out: Path, timeout: float = 60.0) -> None:
         if loop.time() > deadline:
             raise StaticIndexError(f"pagefind did not finish writing {out} in {timeout:.0f} s")
         seen = now
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(0.01)
 
 
 def _sizes(folder: Path) -> dict[str, int]:
