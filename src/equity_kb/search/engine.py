@@ -101,19 +101,13 @@ class SearchEngine:
 
     def _run(self, *args: Any) -> SearchResult:
         for _ in range(2):
-            snap = self._refresh()
             try:
-                result = snap.run(*args)
-                result.generation = snap.name
-                return result
+                return _run_on(self._refresh(), args)
             except OSError:
                 # A file of an old generation vanished under us (a writer removed it
                 # while no lease protected it): reopen on the current one, once.
                 self._drop()
-        snap = self._refresh()
-        result = snap.run(*args)
-        result.generation = snap.name
-        return result
+        return _run_on(self._refresh(), args)
 
     def current_name(self) -> str | None:
         """The name ``CURRENT`` gives now, without waiting for a search in progress:
@@ -184,6 +178,13 @@ class SearchEngine:
             f"no search index at {self.index_dir}: build the site first, or point to "
             "the index directory (it holds a CURRENT file)"
         )
+
+
+def _run_on(snap: Snapshot, args: tuple[Any, ...]) -> SearchResult:
+    """The snapshot's answer, marked with the generation that gave it."""
+    result = snap.run(*args)
+    result.generation = snap.name
+    return result
 
 
 def clean_query(q: object) -> tuple[str, str | None]:

@@ -228,10 +228,7 @@ def create_app(
         except BadRequest as err:
             return JSONResponse({"error": str(err)}, status_code=400, headers=_HEADERS)
         try:
-            engine = await _engine(engines)
-            generation = engine.current_name()
-            if generation is None:
-                raise IndexNotFound(f"no search index at {engine.index_dir} any more")
+            engine, generation = await _current(engines)
         except IndexNotFound as err:
             return _unavailable(err)
         key = request_key(kwargs)
@@ -240,8 +237,8 @@ def create_app(
             request.state.kb_answered = "revalidated"
             return Response(status_code=304, headers={**_ANSWER_HEADERS, "ETag": tag})
         cached = answers.get(generation, key)
-        request.state.kb_answered = "cache"
         if cached is not None:
+            request.state.kb_answered = "cache"
             answer = cached
         else:
             request.state.kb_answered = "searched"
@@ -270,10 +267,7 @@ def create_app(
 
     async def health(request: Request) -> JSONResponse:
         try:
-            opened = await _engine(engines)
-            generation = opened.current_name()
-            if generation is None:
-                raise IndexNotFound(f"no search index at {opened.index_dir} any more")
+            opened, generation = await _current(engines)
             info = {
                 "status": "ok",
                 "generation": generation,
@@ -326,12 +320,16 @@ def create_app(
     return app
 
 
-async def _engine(engines: _Engines) -> SearchEngine:
-    """The engine; opening it (the first request) reads the index, off the event loop."""
+async def _current(engines: _Engines) -> tuple[SearchEngine, str]:
+    """The engine and the generation ``CURRENT`` names now, or IndexNotFound. Opening
+    the engine (the first request) reads the index, off the event loop."""
     engine = engines.opened()
     if engine is None:
         engine = await run_in_threadpool(engines.get)
-    return engine
+    generation = engine.current_name()
+    if generation is None:
+        raise IndexNotFound(f"no search index at {engine.index_dir} any more")
+    return engine, generation
 
 
 def _answer(engine: SearchEngine, kwargs: dict[str, Any], key: str) -> tuple[str, Answer]:
