@@ -491,9 +491,13 @@ def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
     who, when = csl_cited(item, narrative)
     if narrative:
         return f"{who} ({when})"
-    if who.endswith("”"):  # APA puts the comma inside the closing quote
-        return f"({who[:-1]},” {when})"
-    return f"({who}, {when})"
+    return f"({who_when(who, when)})"
+
+
+def who_when(who: str, when: str) -> str:
+    """ "Bowman et al., 2021", as inside parentheses; APA puts the comma inside a closing
+    quote ("“Title,” 2021")."""
+    return f"{who[:-1]},” {when}" if who.endswith("”") else f"{who}, {when}"
 
 
 def cited(ref: Reference, narrative: bool = False, every_author: bool = False) -> tuple[str, str]:
@@ -515,4 +519,5 @@ __all__ = [
     "format_csl_item",
     "format_csl_items",
     "in_text",
+    "who_when",
 ]

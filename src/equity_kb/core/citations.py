@@ -8,18 +8,18 @@ import re
 # The forms a citation takes, by role name (``{cite:NAME}``): sphinxcontrib-bibtex's
 # names; ``{cite}`` alone is its parenthetical default, as Jupyter Book writes it.
 # "s": every author named, not "et al.".
-FORMS = {
-    "p": "p",
-    "t": "t",
-    "ps": "ps",
-    "ts": "ts",
-    "year": "year",
-    "yearpar": "yearpar",
-    "author": "author",
-    "authors": "authors",
-    "authorpar": "authorpar",
-    "authorspar": "authorspar",
-}
+FORMS = (
+    "p",
+    "t",
+    "ps",
+    "ts",
+    "year",
+    "yearpar",
+    "author",
+    "authors",
+    "authorpar",
+    "authorspar",
+)
 
 # A MyST citation role: {cite}`a`, {cite:p}`a,b`, {cite:t}`{see}a{p. 3}` ...
 CITE_ROLE = re.compile(r"\{cite(?::(" + "|".join(FORMS) + r"))?\}`([^`]*)`")

@@ -125,4 +125,4 @@ def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> st
     )
 
 
-CiteDomain.roles = {name: CiteRole(form) for name, form in FORMS.items()}
+CiteDomain.roles = {form: CiteRole(form) for form in FORMS}

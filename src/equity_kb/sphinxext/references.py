@@ -192,8 +192,8 @@ def cite_part(apa: Any, ref: Any, form: str, pre: str, post: str, uri: str) -> l
         text = when
     elif form.startswith("author"):
         text = who
-    else:  # p, ps: APA puts the comma inside a closing quote
-        text = f"{who[:-1]},” {when}" if who.endswith("”") else f"{who}, {when}"
+    else:  # p, ps
+        text = apa.who_when(who, when)
     return [*head, nodes.reference(text, text, refuri=uri, classes=["kb-cite"]), *tail]
 
 
