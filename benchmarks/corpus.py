@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from equity_kb.core.model import Brief, Entry, Practice, Reference
+from equity_kb.core.model import Brief, Entry, Person, Practice, Reference
 from equity_kb.core.vocabulary import Vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,7 +272,7 @@ def generate(n_refs: int, n_briefs: int, n_cards: int, seed: int = 1) -> Corpus:
             bibtype=bibtype,
             fields=fields,
             raw_fields=dict(fields),
-            persons=persons,
+            persons=tuple(Person(*p) for p in persons),
             issued=year,
             annotation=annotation,
             evidence_kind=rng.choice(vocab.ids("evidence")),

@@ -13,7 +13,7 @@ import pytest
 
 from equity_kb.core import apa, background, csl
 from equity_kb.core.bibtex import clear_cache, load_bibliography
-from equity_kb.core.model import Reference
+from equity_kb.core.model import Person, Reference
 from equity_kb.core.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,7 +200,7 @@ def test_in_text(refs: dict[str, Reference], key: str, parenthetical: str, narra
 
 
 def test_in_text_without_year_or_author() -> None:
-    no_year = Reference(key="k", title="T", tenets=("data",), persons=(("Hallett", "R."),))
+    no_year = Reference(key="k", title="T", tenets=("data",), persons=(Person("Hallett", "R."),))
     assert apa.in_text(no_year) == "(Hallett, n.d.)"
     assert apa.in_text(no_year, narrative=True) == "Hallett (n.d.)"
     report = {"id": "r", "type": "report", "title": "Toward lasting change: Supporting offices"}
@@ -609,7 +609,7 @@ def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
         key="a",
         title="One",
         tenets=("data",),
-        persons=(("Smith", "J."),),
+        persons=(Person("Smith", "J."),),
         issued=2021,
         bibtype="book",
         fields={"publisher": "P"},
@@ -618,7 +618,7 @@ def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
         key="b",
         title="Two",
         tenets=("data",),
-        persons=(("Smith", "J."),),
+        persons=(Person("Smith", "J."),),
         issued=2021,
         bibtype="book",
         fields={"publisher": "P"},

@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
-from . import background
+from . import background, dates
 from .csl import to_csl
 from .gcpause import gc_paused
 from .model import Reference
@@ -56,7 +56,9 @@ PART_TYPES = frozenset(
 # Variables that are data for exports but that APA never prints: left out of what is
 # rendered and hashed, so editing an annotation does not re-format the reference.
 NOT_RENDERED = frozenset({"annote", "note", "keyword", "abstract"})
-_VERSION = "apa-1"  # part of every cache key: bump when to_csl or the fix-ups change
+_DATE_VARIABLES = frozenset({"issued", "accessed", "event-date"})
+_ISSUED_TEXT = "kb-issued-text"  # not a CSL variable: citeproc ignores it
+_VERSION = "apa-2"  # part of every cache key: bump when to_csl or the fix-ups change
 
 
 # ---------------------------------------------------------------- citeproc
@@ -86,7 +88,21 @@ def _rendered_keys() -> frozenset[str]:
 def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     """What citeproc gets: rendered variables only, every string HTML-escaped once."""
     keep = _rendered_keys()
-    out = {k: _escape(v) for k, v in item.items() if k in keep}
+    kind = str(item.get("type") or "document")
+    # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
+    # year, a season) go to it as APA's text (core/dates.py).
+    out = {
+        k: _escape(dates.for_citeproc(v, kind) if k in _DATE_VARIABLES else v)
+        for k, v in item.items()
+        if k in keep
+    }
+    if isinstance(out.get("issued"), dict) and "literal" in out["issued"]:
+        # citeproc-py prints a literal issued date once per date part of the style;
+        # it gets the year, and _fix_up puts APA's text in its place.
+        date = dates.from_csl(item["issued"])
+        if date is not None and date.year:
+            out["issued"] = {"date-parts": [[date.year]]}
+            out[_ISSUED_TEXT] = _escape(dates.apa_text(date, kind))
     out["id"] = internal_id  # citeproc lower-cases ids; ours may not be
     out["type"] = str(item.get("type") or "document")
     return out
@@ -368,6 +384,9 @@ def _fix_up(text: str, item: Mapping[str, Any]) -> str:
     # drop a group whose only variable is empty ("(Publication)" on a thesis with no number,
     # "Retrieved" on a web page with no access date).
     text = text.replace("(ed.)", "(Ed.)").replace("(eds.)", "(Eds.)")
+    if item.get(_ISSUED_TEXT):
+        year = item["issued"]["date-parts"][0][0]
+        text = text.replace(f"({year})", f"({item[_ISSUED_TEXT]})", 1)
     if item.get("type") == "thesis" and not item.get("number"):
         text = text.replace(" (Publication)", "", 1)
     if not item.get("accessed"):  # "Retrieved <date>, from" needs the date it lacks
@@ -481,8 +500,7 @@ def csl_cited(
     else:
         title = str(item.get("title") or "").split(":")[0].strip() or str(item.get("id", ""))
         who = f"“{title}”" if item.get("type") in PART_TYPES else title
-    year = _year(item)
-    return who, str(year) if year else "n.d."
+    return who, dates.citation_year(item.get("issued")) or "n.d."
 
 
 def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:

@@ -6,18 +6,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .model import Reference
+from . import dates
+from .model import Person, Reference
 
-# BibTeX entry type -> CSL type.
+# BibTeX and BibLaTeX entry type -> CSL type, so APA formats each as what it is.
 CSL_TYPES: dict[str, str] = {
     "article": "article-journal",
     "book": "book",
+    "mvbook": "book",
     "inbook": "chapter",
+    "bookinbook": "chapter",
+    "suppbook": "chapter",
     "booklet": "pamphlet",
+    "collection": "book",
+    "mvcollection": "book",
     "incollection": "chapter",
+    "suppcollection": "chapter",
+    "dataset": "dataset",
     "inproceedings": "paper-conference",
     "conference": "paper-conference",
     "proceedings": "book",
+    "mvproceedings": "book",
+    "reference": "book",
+    "mvreference": "book",
+    "inreference": "entry-encyclopedia",
+    "periodical": "periodical",
+    "suppperiodical": "article-journal",
+    "patent": "patent",
     "techreport": "report",
     "report": "report",
     "phdthesis": "thesis",
@@ -26,7 +41,34 @@ CSL_TYPES: dict[str, str] = {
     "manual": "report",
     "misc": "document",
     "online": "webpage",
+    "electronic": "webpage",
+    "www": "webpage",
+    "software": "software",
     "unpublished": "manuscript",
+    "artwork": "graphic",
+    "audio": "song",
+    "commentary": "book",
+    "image": "graphic",
+    "letter": "document",  # CSL's personal_communication is left out of APA's list
+    "movie": "motion_picture",
+    "music": "song",
+    "performance": "performance",
+    "review": "review",
+    "video": "motion_picture",
+    "jurisdiction": "legal_case",
+    "legislation": "legislation",
+    "legal": "treaty",
+    "standard": "standard",
+}
+# biblatex's entrysubtype of an @article: a magazine or newspaper article, dated fully.
+ARTICLE_SUBTYPES = {"magazine": "article-magazine", "newspaper": "article-newspaper"}
+# eprinttype -> where the identifier resolves, for an entry with no DOI or URL.
+EPRINT_URLS = {
+    "arxiv": "https://arxiv.org/abs/{}",
+    "pubmed": "https://pubmed.ncbi.nlm.nih.gov/{}",
+    "jstor": "https://www.jstor.org/stable/{}",
+    "hdl": "https://hdl.handle.net/{}",
+    "handle": "https://hdl.handle.net/{}",
 }
 THESIS_GENRES = {"phdthesis": "Doctoral dissertation", "mastersthesis": "Master's thesis"}
 MONTHS = {
@@ -52,7 +94,13 @@ MONTHS = {
 }
 
 
-def _date_parts(ref: Reference) -> list[int] | None:
+def _issued(ref: Reference) -> dict[str, Any] | None:
+    """CSL date of a reference: BibLaTeX's ``date`` when it reads, else year, month, day."""
+    if ref.fields.get("date"):
+        try:
+            return dates.to_csl(dates.parse_date(ref.fields["date"]))
+        except dates.DateError:
+            pass  # reported by the loader; the year below, if any, still counts
     if ref.issued is None:
         return None
     parts = [ref.issued]
@@ -63,72 +111,129 @@ def _date_parts(ref: Reference) -> list[int] | None:
         day = ref.fields.get("day", "").strip()
         if day.isdigit() and 1 <= int(day) <= 31:
             parts.append(int(day))
-    return parts
+    return {"date-parts": [parts]}
 
 
-def _csl_names(people: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"family": f, "given": g} if g else {"literal": f} for f, g in people]
+def _csl_date(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        return dates.to_csl(dates.parse_date(text))
+    except dates.DateError:
+        return None
+
+
+def _csl_names(people: Iterable[Person]) -> list[dict[str, str]]:
+    out = []
+    for p in people:
+        if not p.given and not p.particle:
+            out.append({"literal": p.family})
+            continue
+        name = {"family": p.family, "given": p.given}
+        if p.particle:
+            name["dropping-particle"] = p.particle
+        if p.suffix:
+            name["suffix"] = p.suffix
+        out.append(name)
+    return out
+
+
+def _first(f: dict[str, str], *names: str) -> str | None:
+    return next((f[n] for n in names if f.get(n)), None)
+
+
+def _with_subtitle(f: dict[str, str], title: str | None, sub: str) -> str | None:
+    """APA's "Title: Subtitle", from BibLaTeX's separate subtitle fields."""
+    if title and f.get(sub):
+        return f"{title}: {f[sub]}"
+    return title
+
+
+def csl_type(ref: Reference) -> str:
+    f = ref.fields
+    if ref.bibtype == "article" and f.get("entrysubtype", "").lower() in ARTICLE_SUBTYPES:
+        return ARTICLE_SUBTYPES[f["entrysubtype"].lower()]
+    if ref.bibtype == "misc" and f.get("url") and not f.get("publisher"):
+        return "webpage"
+    return CSL_TYPES.get(ref.bibtype, "document")
 
 
 def to_csl(ref: Reference) -> dict[str, Any]:
     """The reference as a CSL-JSON item (plain text, not escaped): for citeproc and exports.
 
-    Only what the entry gives is included; nothing is guessed or filled in.
+    Only what the entry gives is included; nothing is guessed or filled in. BibTeX's and
+    BibLaTeX's names for a field (journal and journaltitle, address and location, school
+    and institution, annote and annotation) are read alike.
     """
     f = ref.fields
-    csl_type = CSL_TYPES.get(ref.bibtype, "document")
-    if ref.bibtype == "misc" and f.get("url") and not f.get("publisher"):
-        csl_type = "webpage"
-    item: dict[str, Any] = {"id": ref.key, "type": csl_type}
+    kind = csl_type(ref)
+    item: dict[str, Any] = {"id": ref.key, "type": kind}
     if ref.persons:
         item["author"] = _csl_names(ref.persons)
     if ref.editors:
         item["editor"] = _csl_names(ref.editors)
-    if ref.title:
-        item["title"] = ref.title
-    container = {
-        "article": f.get("journal") or f.get("journaltitle"),
-        "incollection": f.get("booktitle"),
-        "inproceedings": f.get("booktitle"),
-        "conference": f.get("booktitle"),
-        "inbook": f.get("booktitle"),
-    }.get(ref.bibtype)
+    for role, csl_role in (("translator", "translator"), ("bookauthor", "container-author")):
+        if ref.names.get(role):
+            item[csl_role] = _csl_names(ref.names[role])
+    title = _with_subtitle(f, ref.title, "subtitle")
+    if title:
+        item["title"] = title
+    if kind in ("article-journal", "article-magazine", "article-newspaper", "periodical"):
+        container = _with_subtitle(f, _first(f, "journaltitle", "journal"), "journalsubtitle")
+    elif kind in ("chapter", "paper-conference", "entry-encyclopedia"):
+        container = _with_subtitle(f, f.get("booktitle"), "booksubtitle")
+    else:
+        container = None
     if container:
         item["container-title"] = container
-    publisher = f.get("publisher")
-    if not publisher:
-        for name in ("institution", "school", "organization"):
-            if f.get(name):
-                publisher = f[name]
-                break
+    publisher = _first(f, "publisher", "institution", "school", "organization", "howpublished")
     if publisher:
         item["publisher"] = publisher
     pairs = [
-        ("address", "publisher-place"),
         ("location", "publisher-place"),
+        ("address", "publisher-place"),
         ("volume", "volume"),
         ("pages", "page"),
+        ("pagetotal", "number-of-pages"),
+        ("volumes", "number-of-volumes"),
         ("edition", "edition"),
+        ("version", "version"),
         ("url", "URL"),
         ("doi", "DOI"),
         ("isbn", "ISBN"),
         ("issn", "ISSN"),
         ("note", "note"),
         ("series", "collection-title"),
+        ("eventtitle", "event"),
+        ("venue", "event-place"),
+        ("langid", "language"),
+        ("language", "language"),
+        ("pubstate", "status"),
+        ("abstract", "abstract"),
     ]
     for bib_name, csl_name in pairs:
         if f.get(bib_name) and csl_name not in item:
             item[csl_name] = f[bib_name]
-    if f.get("number"):
-        item["issue" if csl_type == "article-journal" else "number"] = f["number"]
+    if "URL" not in item and "DOI" not in item and f.get("eprint"):
+        pattern = EPRINT_URLS.get(_first(f, "eprinttype", "archiveprefix", "") or "")
+        if pattern:
+            item["URL"] = pattern.format(f["eprint"])
+    number = _first(f, "number", "issue")
+    if number:
+        item["issue" if kind.startswith("article") else "number"] = number
     genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
     if genre:
         item["genre"] = genre
-    parts = _date_parts(ref)
-    if parts:
-        item["issued"] = {"date-parts": [parts]}
-    if ref.annotation:
-        item["annote"] = ref.annotation
+    issued = _issued(ref)
+    if issued:
+        item["issued"] = issued
+    for bib_name, csl_name in (("urldate", "accessed"), ("eventdate", "event-date")):
+        value = _csl_date(f.get(bib_name))
+        if value:
+            item[csl_name] = value
+    annotation = ref.annotation
+    if annotation:
+        item["annote"] = annotation
     keywords = [*ref.tenets, *ref.focus, *ref.levels]
     if keywords:
         item["keyword"] = ", ".join(keywords)

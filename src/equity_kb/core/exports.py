@@ -20,7 +20,7 @@ from bibtexparser.writer import BibtexFormat
 
 from .bibtex import MONTH_MACROS
 from .csl import THESIS_GENRES, to_csl
-from .model import Reference
+from .model import Person, Reference
 
 RIS_TYPES: dict[str, str] = {
     "article": "JOUR",
@@ -72,8 +72,11 @@ def to_bibtex(refs: Iterable[Reference]) -> str:
     return bibtexparser.write_string(library, unparse_stack=stack, bibtex_format=fmt)
 
 
-def _ris_name(family: str, given: str) -> str:
-    return f"{family}, {given}" if given else family
+def _ris_name(person: Person) -> str:
+    """RIS's "Family, Given, Suffix" (a particle kept apart goes with the given name)."""
+    given = " ".join(p for p in (person.given, person.particle) if p)
+    name = f"{person.family}, {given}" if given else person.family
+    return f"{name}, {person.suffix}" if person.suffix else name
 
 
 def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
@@ -86,9 +89,9 @@ def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
             ris_type = "ELEC"
         rec: dict[str, Any] = {"type_of_reference": ris_type, "id": ref.key}
         if ref.persons:
-            rec["authors"] = [_ris_name(*p) for p in ref.persons]
+            rec["authors"] = [_ris_name(p) for p in ref.persons]
         if ref.editors:
-            rec["secondary_authors"] = [_ris_name(*p) for p in ref.editors]
+            rec["secondary_authors"] = [_ris_name(p) for p in ref.editors]
         if ref.title:
             rec["title"] = ref.title
         container = f.get("journal") or f.get("journaltitle") or f.get("booktitle")

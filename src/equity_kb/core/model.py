@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 EntryType = Literal["brief", "practice", "reference"]
 ENTRY_TYPES: tuple[EntryType, ...] = ("brief", "practice", "reference")
@@ -19,6 +19,23 @@ TYPE_LABELS: dict[str, str] = {
     "reference": "Reference",
 }
 BRIEF_STATUSES = ("draft", "in-review", "published")
+
+
+class Person(NamedTuple):
+    """A name from a BibTeX name list. ``family`` includes a particle that is part of it
+    ("van der Berg", or BibLaTeX's ``useprefix=true``); ``particle`` is one that is not
+    (``prefix=dos, useprefix=false``: "Santos, J. M. O. dos"). An organisation is a
+    family name with no given name."""
+
+    family: str
+    given: str = ""
+    particle: str = ""
+    suffix: str = ""  # "Jr."
+
+    @property
+    def full(self) -> str:
+        """The name in reading order: "Joao Miguel Oliveira dos Santos Jr."."""
+        return " ".join(p for p in (self.given, self.particle, self.family, self.suffix) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +142,19 @@ class Reference(Entry):
 
     ``fields`` holds the BibTeX fields as decoded text (LaTeX escapes resolved);
     ``raw_fields`` keeps them as written, for a BibTeX export that round-trips.
-    ``persons`` are ``(family, given)`` pairs; an organisation has an empty given name.
-    ``missing`` lists the core fields the entry type expects but the entry lacks.
+    ``persons`` (authors), ``editors`` and the other roles in ``names`` (``translator``,
+    ``bookauthor``, ...) are :class:`Person` tuples. ``issued`` is the year; the full date
+    stays in ``fields`` (``date``, or ``year`` with ``month``). ``missing`` lists the core
+    fields the entry type expects but the entry lacks.
     """
 
     type: ClassVar[EntryType] = "reference"
     bibtype: str = "misc"
     fields: dict[str, str] = field(default_factory=dict)
     raw_fields: dict[str, str] = field(default_factory=dict)
-    persons: tuple[tuple[str, str], ...] = ()
-    editors: tuple[tuple[str, str], ...] = ()
+    persons: tuple[Person, ...] = ()
+    editors: tuple[Person, ...] = ()
+    names: dict[str, tuple[Person, ...]] = field(default_factory=dict)
     issued: int | None = None
     annotation: str = ""
     evidence_kind: str | None = None
@@ -147,7 +167,7 @@ class Reference(Entry):
 
     @property
     def authors(self) -> tuple[str, ...]:
-        return tuple(f"{g} {f}".strip() for f, g in self.persons or self.editors)
+        return tuple(p.full for p in self.persons or self.editors)
 
     @property
     def incomplete(self) -> bool:

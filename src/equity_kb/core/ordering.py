@@ -15,10 +15,9 @@ E = TypeVar("E", bound=Entry)
 
 def sort_name(ref: Reference) -> tuple[str, str]:
     """(family, given) of the first author (or editor); the title when there is neither."""
-    if ref.persons:
-        return ref.persons[0]
-    if ref.editors:
-        return ref.editors[0]
+    first = (ref.persons or ref.editors or (None,))[0]
+    if first is not None:
+        return (first.family, first.given)
     return (ref.title or ref.key, "")
 
 

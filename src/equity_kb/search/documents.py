@@ -75,7 +75,7 @@ def reference_body(ref: Reference) -> str:
 
     Built from the fields, not from the formatted APA citation, so the index of the
     references can be written while the citations are still being formatted."""
-    parts = ["; ".join(f"{g} {f}".strip() for f, g in ref.editors)]
+    parts = ["; ".join(p.full for p in ref.editors)]
     parts += [ref.fields.get(name, "") for name in _CITATION_FIELDS]
     return ". ".join(_clean(p) for p in parts if p.strip())
 

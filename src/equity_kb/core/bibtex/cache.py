@@ -21,7 +21,7 @@ from .names import decode_latex, person
 from .parse import Chunks, ParsedFile, from_plain, parse_text, to_plain
 
 # Bump when the cached parse format or the parsing rules change.
-CACHE_VERSION = f"2-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
+CACHE_VERSION = f"3-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
 
 # A chunk is the text from one '@' at the start of a line to the next: an entry (with
 # any comment after it). Parsed chunks are cached by their text, so editing one entry
@@ -67,7 +67,7 @@ def chunk_key(piece: str) -> bytes:
 # they hold immutable values, so sharing them between callers is safe.
 _PARSED: dict[str, Chunks] = {}  # by the digest of a whole file's bytes
 _CHUNK_CACHE: dict[bytes, ParsedFile] = {}  # by chunk_key
-VALIDATED: dict[tuple[str, str, str], tuple[tuple[Reference, ...], tuple[Problem, ...]]] = {}
+VALIDATED: dict[tuple[str, ...], tuple[tuple[Reference, ...], tuple[Problem, ...]]] = {}
 _MAX_CACHED = 64
 _MAX_CHUNKS = 200_000
 

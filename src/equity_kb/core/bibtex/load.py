@@ -13,6 +13,8 @@ from equity_kb.core.model import Problem, Reference
 from equity_kb.core.vocabulary import Vocabulary
 
 from .cache import VALIDATED, parsed_chunks, remember
+from .inherit import Resolver, index, needs_inheritance
+from .parse import Chunks
 from .validate import validate
 
 
@@ -49,6 +51,9 @@ def _load(
     references: dict[str, Reference] = {}
     seen: dict[str, Reference] = {}  # by lower-case key: BibTeX keys are case-insensitive
     problems: list[Problem] = []
+    # Every file is parsed before any is validated: a crossref or xdata parent may be
+    # in another file.
+    files: list[tuple[str, str, Chunks, list[Problem]]] = []
     for p in paths:
         path = os.fspath(p)
         try:
@@ -74,7 +79,16 @@ def _load(
             )
             text = data.decode("utf-8", errors="replace")
         digest, parsed = parsed_chunks(path, data, text, cache)
-        memo_key = (digest, path, vocab_fp)
+        files.append((path, digest, parsed, found))
+    resolver = None
+    if needs_inheritance(parsed for _, _, parsed, _ in files):
+        resolver = Resolver(index(parsed for _, _, parsed, _ in files))
+    for path, digest, parsed, found in files:
+        memo_key: tuple[str, ...] = (digest, path, vocab_fp)
+        if resolver is not None:
+            parsed, inherit_problems, inherited = resolver.chunks(parsed)
+            found.extend(Problem(path, line, msg, "bad_crossref") for line, msg in inherit_problems)
+            memo_key = (*memo_key, inherited)
         validated = VALIDATED.get(memo_key)
         if validated is None:
             validated = validate(parsed, path, vocabulary)

@@ -1,5 +1,6 @@
 """Names and LaTeX: BibTeX values decoded to plain Unicode text, name lists split into
-(family, given) pairs."""
+:class:`~equity_kb.core.model.Person` tuples, in BibTeX's name forms and BibLaTeX's
+extended name format (``family=Santos, given=Joao, prefix=dos, useprefix=false``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
 )
+
+from equity_kb.core.model import Person
 
 _WS = re.compile(r"[ \t\r\n]+")  # not \s: a LaTeX ~ decodes to a no-break space we keep
 _PARAGRAPH = re.compile(r"\n[ \t\r]*\n\s*")
@@ -70,13 +73,67 @@ def decode_latex(value: str) -> str:
     return squash(value.replace("{", "").replace("}", ""))
 
 
-@functools.lru_cache(maxsize=65536)
-def person(name: str) -> tuple[str, str, bool]:
-    """``(family, given, well_formed)`` of one BibTeX name, decoded.
+# BibLaTeX's extended name format: "family=Santos, given=Joao, prefix=dos, useprefix=false".
+_EXTENDED = re.compile(r"^\s*(family|given|prefix|suffix|useprefix)(?:-i)?\s*=", re.IGNORECASE)
+_NAME_PARTS = frozenset({"family", "given", "prefix", "suffix", "useprefix"})
 
-    The von part stays with the family name ("van der Berg"); a Jr part is not kept
-    (the model has no slot for it). An organisation in braces is one family name.
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    """``text`` split at each ``sep`` outside braces."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _unbrace(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value
+
+
+def _extended(name: str) -> tuple[Person, bool]:
+    parts: dict[str, str] = {}
+    ok = True
+    for piece in _top_level_split(name, ","):
+        key, eq, value = piece.partition("=")
+        key = key.strip().lower()
+        if key.endswith("-i"):  # given initials, written by some tools: derived, not needed
+            continue
+        if not eq or key not in _NAME_PARTS or key in parts:
+            ok = False
+            continue
+        parts[key] = decode_latex(_unbrace(value))
+    family, given = parts.get("family", ""), parts.get("given", "")
+    prefix, suffix = parts.get("prefix", ""), parts.get("suffix", "")
+    use = parts.get("useprefix", "false").strip().lower()
+    if use not in ("true", "false") or not (family or given):
+        ok = False
+    if prefix and use == "true":  # the particle is part of the family name, as in "van Gogh"
+        family, prefix = f"{prefix} {family}".strip(), ""
+    if not family:
+        family, given = given, ""
+    return Person(family, given, prefix, suffix), ok
+
+
+@functools.lru_cache(maxsize=65536)
+def person(name: str) -> tuple[Person, bool]:
+    """The :class:`Person` of one BibTeX name, decoded, and whether it was well formed.
+
+    The von part stays with the family name ("van der Berg"), as BibTeX sorts it; a Jr
+    part is the suffix. An organisation in braces is one family name. BibLaTeX's extended
+    format gives each part by name; its ``useprefix=false`` particle stays apart.
     """
+    if _EXTENDED.match(name):
+        return _extended(name)
     try:
         parts = parse_single_name_into_parts(name, strict=True)
         ok = True
@@ -85,24 +142,33 @@ def person(name: str) -> tuple[str, str, bool]:
         ok = False
     family = decode_latex(" ".join([*parts.von, *parts.last]))
     given = decode_latex(" ".join(parts.first))
-    return (family or given, given if family else "", ok)
+    suffix = decode_latex(" ".join(parts.jr))
+    return Person(family or given, given if family else "", "", suffix), ok
 
 
-def split_persons(raw: str) -> tuple[tuple[tuple[str, str], ...], list[str], str]:
+def split_persons(raw: str) -> tuple[tuple[Person, ...], list[str], str]:
     """People in a BibTeX name list, the malformed names, and the list as decoded text.
 
     Splitting works on the raw value, so ``{Organisation and Partner}`` stays one name;
     each name is decoded on its own (names recur, whole lists rarely do).
     """
-    people: list[tuple[str, str]] = []
+    people: list[Person] = []
     bad: list[str] = []
     names = split_multiple_persons_names(raw)
     for name in names:
         if name.strip().lower() == "others":  # BibTeX's "and others": a shortened list
             continue
-        family, given, ok = person(name)
+        found, ok = person(name)
         if not ok:
             bad.append(name)
-        if family:
-            people.append((family, given))
-    return tuple(people), bad, " and ".join(decode_latex(n) for n in names)
+        if found.family:
+            people.append(found)
+    return (
+        tuple(people),
+        bad,
+        " and ".join(
+            found.full if _EXTENDED.match(n) else decode_latex(n)
+            for n in names
+            for found in (person(n)[0],)
+        ),
+    )

@@ -15,8 +15,10 @@ import bibtexparser
 from bibtexparser import model as bm
 from bibtexparser.exceptions import BlockAbortedException
 
+from equity_kb.core.model import Person
+
 from .names import decode_latex, split_persons, squash
-from .rules import VERBATIM_FIELDS
+from .rules import JOINED_FIELDS, NAME_FIELDS, VERBATIM_FIELDS
 
 _HEAD = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]*)")
 _STRAY_FIELD = re.compile(r"(?m)^[\s,]*([A-Za-z][\w:.-]*)\s*=\s*[{\"\d]")
@@ -37,10 +39,12 @@ class ParsedEntry(NamedTuple):
     bibtype: str
     line: int
     fields: tuple[Field, ...]
-    persons: tuple[tuple[str, str], ...]
-    editors: tuple[tuple[str, str], ...]
+    persons: tuple[Person, ...]
+    editors: tuple[Person, ...]
     issues: tuple[tuple[int, str, str], ...]  # (line, message, code) found while parsing
     truncated: bool = False  # an extra '}' ended it early; its later fields were lost
+    names: tuple[tuple[str, tuple[Person, ...]], ...] = ()  # other name lists, by field
+    inherited: tuple[str, ...] = ()  # fields taken from a crossref or xdata parent
 
 
 class ParsedFile(NamedTuple):
@@ -52,9 +56,25 @@ class ParsedFile(NamedTuple):
 Chunks = tuple[tuple[int, ParsedFile], ...]
 
 
+def _plain_people(people: tuple[Person, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(map(tuple, people))
+
+
 def to_plain(chunk: ParsedFile) -> tuple[Any, ...]:
     """``chunk`` as nested plain tuples, which pickle fast; ``from_plain`` reverses it."""
-    entries = tuple((*e[:3], tuple(map(tuple, e.fields)), *e[4:]) for e in chunk.entries)
+    entries = tuple(
+        (
+            *e[:3],
+            tuple(map(tuple, e.fields)),
+            _plain_people(e.persons),
+            _plain_people(e.editors),
+            e.issues,
+            e.truncated,
+            tuple((role, _plain_people(people)) for role, people in e.names),
+            e.inherited,
+        )
+        for e in chunk.entries
+    )
     return (entries, chunk.issues)
 
 
@@ -63,8 +83,28 @@ def from_plain(plain: tuple[Any, ...]) -> ParsedFile:
     # tuple.__new__ straight away: NamedTuple's own constructors are Python functions.
     new = tuple.__new__
     field = functools.partial(new, Field)
+    person = functools.partial(new, Person)
+
+    def people(plain: tuple[tuple[str, ...], ...]) -> tuple[Person, ...]:
+        return tuple(map(person, plain)) if plain else ()
+
     return ParsedFile(
-        tuple(new(ParsedEntry, (*e[:3], tuple(map(field, e[3])), *e[4:])) for e in entries),
+        tuple(
+            new(
+                ParsedEntry,
+                (
+                    *e[:3],
+                    tuple(map(field, e[3])),
+                    people(e[4]),
+                    people(e[5]),
+                    e[6],
+                    e[7],
+                    tuple((role, people(p)) for role, p in e[8]),
+                    e[9],
+                ),
+            )
+            for e in entries
+        ),
         issues,
     )
 
@@ -165,11 +205,18 @@ def _parse_entry(entry: bm.Entry, base: int = 0) -> ParsedEntry:
     """The entry, with lines counted from ``base`` (the 0-based line its chunk starts on)."""
     issues: list[tuple[int, str, str]] = []
     fields: dict[str, Field] = {}
-    roles: dict[str, tuple[tuple[str, str], ...]] = {}
+    roles: dict[str, tuple[Person, ...]] = {}
     entry_line = _line_of(entry) - base
     for f in entry.fields:
         name = f.key.strip().lower()
         line = (f.start_line + 1 - base) if f.start_line is not None else entry_line
+        raw = f.value if isinstance(f.value, str) else str(f.value)
+        if name in fields and name in JOINED_FIELDS:
+            # Zotero writes each note as its own annote field: keep them all, in order.
+            first = fields[name]
+            joined = f"{first.raw}\n\n{raw}"
+            fields[name] = first._replace(raw=joined, text=decode_latex(joined))
+            continue
         if name in fields:
             issues.append(
                 (
@@ -180,21 +227,10 @@ def _parse_entry(entry: bm.Entry, base: int = 0) -> ParsedEntry:
                 )
             )
             continue
-        raw = f.value if isinstance(f.value, str) else str(f.value)
-        if name in ("author", "editor"):
+        if name in NAME_FIELDS:
             people, bad, text = split_persons(raw)
             roles[name] = people
-            for person in bad:
-                issues.append(
-                    (
-                        line,
-                        f"the {name} name {person.strip()!r} is not a valid BibTeX name: "
-                        "write 'Family, Given' or 'Given Family', separate people with "
-                        "' and ', and put an organisation in double braces, like "
-                        f"{name} = {{{{Puget Sound ESD}}}}",
-                        "bad_name",
-                    )
-                )
+            issues.extend((line, bad_name_message(name, person), "bad_name") for person in bad)
         elif name in VERBATIM_FIELDS:
             text = squash(raw)
         else:
@@ -205,9 +241,18 @@ def _parse_entry(entry: bm.Entry, base: int = 0) -> ParsedEntry:
         bibtype=entry.entry_type.strip().lower(),
         line=entry_line,
         fields=tuple(fields.values()),
-        persons=roles.get("author", ()),
-        editors=roles.get("editor", ()),
+        persons=roles.pop("author", ()),
+        editors=roles.pop("editor", ()),
         issues=tuple(issues),
+        names=tuple(roles.items()),
+    )
+
+
+def bad_name_message(name: str, person: str) -> str:
+    return (
+        f"the {name} name {person.strip()!r} is not a valid BibTeX name: write 'Family, Given' "
+        "or 'Given Family' (or BibLaTeX's 'family=..., given=...'), separate people with "
+        f"' and ', and put an organisation in double braces, like {name} = {{{{Puget Sound ESD}}}}"
     )
 
 

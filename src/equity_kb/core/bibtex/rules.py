@@ -6,37 +6,148 @@ from __future__ import annotations
 from equity_kb.core.vocabulary import FACETS
 
 # Core fields each entry type needs; a tuple of alternatives means "one of these".
+# BibTeX's types and every standard BibLaTeX type (biblatex manual, section 2.1), with the
+# non-standard types Better BibTeX writes from Zotero (@software, @video, @patent, ...).
+_DATE = ("year", "date")
+_WHO = ("author", "editor")
+_JOURNAL = ("journal", "journaltitle")
+_INSTITUTION = ("institution", "school")
+_PART_OF_BOOK = (("author",), ("title",), ("booktitle",), _DATE)
+_WORK = (_WHO, ("title",), _DATE)
+_LEGAL = (("title",), _DATE)  # a court case or a statute has no author
 CORE_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "article": (("author",), ("title",), ("journal", "journaltitle"), ("year", "date")),
-    "book": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
-    "inbook": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
-    "booklet": (("title",), ("year", "date")),
-    "incollection": (
-        ("author",),
-        ("title",),
-        ("booktitle",),
-        ("publisher",),
-        ("year", "date"),
-    ),
-    "inproceedings": (("author",), ("title",), ("booktitle",), ("year", "date")),
-    "conference": (("author",), ("title",), ("booktitle",), ("year", "date")),
-    "proceedings": (("title",), ("year", "date")),
-    "techreport": (("author",), ("title",), ("institution",), ("year", "date")),
-    "report": (("author",), ("title",), ("institution",), ("year", "date")),
-    "phdthesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
-    "mastersthesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
-    "thesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
-    "manual": (("title",), ("year", "date")),
-    "misc": (("author", "editor"), ("title",), ("year", "date")),
-    "online": (("author", "editor"), ("title",), ("year", "date")),
-    "unpublished": (("author", "editor"), ("title",), ("year", "date")),
+    "article": (("author",), ("title",), _JOURNAL, _DATE),
+    "book": (_WHO, ("title",), ("publisher",), _DATE),
+    "mvbook": (_WHO, ("title",), _DATE),
+    "inbook": (_WHO, ("title",), ("publisher",), _DATE),
+    "bookinbook": _PART_OF_BOOK,
+    "suppbook": _PART_OF_BOOK,
+    "booklet": (("title",), _DATE),
+    "collection": (("editor",), ("title",), _DATE),
+    "mvcollection": (("editor",), ("title",), _DATE),
+    "incollection": (("author",), ("title",), ("booktitle",), ("publisher",), _DATE),
+    "suppcollection": _PART_OF_BOOK,
+    "dataset": _WORK,
+    "inproceedings": _PART_OF_BOOK,
+    "conference": _PART_OF_BOOK,
+    "proceedings": (("title",), _DATE),
+    "mvproceedings": (("title",), _DATE),
+    "reference": (("editor",), ("title",), _DATE),
+    "mvreference": (("editor",), ("title",), _DATE),
+    "inreference": _PART_OF_BOOK,
+    "periodical": (("editor",), ("title",), _DATE),
+    "suppperiodical": (("author",), ("title",), _JOURNAL, _DATE),
+    "patent": (("author",), ("title",), ("number",), _DATE),
+    "techreport": (("author",), ("title",), _INSTITUTION, _DATE),
+    "report": (("author",), ("title",), _INSTITUTION, _DATE),
+    "phdthesis": (("author",), ("title",), _INSTITUTION, _DATE),
+    "mastersthesis": (("author",), ("title",), _INSTITUTION, _DATE),
+    "thesis": (("author",), ("title",), _INSTITUTION, _DATE),
+    "manual": (("title",), _DATE),
+    "misc": _WORK,
+    "online": _WORK,
+    "electronic": _WORK,
+    "www": _WORK,
+    "software": _WORK,
+    "unpublished": _WORK,
+    # Non-standard in biblatex, written by Better BibTeX and read by biblatex-apa.
+    "artwork": _WORK,
+    "audio": _WORK,
+    "commentary": _WORK,
+    "image": _WORK,
+    "letter": (("author",), ("title",), _DATE),
+    "movie": _WORK,
+    "music": _WORK,
+    "performance": _WORK,
+    "review": _WORK,
+    "video": _WORK,
+    "jurisdiction": _LEGAL,
+    "legislation": _LEGAL,
+    "legal": _LEGAL,
+    "standard": _LEGAL,
+    **{f"custom{c}": _WORK for c in "abcdef"},
 }
+# BibLaTeX types that are not works to list: @xdata holds fields other entries take in,
+# @set groups entries, @bibnote is a note printed with the bibliography.
+NOT_WORKS: dict[str, str] = {
+    "xdata": "holds fields that other entries take in with xdata = {...}",
+    "set": "groups other entries (biblatex's entry sets), which this site does not list: "
+    "cite the member entries instead",
+    "bibnote": "is a note for the printed bibliography, which this site does not show",
+}
+# Fields BibLaTeX lets an entry give more than once, joined here (Zotero: one per note).
+JOINED_FIELDS = frozenset({"annote"})
+# Name lists: split into people and checked like author and editor.
+NAME_FIELDS = frozenset(
+    {
+        "author",
+        "editor",
+        "translator",
+        "bookauthor",
+        "holder",
+        "commentator",
+        "annotator",
+        "introduction",
+        "foreword",
+        "afterword",
+        "editora",
+        "editorb",
+        "editorc",
+    }
+)
+# Fields a crossref or xdata child never takes from its parent: biblatex's own list, and
+# ours, which describe one work and how it serves the partnership.
+NOT_INHERITED = frozenset(
+    {
+        "ids",
+        "crossref",
+        "xref",
+        "xdata",
+        "entryset",
+        "entrysubtype",
+        "execute",
+        "label",
+        "options",
+        "presort",
+        "related",
+        "relatedoptions",
+        "relatedstring",
+        "relatedtype",
+        "shorthand",
+        "shorthandintro",
+        "sortkey",
+        "annotation",
+        "annote",
+        "tenets",
+        "focus",
+        "levels",
+        "evidence",
+        "provenance",
+        "keywords",
+    }
+)
 # Our own fields on top of BibTeX.
 TAG_FIELDS = FACETS  # tenets, focus, levels: comma-separated vocabulary ids
 # Fields whose text is an identifier, never LaTeX (a '%' or '~' in a URL is literal).
 VERBATIM_FIELDS = frozenset(
-    {"url", "doi", "eprint", "file", "isbn", "issn", "evidence", *TAG_FIELDS}
+    {
+        "url",
+        "doi",
+        "eprint",
+        "file",
+        "isbn",
+        "issn",
+        "evidence",
+        "date",
+        "urldate",
+        "eventdate",
+        "origdate",
+        "crossref",
+        "xdata",
+        *TAG_FIELDS,
+    }
 )
+DATE_FIELDS = ("date", "urldate", "eventdate", "origdate")
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 EDITED = frozenset(t for t, rules in CORE_FIELDS.items() if ("author", "editor") in rules)
 PLACEHOLDERS = frozenset({"todo", "tbd", "fixme", "xxx", "..."})
@@ -57,6 +168,10 @@ PROBLEM_CODES: dict[str, str] = {
     "unknown_level": "a level not in the vocabulary",
     "bad_evidence": "an unknown kind of evidence, or more than one",
     "bad_year": "a year that is not four digits",
+    "bad_date": "a BibLaTeX date (date, urldate, ...) that is not ISO 8601 / EDTF, or uses a "
+    "form the site cannot show",
+    "bad_crossref": "a crossref or xdata key that names no entry, or a loop of them",
+    "not_a_work": "a BibLaTeX entry that is not a work to list (@set, @bibnote)",
     "bad_doi": "a DOI that does not start with 10. and contain a /",
     "bad_name": "an author or editor name BibTeX cannot split",
     "unknown_type": "an entry type we do not know (checked as @misc)",

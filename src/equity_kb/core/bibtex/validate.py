@@ -9,14 +9,22 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
+from equity_kb.core.dates import DateError, parse_date
 from equity_kb.core.model import Problem, Reference
 from equity_kb.core.vocabulary import KIND_NAMES, Vocabulary
 
 from .parse import Chunks, ParsedEntry, absolute
-from .rules import CORE_FIELDS, EDITED, MONTH_MACROS, PLACEHOLDERS, TAG_FIELDS
+from .rules import (
+    CORE_FIELDS,
+    DATE_FIELDS,
+    EDITED,
+    MONTH_MACROS,
+    NOT_WORKS,
+    PLACEHOLDERS,
+    TAG_FIELDS,
+)
 
 _YEAR = re.compile(r"^\d{4}$")
-_DATE = re.compile(r"^(\d{4})(?:-\d{2}(?:-\d{2})?)?$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 
@@ -88,6 +96,15 @@ def reference(
         return f is not None and bool(f.text.strip())
 
     bibtype = entry.bibtype
+    if bibtype in NOT_WORKS:
+        if bibtype != "xdata":  # an @xdata entry is read by the entries that name it
+            report(
+                entry.line,
+                f"@{bibtype} '{key}' {NOT_WORKS[bibtype]}; it is not listed",
+                "not_a_work",
+                "note",
+            )
+        return None, problems
     rules = CORE_FIELDS.get(bibtype)
     if rules is None:
         hint = _closest(bibtype, CORE_FIELDS)
@@ -113,23 +130,33 @@ def reference(
                 "bib_syntax",
             )
 
-    # Year: four digits (biblatex 'date' as YYYY, YYYY-MM or YYYY-MM-DD is accepted too).
+    # The year: BibLaTeX's date (ISO 8601 / EDTF, core/dates.py) first, as biblatex reads
+    # it, else BibTeX's four-digit year. Other dates are checked the same way.
     issued: int | None = None
     bad_year = False
-    for name, pattern in (("year", _YEAR), ("date", _DATE)):
-        year_field = fields.get(name)
-        if year_field is None or issued is not None:
+    for name in DATE_FIELDS:
+        date_field = fields.get(name)
+        if date_field is None or not date_field.text.strip():
             continue
-        m = pattern.match(year_field.text.strip())
-        if m:
-            issued = int(m.group(1) if m.groups() else m.group(0))
+        try:
+            date = parse_date(date_field.text)
+        except DateError as err:
+            bad_year = bad_year or name == "date"
+            report(date_field.line, f"{name} of '{key}': {err}", "bad_date")
+            continue
+        if name == "date":
+            issued = date.year
+    year_field = fields.get("year")
+    if year_field is not None and issued is None:
+        if _YEAR.match(year_field.text.strip()):
+            issued = int(year_field.text.strip())
         else:
             bad_year = True
             report(
                 year_field.line,
-                f"{name} {year_field.text!r} in '{key}' is not a year: write four digits, like "
-                f"{name} = {{2021}}; if the year is not known, leave the field out "
-                "(the entry shows as n.d.)",
+                f"year {year_field.text!r} in '{key}' is not a year: write four digits, like "
+                "year = {2021} (or a BibLaTeX date = {2021-10-11}); if the year is not known, "
+                "leave the field out (the entry shows as n.d.)",
                 "bad_year",
             )
 
@@ -166,7 +193,9 @@ def reference(
                 "missing_field",
             )
 
-    annotation = fields["annotation"].text if present("annotation") else ""
+    # BibLaTeX's alias: annote (Zotero's notes) is the annotation when there is no other.
+    note_field = "annotation" if present("annotation") or not present("annote") else "annote"
+    annotation = fields[note_field].text if present(note_field) else ""
     if not annotation and not entry.truncated:
         report(
             entry.line,
@@ -176,7 +205,7 @@ def reference(
         )
     elif annotation.strip().strip(".!").lower() in PLACEHOLDERS:
         report(
-            fields["annotation"].line,
+            fields[note_field].line,
             f"the annotation of '{key}' is still the placeholder {annotation!r}: replace it "
             "with a few sentences in your own words on what this work contributes",
             "missing_annotation",
@@ -250,9 +279,11 @@ def reference(
         line=entry.line + first,
         bibtype=bibtype,
         fields=decoded,
-        raw_fields={f.name: f.raw for f in entry.fields},
+        # As written: an export with the crossref keeps the parent's fields in the parent.
+        raw_fields={f.name: f.raw for f in entry.fields if f.name not in entry.inherited},
         persons=entry.persons,
         editors=entry.editors,
+        names=dict(entry.names),
         issued=issued,
         annotation=annotation,
         evidence_kind=evidence_kind,
