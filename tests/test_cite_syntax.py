@@ -158,6 +158,18 @@ Cited here: {cite}`hallett2021`.
 ## Here
 
 ```{bibliography}
+:filter: docname in docnames
+```
+
+## Cited by default
+
+```{bibliography}
+```
+
+## Articles since 2020 by a regex
+
+```{bibliography}
+:filter: type == "article" and year >= "2020" or key % "^HALLETT"
 ```
 
 ## Keys
@@ -212,6 +224,12 @@ def test_reading_lists_by_page_keys_tags_and_filter(kb_build, tmp_path: Path) ->
     assert set(lists["Capacity"]) == {k for k, r in refs.items() if "capacity" in r.tenets}
     cited = {"bowman2021getting", "hallett2021"}  # the test root's brief cites both
     assert cited <= set(lists["Cited anywhere"])
+    assert lists["Cited by default"] == lists["Cited anywhere"]  # sphinxcontrib-bibtex's default
+    assert set(lists["Articles since 2020 by a regex"]) == {
+        k
+        for k, r in refs.items()
+        if (r.bibtype == "article" and (r.issued or 0) >= 2020) or k.lower().startswith("hallett")
+    }
     assert set(lists["Everything about data"]) == {k for k, r in refs.items() if "data" in r.tenets}
     # Each item is the APA reference with a link to its annotated entry.
     html = (Path(app.outdir) / "lists.html").read_text(encoding="utf-8")
@@ -221,7 +239,7 @@ def test_reading_lists_by_page_keys_tags_and_filter(kb_build, tmp_path: Path) ->
 def test_a_reading_list_warns_on_an_unknown_key_or_filter(kb_build, tmp_path: Path) -> None:
     text = (
         "# Lists\n\n```{bibliography}\n:keys: nosuchkey\n```\n\n"
-        '```{bibliography}\n:filter: author % "Smith"\n```\n'
+        '```{bibliography}\n:filter: __import__("os").system("true")\n```\n'
     )
     app = build_lists(kb_build, tmp_path, text)
     warnings = app.warning.getvalue()

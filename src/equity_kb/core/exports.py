@@ -19,7 +19,7 @@ from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
 from bibtexparser.writer import BibtexFormat
 
 from .bibtex import MONTH_MACROS
-from .csl import THESIS_GENRES, to_csl
+from .csl import THESIS_GENRES, csl_type, to_csl
 from .model import Person, Reference
 
 RIS_TYPES: dict[str, str] = {
@@ -40,6 +40,30 @@ RIS_TYPES: dict[str, str] = {
     "misc": "GEN",
     "online": "ELEC",
     "unpublished": "UNPB",
+}
+# The other BibLaTeX types by the CSL type they map to (csl.CSL_TYPES).
+RIS_BY_CSL: dict[str, str] = {
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "dataset": "DATA",
+    "entry-encyclopedia": "ENCYC",
+    "graphic": "ART",
+    "legal_case": "CASE",
+    "legislation": "STAT",
+    "motion_picture": "VIDEO",
+    "patent": "PAT",
+    "periodical": "JFULL",
+    "software": "COMP",
+    "song": "SOUND",
+    "standard": "STAND",
+    "webpage": "ELEC",
+    "article-magazine": "MGZN",
+    "article-newspaper": "NEWS",
+    "article-journal": "JOUR",
+    "paper-conference": "CPAPER",
+    "report": "RPRT",
+    "thesis": "THES",
+    "manuscript": "UNPB",
 }
 _PAGE_RANGE = re.compile(r"^\s*([^-–—\s]+)\s*[-–—]+\s*([^-–—\s]+)\s*$")
 
@@ -84,9 +108,10 @@ def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
     records = []
     for ref in refs:
         f = ref.fields
-        ris_type = RIS_TYPES.get(ref.bibtype, "GEN")
-        if ref.bibtype == "misc" and f.get("url") and not f.get("publisher"):
-            ris_type = "ELEC"
+        kind = csl_type(ref)
+        ris_type = RIS_TYPES.get(ref.bibtype) or RIS_BY_CSL.get(kind, "GEN")
+        if kind in ("webpage", "article-magazine", "article-newspaper"):
+            ris_type = RIS_BY_CSL[kind]
         rec: dict[str, Any] = {"type_of_reference": ris_type, "id": ref.key}
         if ref.persons:
             rec["authors"] = [_ris_name(p) for p in ref.persons]
@@ -99,6 +124,8 @@ def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
             rec["secondary_title"] = container
         if ref.issued is not None:
             rec["year"] = str(ref.issued)
+        if f.get("date"):
+            rec["date"] = f["date"]  # RIS's DA: the date as written (ISO 8601 / EDTF)
         publisher = next(
             (f[n] for n in ("publisher", "institution", "school", "organization") if f.get(n)),
             None,
@@ -107,6 +134,7 @@ def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
             rec["publisher"] = publisher
         for bib_name, ris_name in (
             ("address", "place_published"),
+            ("location", "place_published"),
             ("volume", "volume"),
             ("number", "number"),
             ("edition", "edition"),

@@ -26,7 +26,10 @@ FALSE = frozenset({"0", "false", "no", "off", ""})
 
 def setup_config(app: Sphinx) -> None:
     # Paths are relative to the directory holding conf.py.
-    app.add_config_value("kb_vocabulary", "vocabulary.yml", "env", types=[str])
+    # "": vocabulary.yml beside conf.py if there is one; with none, the site is a plain
+    # bibliography (no tags asked of entries), as a sphinxcontrib-bibtex project moving
+    # here by changing its extensions line needs.
+    app.add_config_value("kb_vocabulary", "", "env", types=[str])
     app.add_config_value("kb_bibliography", ["*.bib"], "env", types=[list])
     # sphinxcontrib-bibtex's name for the same, so its conf.py works unchanged.
     if "bibtex_bibfiles" not in app.config:
@@ -56,7 +59,7 @@ def check_config(app: Sphinx, config: Config) -> None:
     ):
         raise ConfigError("kb_bibliography must be a list of glob patterns, like ['bib/*.bib']")
     path = vocabulary_path(app)
-    if not path.is_file():
+    if path is not None and not path.is_file():
         raise ConfigError(
             f"kb_vocabulary: no vocabulary file at {path}; set kb_vocabulary in conf.py to the "
             "YAML file listing tenets, focus areas, levels and kinds of evidence"
@@ -106,13 +109,19 @@ def check_base_url(base_url: str, environ: Mapping[str, str]) -> None:
     )
 
 
-def vocabulary_path(app: Sphinx) -> Path:
-    return Path(app.confdir, app.config.kb_vocabulary)
+def vocabulary_path(app: Sphinx) -> Path | None:
+    """The vocabulary file, or None for a plain bibliography (no kb_vocabulary, no file)."""
+    if app.config.kb_vocabulary:
+        return Path(app.confdir, app.config.kb_vocabulary)
+    default = Path(app.confdir, "vocabulary.yml")
+    return default if default.is_file() else None
 
 
 def read_vocabulary(app: Sphinx) -> tuple[Vocabulary, str]:
     """The vocabulary and a digest of its file, so a change can mark entries outdated."""
     path = vocabulary_path(app)
+    if path is None:
+        return Vocabulary(terms={}, source=""), ""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         return load_vocabulary(path), digest

@@ -129,7 +129,7 @@ def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     domain = kb_domain(app.env)
     entries = sort_entries(domain.all_entries())  # once: filtering keeps the order
     for kind in FACETS:
-        for term in domain.vocabulary.terms[kind]:
+        for term in domain.vocabulary.terms.get(kind, ()):
             pagename = f"{TERM_DIRS[kind]}/{term.id}"
             r = renderer_for(app, pagename)
             tagged = [e for e in entries if term.id in getattr(e, kind)]

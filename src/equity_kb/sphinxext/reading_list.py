@@ -1,16 +1,18 @@
 """``{bibliography}``: a reading list on any page, as sphinxcontrib-bibtex's directive
-writes one, chosen by keys or by tags.
+writes one, chosen by keys, by tags or by its ``:filter:`` expressions.
 
-- no option: the references this page cites (sphinxcontrib-bibtex's default);
+- no option: every reference cited on some page (sphinxcontrib-bibtex's default,
+  ``:filter: cited``); ``:notcited:`` the others; ``:all:`` every reference;
 - keys, in the content or ``:keys:`` (commas or lines): those references;
-- ``:all:``: every reference; ``:tenet:``, ``:focus:``, ``:level:`` (commas: any of
-  them) narrow whatever was chosen, or every reference if nothing was;
-- ``:filter:`` for sphinxcontrib-bibtex's common cases: ``cited`` (cited on any page),
-  ``docname in docnames`` (this page), ``all`` or ``True``.
+- ``:filter:``: sphinxcontrib-bibtex's expressions (``docname in docnames`` for this
+  page's citations, ``type == "article" and year >= "2020"``, ``author % "Bowman"``...),
+  read by :mod:`equity_kb.core.reading_filter`, which evaluates nothing else;
+- ``:tenet:``, ``:focus:``, ``:level:`` (commas: any of them) narrow whatever was chosen,
+  or every reference if nothing else was asked.
 
 The list is APA 7, each reference linked to its annotated entry. Filled when the page
-is written, so it follows the bibliography; an unknown key or filter is a warning at
-the directive's line.
+is written, so it follows the bibliography; an unknown key or a filter that cannot be
+read is a warning at the directive's line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from equity_kb.core.crosscheck import unknown_key
 from equity_kb.core.ordering import sort_entries
+from equity_kb.core.reading_filter import Context, FilterError, matches, parse_filter
 
 from .domain import KBDomain
 from .nodes import kb_placeholder
@@ -32,8 +35,6 @@ from .references import ref_uri
 from .render import Renderer
 
 logger = logging.getLogger(__name__)
-
-FILTERS = {"cited": "cited", "docname in docnames": "page", "all": "all", "true": "all"}
 
 
 def setup_reading_list(app: Sphinx) -> None:
@@ -52,6 +53,8 @@ class ReadingList(SphinxDirective):
         "keys": directives.unchanged,
         "all": directives.flag,
         "filter": directives.unchanged,
+        "notcited": directives.flag,
+        "cited": directives.flag,
         "tenet": directives.unchanged,
         "focus": directives.unchanged,
         "level": directives.unchanged,
@@ -66,27 +69,26 @@ class ReadingList(SphinxDirective):
 
     def run(self) -> list[Any]:
         keys = _words(self.options.get("keys")) + _words("\n".join(self.content))
-        choose = "page"
-        if "all" in self.options:
-            choose = "all"
-        if "filter" in self.options:
-            wanted = " ".join(self.options["filter"].split()).lower()
-            if wanted not in FILTERS:
-                logger.warning(
-                    f"bibliography :filter: {self.options['filter']!r} is not one this "
-                    f"site reads; write one of {', '.join(repr(f) for f in FILTERS)}, or "
-                    "give the keys or :tenet:/:focus:/:level:",
-                    location=(self.env.docname, self.lineno),
-                    type="kb",
-                    subtype="bibliography_filter",
-                )
-            choose = FILTERS.get(wanted, "page")
         tags = {f: _words(self.options.get(f)) for f in ("tenet", "focus", "level")}
-        if keys:
-            choose = "keys"
-        elif any(tags.values()) and choose == "page" and "filter" not in self.options:
-            choose = "all"
-        node = kb_placeholder(kind="reading-list", choose=choose, keys=keys, tags=tags)
+        if "filter" in self.options:
+            expression = self.options["filter"] or "True"
+        elif "all" in self.options or (any(tags.values()) and "notcited" not in self.options):
+            expression = "True"
+        elif "notcited" in self.options:
+            expression = "not cited"
+        else:
+            expression = "cited"
+        try:
+            parse_filter(expression)
+        except FilterError as err:
+            logger.warning(
+                f"bibliography :filter: {err}; the list is left empty",
+                location=(self.env.docname, self.lineno),
+                type="kb",
+                subtype="bibliography_filter",
+            )
+            expression = "False"
+        node = kb_placeholder(kind="reading-list", keys=keys, tags=tags, filter=expression)
         node.source, node.line = self.env.doc2path(self.env.docname), self.lineno
         return [node]
 
@@ -95,8 +97,7 @@ def reading_list_html(
     app: Sphinx, domain: KBDomain, r: Renderer, docname: str, node: kb_placeholder
 ) -> Markup:
     refs = domain.references
-    choose = node["choose"]
-    if choose == "keys":
+    if node["keys"]:
         chosen = []
         for key in node["keys"]:
             if key in refs:
@@ -104,12 +105,18 @@ def reading_list_html(
             else:
                 problem = unknown_key(key, refs, "", 0, "bibliography key")
                 logger.warning(problem.message, location=node, type="kb", subtype=problem.code)
-    elif choose == "all":
-        chosen = list(refs.values())
-    elif choose == "cited":
-        chosen = [refs[k] for k in domain.citing_docs() if k in refs]
     else:
-        chosen = [refs[k] for k in domain.cited_keys(docname) if k in refs]
+        expr = parse_filter(node["filter"])  # checked when the page was read
+        citing = domain.citing_docs()
+        try:
+            chosen = [
+                ref
+                for key, ref in refs.items()
+                if matches(expr, Context(ref, docname, citing.get(key, ())))
+            ]
+        except FilterError as err:
+            logger.warning(f"bibliography :filter: {err}", location=node, type="kb")
+            chosen = []
     wanted = node["tags"]
     for facet, attr in (("tenet", "tenets"), ("focus", "focus"), ("level", "levels")):
         if wanted.get(facet):

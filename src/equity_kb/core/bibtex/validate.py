@@ -196,7 +196,9 @@ def reference(
     # BibLaTeX's alias: annote (Zotero's notes) is the annotation when there is no other.
     note_field = "annotation" if present("annotation") or not present("annote") else "annote"
     annotation = fields[note_field].text if present(note_field) else ""
-    if not annotation and not entry.truncated:
+    # A vocabulary without tenets is a plain bibliography: no tags or annotation asked for.
+    tagging = bool(vocabulary.ids("tenets"))
+    if not annotation and not entry.truncated and tagging:
         report(
             entry.line,
             f"'{key}' has no annotation: add annotation = {{...}}, a few sentences in your "
@@ -226,7 +228,7 @@ def reference(
             else:
                 out.append(value)
         tags[kind] = tuple(out)
-    if not present("tenets") and not entry.truncated:
+    if not present("tenets") and not entry.truncated and tagging:
         report(
             entry.line,
             f"'{key}' has no tenets: add tenets = {{...}} with one or more of "
