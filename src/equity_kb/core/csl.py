@@ -71,6 +71,15 @@ EPRINT_URLS = {
     "handle": "https://hdl.handle.net/{}",
 }
 THESIS_GENRES = {"phdthesis": "Doctoral dissertation", "mastersthesis": "Master's thesis"}
+# biblatex's localisation keys in a type field (type = {phdthesis} on a @thesis), as words.
+TYPE_KEYS = {
+    "phdthesis": "Doctoral dissertation",
+    "mathesis": "Master's thesis",
+    "mastersthesis": "Master's thesis",
+    "candthesis": "Candidate thesis",
+    "techreport": "Technical report",
+    "resreport": "Research report",
+}
 MONTHS = {
     name: i
     for i, names in enumerate(
@@ -223,7 +232,7 @@ def to_csl(ref: Reference) -> dict[str, Any]:
         item["issue" if kind.startswith("article") else "number"] = number
     genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
     if genre:
-        item["genre"] = genre
+        item["genre"] = TYPE_KEYS.get(genre.strip().lower(), genre)
     issued = _issued(ref)
     if issued:
         item["issued"] = issued

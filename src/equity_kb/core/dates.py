@@ -259,7 +259,12 @@ def needs_literal(date: BibDate, csl_type: str) -> bool:
         return True
     if (date.start.season or (date.end and date.end.season)) and csl_type in FULL_DATE_TYPES:
         return True
-    return date.is_range and date.end is not None and date.start.year == date.end.year
+    if not date.is_range or date.end is None:
+        return False
+    # citeproc-py drops a range within one year, and writes one across years with a
+    # month as "2021–2022, December 30–January 2".
+    months = bool(date.start.month or date.end.month) and csl_type in FULL_DATE_TYPES
+    return date.start.year == date.end.year or months
 
 
 def for_citeproc(value: Any, csl_type: str) -> Any:

@@ -110,6 +110,8 @@ class Resolver:
                 problems.append((line + first, message))
 
         added: dict[str, Field] = {}
+        from_xdata: set[str] = set()
+        unresolved = False
         for name in ("xdata", "crossref"):  # biblatex: xdata first, then the crossref
             f = fields.get(name)
             if f is None:
@@ -122,17 +124,20 @@ class Resolver:
             for parent_key in parents:
                 parent = self.entries.get(parent_key.lower())
                 if parent is None:
+                    unresolved = True
                     report(
                         f.line,
                         f"{name} {parent_key!r} of '{entry.key}' names no entry in the "
                         "bibliography: add that entry, or correct the key",
                     )
                     continue
-                if parent.key.lower() in chain or parent.key.lower() == key:
+                if parent.key.lower() in chain or self._reaches(parent, key):
+                    unresolved = True
                     loop = " -> ".join([*chain, key, parent.key.lower()])
                     report(f.line, f"{name} of '{entry.key}' makes a loop ({loop}): break it")
                     continue
                 if name == "xdata" and parent.bibtype != "xdata":
+                    unresolved = True
                     report(
                         f.line,
                         f"xdata {parent_key!r} of '{entry.key}' is an @{parent.bibtype}, not an "
@@ -152,11 +157,19 @@ class Resolver:
                     for target in targets:
                         if target and target not in fields and target not in added:
                             added[target] = pf._replace(name=target, line=f.line)
-        if not added:
+                            if name == "xdata":
+                                from_xdata.add(target)
+        if not added and ("xdata" not in fields or unresolved):
             return entry
+        # A crossref parent is a work of its own, exported beside the child, so what came
+        # from it is marked; xdata is data only, so its fields count as the entry's own
+        # (and the xdata field itself is what an export leaves out).
+        marked = tuple(n for n in added if n not in from_xdata)
+        own = entry.fields
+        if "xdata" in fields and not unresolved:  # resolved: the field has done its work
+            own = tuple(f for f in own if f.name != "xdata")
         resolved = entry._replace(
-            fields=entry.fields + tuple(added.values()),
-            inherited=entry.inherited + tuple(added),
+            fields=own + tuple(added.values()), inherited=entry.inherited + marked
         )
         people = {role: split_persons(added[role].raw)[0] for role in added if role in NAME_FIELDS}
         if people:
@@ -169,3 +182,21 @@ class Resolver:
             )
         self.done[key] = resolved
         return resolved
+
+    def _reaches(self, start: ParsedEntry, target: str) -> bool:
+        """Whether following crossref and xdata links from ``start`` leads to ``target``."""
+        todo, seen = [start], set()
+        while todo:
+            entry = todo.pop()
+            if entry.key.lower() == target:
+                return True
+            if entry.key.lower() in seen:
+                continue
+            seen.add(entry.key.lower())
+            for f in entry.fields:
+                if f.name in ("crossref", "xdata"):
+                    for k in f.text.split(","):
+                        nxt = self.entries.get(k.strip().lower())
+                        if nxt is not None:
+                            todo.append(nxt)
+        return False
