@@ -560,7 +560,7 @@ def test_a_style_that_fails_its_self_check_is_not_used(monkeypatch: pytest.Monke
     monkeypatch.setattr(style, "render_bibliography", lambda items: ["Wrong."])
     assert not apa._self_check(style)
     monkeypatch.setattr(speedups, "fast_style", lambda path: style)
-    assert apa._style.__wrapped__() is apa._stock_style()
+    assert apa._fast_style.__wrapped__("apa") is apa._stock_style()
 
 
 def test_citations_with_locators_match_stock_citeproc() -> None:
