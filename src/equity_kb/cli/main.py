@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "equity_kb.cli.check",
     "equity_kb.cli.new",
     "equity_kb.cli.export",
+    "equity_kb.cli.importing",
     "equity_kb.cli.preview",
 )
 
@@ -37,6 +38,7 @@ examples:
   equity-kb new practice "Student panels"         a new card with the next free ID
   equity-kb check                                 every content problem as file:line
   equity-kb export --format ris                   the bibliography for a reference manager
+  equity-kb import My-Library.bib --dry-run       what a Zotero export would add
 
 Run `equity-kb COMMAND --help` for a command's options and examples.
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,23 @@ class Term:
     description: str = ""
     why: str = ""
     keywords: tuple[str, ...] = ()
+    # Other names the term goes by (a Zotero tag, say); matched like the id and label.
+    aliases: tuple[str, ...] = ()
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """``text`` for matching names: case, accents, punctuation and spacing ignored
+    ("Culturally-Responsive Teaching" and "culturally responsive teaching" fold alike)."""
+    letters = unicodedata.normalize("NFKD", text)
+    letters = "".join(c for c in letters if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", letters.casefold()).strip()
+
+
+def _names(term: Term) -> tuple[str, ...]:
+    return (term.id, term.label, *term.aliases)
 
 
 @dataclass(frozen=True)
@@ -50,16 +68,24 @@ class Vocabulary:
     terms: dict[str, tuple[Term, ...]]
     source: str = ""
     _index: dict[str, dict[str, Term]] = field(default_factory=dict, compare=False, repr=False)
+    # Terms by folded id, label and alias; parse_vocabulary checks that no alias is ambiguous.
+    _by_name: dict[str, dict[str, Term]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for kind, terms in self.terms.items():
             self._index[kind] = {t.id: t for t in terms}
+            # Reversed: where two labels fold alike (not an alias), the first term wins.
+            self._by_name[kind] = {fold(n): t for t in reversed(terms) for n in _names(t)}
 
     def ids(self, kind: str) -> tuple[str, ...]:
         return tuple(t.id for t in self.terms.get(kind, ()))
 
     def get(self, kind: str, term_id: str) -> Term | None:
         return self._index.get(kind, {}).get(term_id)
+
+    def find(self, kind: str, name: str) -> Term | None:
+        """The term whose id, label or alias is ``name``, ignoring case and punctuation."""
+        return self._by_name.get(kind, {}).get(fold(name))
 
     def label(self, kind: str, term_id: str) -> str:
         term = self.get(kind, term_id)
@@ -113,6 +139,7 @@ def parse_vocabulary(text: str, source: str = "vocabulary.yml") -> Vocabulary:
             )
             continue
         seen: set[str] = set()
+        named: dict[str, tuple[str, bool]] = {}  # folded name -> (term id, is it an alias)
         out = []
         for i, item in enumerate(items):
             iline = lines.get((kind, i), kline)
@@ -145,6 +172,8 @@ def parse_vocabulary(text: str, source: str = "vocabulary.yml") -> Vocabulary:
                     )
                 )
             keywords = item.get("keywords") or []
+            aliases, alias_problems = _aliases(item, kind, tid, named, source, iline)
+            problems.extend(alias_problems)
             out.append(
                 Term(
                     id=tid,
@@ -152,12 +181,55 @@ def parse_vocabulary(text: str, source: str = "vocabulary.yml") -> Vocabulary:
                     description=str(item.get("description") or "").strip(),
                     why=str(item.get("why") or "").strip(),
                     keywords=tuple(str(k) for k in keywords),
+                    aliases=aliases,
                 )
             )
         terms[kind] = tuple(out)
     if problems:
         raise VocabularyError(problems)
     return Vocabulary(terms=terms, source=source)
+
+
+def _aliases(
+    item: dict[str, object],
+    kind: str,
+    tid: str,
+    named: dict[str, tuple[str, bool]],
+    source: str,
+    line: int,
+) -> tuple[tuple[str, ...], list[Problem]]:
+    """A term's ``aliases``, checked: a list of names, none of them naming another term of
+    the same kind (a Zotero tag must map to one term). ``named`` collects every folded id,
+    label and alias seen so far in this kind."""
+    name = KIND_NAMES[kind]
+    raw = item.get("aliases", [])
+    problems: list[Problem] = []
+    if not isinstance(raw, list) or not all(isinstance(a, str) and fold(a) for a in raw):
+        problems.append(
+            Problem(
+                source,
+                line,
+                f"the aliases of {name} {tid!r} must be a list of names, like "
+                "aliases: [Central office, District office]",
+                "vocabulary",
+            )
+        )
+        raw = []
+    aliases = tuple(a.strip() for a in raw)
+    own = [(tid, False), (str(item.get("label") or tid), False), *((a, True) for a in aliases)]
+    for text, is_alias in own:
+        other, other_is_alias = named.setdefault(fold(text), (tid, is_alias))
+        if other != tid and (is_alias or other_is_alias):
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    f"{text!r} of {name} {tid!r} is also an id, label or alias of {name} "
+                    f"{other!r} (ignoring case and punctuation): an alias must name one term",
+                    "vocabulary",
+                )
+            )
+    return aliases, problems
 
 
 def load_vocabulary(path: str | Path) -> Vocabulary:

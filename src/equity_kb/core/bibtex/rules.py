@@ -170,6 +170,8 @@ PROBLEM_CODES: dict[str, str] = {
     "bad_year": "a year that is not four digits",
     "bad_date": "a BibLaTeX date (date, urldate, ...) that is not ISO 8601 / EDTF, or uses a "
     "form the site cannot show",
+    "placeholder": "a field still holding a placeholder such as TODO (equity-kb import writes "
+    "them for what an entry lacks)",
     "bad_crossref": "a crossref or xdata key that names no entry, or a loop of them",
     "not_a_work": "a BibLaTeX entry that is not a work to list (@set, @bibnote)",
     "bad_doi": "a DOI that does not start with 10. and contain a /",

@@ -33,6 +33,10 @@ def _split_tags(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _is_placeholder(text: str) -> bool:
+    return text.strip().strip(".!:").lower() in PLACEHOLDERS
+
+
 def _first_sentence(text: str) -> str:
     first = text.split("\n\n", 1)[0]
     return _SENTENCE_END.split(first, 1)[0].strip()
@@ -90,6 +94,25 @@ def reference(
 
     fields = {f.name: f for f in entry.fields}
     key = entry.key
+    # A placeholder (TODO, as equity-kb import writes for what an entry lacks) is reported
+    # once, here, and its field then counts as given but holds no value.
+    placeholders = {
+        name
+        for name, f in fields.items()
+        if name not in ("annotation", "annote") and _is_placeholder(f.text)
+    }
+    for name in sorted(placeholders, key=lambda n: fields[n].line):
+        what = (
+            f"choose one or more of {', '.join(vocabulary.ids(name))}"
+            if name in TAG_FIELDS
+            else "fill it in from the source, or delete the line and say in provenance why "
+            "the source does not give it"
+        )
+        report(
+            fields[name].line,
+            f"{name} of '{key}' is still the placeholder {fields[name].text!r}: {what}",
+            "placeholder",
+        )
 
     def present(name: str) -> bool:
         f = fields.get(name)
@@ -136,7 +159,7 @@ def reference(
     bad_year = False
     for name in DATE_FIELDS:
         date_field = fields.get(name)
-        if date_field is None or not date_field.text.strip():
+        if date_field is None or not date_field.text.strip() or name in placeholders:
             continue
         try:
             date = parse_date(date_field.text)
@@ -147,7 +170,7 @@ def reference(
         if name == "date":
             issued = date.year
     year_field = fields.get("year")
-    if year_field is not None and issued is None:
+    if year_field is not None and issued is None and "year" not in placeholders:
         if _YEAR.match(year_field.text.strip()):
             issued = int(year_field.text.strip())
         else:
@@ -205,7 +228,7 @@ def reference(
             "own words on what this work contributes to the knowledge base",
             "missing_annotation",
         )
-    elif annotation.strip().strip(".!").lower() in PLACEHOLDERS:
+    elif _is_placeholder(annotation):
         report(
             fields[note_field].line,
             f"the annotation of '{key}' is still the placeholder {annotation!r}: replace it "
@@ -216,7 +239,7 @@ def reference(
 
     tags: dict[str, tuple[str, ...]] = {}
     for kind in TAG_FIELDS:
-        tag_field = fields.get(kind)
+        tag_field = fields.get(kind) if kind not in placeholders else None
         valid = set(vocabulary.ids(kind))
         out: list[str] = []
         for value in _split_tags(tag_field.text) if tag_field else []:
@@ -237,7 +260,7 @@ def reference(
         )
 
     evidence_kind: str | None = None
-    if present("evidence"):
+    if present("evidence") and "evidence" not in placeholders:
         f = fields["evidence"]
         values = _split_tags(f.text)
         valid_kinds = vocabulary.ids("evidence")
@@ -254,8 +277,8 @@ def reference(
             else:
                 report(f.line, vocabulary.unknown_message("evidence", value), "bad_evidence")
 
-    decoded = {f.name: f.text for f in entry.fields}
-    if "doi" in fields:
+    decoded = {f.name: f.text for f in entry.fields if f.name not in placeholders}
+    if "doi" in fields and "doi" not in placeholders:
         f = fields["doi"]
         doi = _DOI_PREFIX.sub("", f.text.strip())
         if doi.startswith("10.") and "/" in doi:
