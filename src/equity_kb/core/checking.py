@@ -14,6 +14,7 @@ from .crosscheck import cross_check, unknown_key
 from .files import bibliography_patterns, glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
+from .source_text import decode
 from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
@@ -139,26 +140,16 @@ def check_page(
         str(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else str(path)
     )
     problems: list[Problem] = []
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # Reported like the bibliography's (core/bibtex/load); the rest is still checked.
-        problems.append(
-            Problem(
-                shown,
-                data.count(b"\n", 0, err.start) + 1,
-                "this line is not valid UTF-8: save the file as UTF-8 (the character was "
-                "replaced by '\ufffd')",
-                "bad_encoding",
-            )
-        )
-        text = data.decode("utf-8", errors="replace")
-    kind = entry_type(settings, path)
+    # Bytes that are not UTF-8, or an empty file: one message, as the build gives it
+    # (core/source_text); the rest of the file is still checked.
+    text, line, message, code = decode(path.read_bytes())
+    if code:
+        problems.append(Problem(shown, line, message, code))
+    kind = entry_type(settings, path) if code != "empty_file" else None
     if kind is not None:
         fm, found = read_front_matter(text, shown)
         problems.extend(found)
-        if fm is None and not found:
+        if fm is None and not found and code != "bad_encoding":
             problems.append(
                 Problem(
                     shown,

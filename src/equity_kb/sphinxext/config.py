@@ -15,6 +15,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from equity_kb.core.files import bibliography_patterns, glob_paths
+from equity_kb.core.source_text import Decoded, decode, register_codec
 from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
 from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
@@ -48,6 +49,25 @@ def setup_config(app: Sphinx) -> None:
     # (chicago-author-date, harvard-cite-them-right, ...), for references and citations.
     app.add_config_value("kb_citation_style", "apa", "env", types=[str])
     app.connect("config-inited", check_config)
+    app.connect("builder-inited", forgiving_reader)
+
+
+def decode_file(path: str | os.PathLike[str]) -> Decoded:
+    """A source's bytes as text with its one encoding problem (core/source_text)."""
+    try:
+        return decode(Path(path).read_bytes())
+    except OSError:
+        return Decoded("", 0, "", "")  # Sphinx reports a file it cannot open
+
+
+def forgiving_reader(app: Sphinx) -> None:
+    """Sphinx decodes sources strictly: one Latin-1 file would stop the whole build. With
+    core/source_text's codec every file reads (bad bytes as U+FFFD), and reading.py says
+    which and where. Set on the environment's docutils settings, not ``source_encoding``
+    (which Sphinx warns about when it is not UTF-8)."""
+    encoding = str(app.env.settings.get("input_encoding", "utf-8-sig"))
+    if encoding.replace("-", "_").lower() in ("utf_8_sig", "utf_8", "utf8"):
+        app.env.settings["input_encoding"] = register_codec()
 
 
 def check_config(app: Sphinx, config: Config) -> None:

@@ -15,7 +15,7 @@ from equity_kb.core.frontmatter import read_front_matter
 from equity_kb.core.model import Problem
 from equity_kb.core.validation import entry_from_front_matter, entry_type_of
 
-from .config import read_vocabulary
+from .config import decode_file, read_vocabulary
 from .domain import KBDomain, kb_domain
 from .nodes import kb_cite, kb_placeholder
 from .warnings import report
@@ -54,14 +54,19 @@ def outdated_by_vocabulary(
 
 
 def read_entry(app: Sphinx, docname: str, source: list[str]) -> None:
-    etype = entry_type(app, docname)
-    if etype is None:
-        return
     env = app.env
-    domain = kb_domain(env)
     path = str(env.doc2path(docname))
+    # Sphinx read the file through core/source_text's codec, which never fails; the one
+    # message for bytes that are not UTF-8 (or an empty file) is given here, at its line.
+    encoding = decode_file(path)
+    if encoding.code:
+        report([Problem(path, encoding.line, encoding.message, encoding.code)], docname)
+    etype = entry_type(app, docname)
+    if etype is None or encoding.code == "empty_file":
+        return
+    domain = kb_domain(env)
     fm, problems = read_front_matter(source[0], path)
-    if fm is None and not problems:
+    if fm is None and not problems and encoding.code != "bad_encoding":
         problems = [
             Problem(
                 path,
@@ -91,11 +96,14 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
         domain.set_doc("citations", docname, cites)
     if any(n["kind"] in AGGREGATE_KINDS for n in doctree.findall(kb_placeholder)):
         domain.set_doc("aggregates", docname, True)
+    if entry_type(app, docname) is not None:
+        # Entries are reached through listings, tenet pages and search, not the sidebar
+        # toctree: keeping them out of it keeps per-page navigation from growing with the
+        # site. A file there that is not an entry yet (empty, no front matter) has had
+        # its one message already, not a second about the toctree.
+        env.metadata[docname]["orphan"] = True
     if domain.entry_for(docname) is None:
         return
-    # Entries are reached through listings, tenet pages and search, not the sidebar
-    # toctree: keeping them out of it keeps per-page navigation from growing with the site.
-    env.metadata[docname]["orphan"] = True
     domain.set_doc("texts", docname, doctree.astext())
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from equity_kb.core.gcpause import gc_paused
 from equity_kb.core.model import Problem, Reference
+from equity_kb.core.source_text import decode
 from equity_kb.core.vocabulary import Vocabulary
 
 from .cache import VALIDATED, parsed_chunks, remember
@@ -64,20 +65,10 @@ def _load(
             )
             continue
         found: list[Problem] = []
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            line = data.count(b"\n", 0, err.start) + 1
-            found.append(
-                Problem(
-                    path,
-                    line,
-                    "this line is not valid UTF-8: save the file as UTF-8 (the character was "
-                    "replaced by '\ufffd')",
-                    "bad_encoding",
-                )
-            )
-            text = data.decode("utf-8", errors="replace")
+        # Not UTF-8 (or empty): one message at the first bad byte; the rest still loads.
+        text, line, message, code = decode(data)
+        if code:
+            found.append(Problem(path, line, message, code))
         digest, parsed = parsed_chunks(path, data, text, cache)
         files.append((path, digest, parsed, found))
     resolver = None

@@ -178,5 +178,6 @@ PROBLEM_CODES: dict[str, str] = {
     "bad_name": "an author or editor name BibTeX cannot split",
     "unknown_type": "an entry type we do not know (checked as @misc)",
     "unreadable": "the file cannot be read",
-    "bad_encoding": "the file is not UTF-8",
+    "bad_encoding": "the file is not UTF-8 (another encoding, UTF-16, a NUL byte)",
+    "empty_file": "the file is empty",
 }
