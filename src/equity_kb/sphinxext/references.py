@@ -29,6 +29,7 @@ from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_entries, sort_name
 from equity_kb.search.layout import state_dir
 
+from .cite_previews import kb_cite_link, preview_id, previews_node, setup_cite_previews
 from .config import bibliography_paths
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
@@ -52,6 +53,7 @@ def setup_references(app: Sphinx) -> None:
     app.connect("kb-references-loaded", start_exports)
     app.connect("env-updated", docs_citing_changed_references)
     app.add_post_transform(ResolveCitations)
+    setup_cite_previews(app)  # the citation links' HTML
     app.add_directive("kb-bibliography", BibliographyIndex)
     app.connect("html-collect-pages", changed_bibliography_pages)
     app.connect("build-finished", write_exports)
@@ -136,7 +138,8 @@ def ref_uri(config: Any, domain: KBDomain, fromdoc: str, key: str) -> str:
 
 
 class ResolveCitations(SphinxPostTransform):
-    """Turn each citation into linked (Author, Year) text; warn of unknown keys."""
+    """Turn each citation into linked (Author, Year) text; warn of unknown keys. The page
+    gets, at its end, one hidden preview of each reference it cites (cite_previews)."""
 
     default_priority = 5
 
@@ -145,6 +148,7 @@ class ResolveCitations(SphinxPostTransform):
 
         domain = kb_domain(self.env)
         refs = domain.references
+        cited: dict[str, Reference] = {}  # in order of first citation
         for node in list(self.document.findall(kb_cite)):
             form = node.get("form") or ("t" if node["narrative"] else "p")
             notes = node.get("notes") or [["", ""]] * len(node["keys"])
@@ -158,6 +162,7 @@ class ResolveCitations(SphinxPostTransform):
                     continue
                 uri = ref_uri(self.config, domain, self.env.docname, key)
                 parts.append(cite_part(apa, ref, form, pre, post, uri))
+                cited.setdefault(key, ref)
             out = nodes.inline(classes=["kb-citation-group"])
             parenthetical = form in ("p", "ps", "yearpar", "authorpar", "authorspar")
             separator = "; " if parenthetical else ", "
@@ -170,6 +175,8 @@ class ResolveCitations(SphinxPostTransform):
             if parenthetical:
                 out += nodes.Text(")")
             node.replace_self(out)
+        if cited:
+            self.document += previews_node(list(cited.values()), domain.data["apa_html"])
 
 
 def cite_part(apa: Any, ref: Any, form: str, pre: str, post: str, uri: str) -> list[nodes.Node]:
@@ -187,14 +194,19 @@ def cite_part(apa: Any, ref: Any, form: str, pre: str, post: str, uri: str) -> l
     tail = [nodes.Text(", " + post)] if post else []
     if narrative:  # the post-text goes inside the parentheses, with the year
         text = f"{who} ({when}{', ' + post if post else ''})"
-        return [*head, nodes.reference(text, text, refuri=uri, classes=["kb-cite"])]
+        return [*head, _link(text, uri, ref.key)]
     if form in ("year", "yearpar"):
         text = when
     elif form.startswith("author"):
         text = who
     else:  # p, ps
         text = apa.who_when(who, when)
-    return [*head, nodes.reference(text, text, refuri=uri, classes=["kb-cite"]), *tail]
+    return [*head, _link(text, uri, ref.key), *tail]
+
+
+def _link(text: str, uri: str, key: str) -> nodes.reference:
+    """A citation's link, described by its reference's preview."""
+    return kb_cite_link(text, text, refuri=uri, classes=["kb-cite"], preview=preview_id(key))
 
 
 def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
