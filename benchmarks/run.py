@@ -18,6 +18,7 @@ HERE = Path(__file__).parent
 SECTIONS = [
     "bench_build",
     "bench_bibtex",
+    "bench_styles",
     "bench_bibbuild",
     "bench_check",
     "bench_search",
