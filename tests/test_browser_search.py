@@ -25,11 +25,11 @@ from test_search_fixtures import (
     XSS_TITLE,
     build_index,
     fixture_docs,
-    free_port,
     search_page,
     uvicorn_in_thread,
 )
 
+from equity_kb.search import SearchEngine
 from equity_kb.search.indexer import count_words
 from equity_kb.search.server import create_app
 from equity_kb.search.static_index import static_record, write_static_index, write_word_list
@@ -100,7 +100,8 @@ def page(browser: Any) -> Iterator[Any]:
 def static_server(directory: Path) -> Iterator[str]:
     """A plain static file server: no /api/search, as on static hosting."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = _StaticServer(("127.0.0.1", free_port()), handler)
+    # Port 0: the system picks a free port as the server binds it; read it back below.
+    server = _StaticServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -109,6 +110,7 @@ def static_server(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        assert not thread.is_alive(), "the static server did not stop within 10 s"
 
 
 class _StaticServer(http.server.ThreadingHTTPServer):
@@ -132,6 +134,22 @@ def wait_for_url(page: Any, fragment: str) -> None:
     page.wait_for_function("f => decodeURIComponent(location.search).includes(f)", arg=fragment)
 
 
+def wait_for_count(page: Any, n: int) -> None:
+    """Until the page says exactly ``n`` results ("1 result" must not match "15 results")."""
+    page.wait_for_function(
+        "n => /^(\\d+) results?\\b/.exec(document.querySelector('.kb-count').textContent)"
+        "?.[1] === String(n)",
+        arg=n,
+    )
+
+
+def facet_label(page: Any, legend: str, text: str) -> Any:
+    """The label of one facet value, found by what a reader sees: its fieldset's legend
+    and its own text."""
+    fieldset = page.locator("fieldset.kb-facet", has=page.locator("legend", has_text=legend))
+    return fieldset.locator("label", has_text=text)
+
+
 def test_search_with_the_service(site: tuple[Path, Path], page: Any) -> None:
     root, index = site
     with uvicorn_in_thread(create_app(root, index)) as base:
@@ -149,20 +167,23 @@ def test_search_with_the_service(site: tuple[Path, Path], page: Any) -> None:
         # Typing searches (after a pause) and records the query in the URL.
         page.fill("#kb-q", "discipline")
         wait_for_url(page, "q=discipline")
-        page.wait_for_function(
-            "document.querySelector('.kb-count').textContent.startsWith('3 results')"
-        )
+        wait_for_count(page, 3)
         assert "Reducing discipline disproportionality" in titles(page)
-        assert page.locator(".kb-snippet mark").count() > 0
-        assert page.get_attribute("label[for=kb-f-type-brief]", "for") == "kb-f-type-brief"
-        assert "(1)" in page.inner_text("label[for=kb-f-type-brief]")
+        # The page marks what the service marked: "discipline", in each hit's snippet.
+        with SearchEngine(index) as engine:
+            marked = sum(h.snippet.count("<mark>") for h in engine.search("discipline").hits)
+        marks = page.locator(".kb-snippet mark").all_inner_texts()
+        assert len(marks) == marked >= 3 and {m.lower() for m in marks} == {"discipline"}, marks
+        brief = facet_label(page, "Type", "Research brief")
+        assert brief.inner_text() == "Research brief (1)"
+        assert brief.get_attribute("for") == "kb-f-type-brief"
 
-        # Ticking a facet narrows the results and adds it to the URL.
-        page.check("#kb-f-type-brief")
+        # Ticking a facet (by its label, so the label must name its box) narrows the
+        # results and adds it to the URL.
+        brief.click()
+        assert page.is_checked("#kb-f-type-brief")
         wait_for_url(page, "type=brief")
-        page.wait_for_function(
-            "document.querySelector('.kb-count').textContent.startsWith('1 result')"
-        )
+        wait_for_count(page, 1)
         assert titles(page) == ["Reducing discipline disproportionality"]
         # Disjunctive counts: the other types are still offered with their counts.
         assert "(1)" in page.inner_text("label[for=kb-f-type-practice]")
@@ -178,9 +199,7 @@ def test_search_with_the_service(site: tuple[Path, Path], page: Any) -> None:
 
         # Back goes to the search before the facet was ticked.
         page.go_back()
-        page.wait_for_function(
-            "document.querySelector('.kb-count').textContent.startsWith('3 results')"
-        )
+        wait_for_count(page, 3)
         assert not page.is_checked("#kb-f-type-brief")
 
 
@@ -238,14 +257,10 @@ def test_static_index_when_no_service_answers(site: tuple[Path, Path], page: Any
 
         page.check("#kb-f-type-practice")
         wait_for_url(page, "type=practice")
-        page.wait_for_function(
-            f"document.querySelector('.kb-count').textContent.startsWith('{practice_cards} result')"
-        )
+        wait_for_count(page, practice_cards)
         page.fill("#kb-q", "pause")
         wait_for_url(page, "q=pause")
-        page.wait_for_function(
-            "document.querySelector('.kb-count').textContent.startsWith('1 result')"
-        )
+        wait_for_count(page, 1)
         assert titles(page) == ["Equity pauses in improvement meetings"]
         assert page.inner_text(".kb-snippet mark").lower().startswith("pause")
 
@@ -255,3 +270,76 @@ def test_static_index_when_no_service_answers(site: tuple[Path, Path], page: Any
         assert XSS_TITLE in titles(page)
         assert page.locator(".kb-search img").count() == 0
         assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def fixture_titles(where: Any) -> list[str]:
+    return sorted(d["title"] for d in fixture_docs() if where(d))
+
+
+@pytest.mark.parametrize("mode", ["service", "static"])
+def test_year_filters(site: tuple[Path, Path], page: Any, mode: str) -> None:
+    root, index = site
+    serving = uvicorn_in_thread(create_app(root, index)) if mode == "service" else None
+    with serving or static_server(root) as base:
+        page.goto(f"{base}/search.html")
+        page.wait_for_selector(".kb-hit")
+        page.fill("#kb-year-from", "2021")
+        page.press("#kb-year-from", "Tab")  # a change event: the filter applies
+        wait_for_url(page, "year_from=2021")
+        page.fill("#kb-year-to", "2022")
+        page.press("#kb-year-to", "Tab")
+        wait_for_url(page, "year_to=2022")
+        in_range = fixture_titles(lambda d: 2021 <= d["year"] <= 2022)
+        assert len(in_range) == 3  # PC-001 and Bowman and Valdez (2021), PC-002 (2022)
+        wait_for_count(page, len(in_range))
+        assert sorted(titles(page)) == in_range
+        # A year's button asks for that year alone; its count is the fixture's.
+        page.click(".kb-years summary")
+        only = page.locator(".kb-year-button", has_text="2021 (2)")
+        assert only.get_attribute("aria-label") == "Only 2021, 2 entries"
+        only.click()
+        wait_for_url(page, "year_to=2021")
+        wait_for_count(page, 2)
+        assert sorted(titles(page)) == fixture_titles(lambda d: d["year"] == 2021)
+        assert page.input_value("#kb-year-from") == page.input_value("#kb-year-to") == "2021"
+        # Reloading keeps the years (they are in the URL).
+        page.reload()
+        wait_for_count(page, 2)
+
+
+def test_paging_in_static_mode(site: tuple[Path, Path], page: Any) -> None:
+    root, _ = site
+    (root / "paged.html").write_text(search_page(LABELS, page_size=6), encoding="utf-8")
+    with static_server(root) as base:
+        page.goto(f"{base}/paged.html")
+        page.wait_for_selector(".kb-hit")
+        assert "static index" in page.inner_text(".kb-mode")
+        shown: list[list[str]] = []
+        for number, size in ((1, 6), (2, 6), (3, 3)):
+            page.wait_for_function(
+                "t => document.querySelector('.kb-page-of').textContent === t",
+                arg=f"Page {number} of 3",
+            )
+            assert page.get_attribute(".kb-hits", "start") == str(1 + 6 * (number - 1))
+            shown.append(titles(page))
+            assert len(shown[-1]) == size
+            if number < 3:
+                page.click("a[rel=next]")
+                wait_for_url(page, f"page={number + 1}")
+        assert page.locator("a[rel=next]").count() == 0  # no page after the last
+        everything = [t for p in shown for t in p]
+        assert sorted(everything) == fixture_titles(lambda d: True)  # each entry once
+
+
+@pytest.mark.parametrize("order", ["year-desc", "year-asc"])
+def test_explore_sorts_by_year(site: tuple[Path, Path], page: Any, order: str) -> None:
+    root, _ = site
+    explore = search_page(LABELS).replace('<div id="kb-search"', '<div id="kb-search" data-explore')
+    (root / "explore.html").write_text(explore, encoding="utf-8")
+    with static_server(root) as base:
+        page.goto(f"{base}/explore.html?sort={order}")
+        wait_for_count(page, 15)
+        years = [int(y) for y in page.locator(".kb-badge-year").all_inner_texts()]
+        expected = sorted((d["year"] for d in fixture_docs()), reverse=order == "year-desc")
+        assert years == expected
+        assert page.input_value("#kb-sort") == order

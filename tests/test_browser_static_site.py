@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO
 from test_browser_search import CHROMIUM, browser, page, static_server  # noqa: F401 (fixtures)
 
+from equity_kb.core.vocabulary import load_vocabulary
 from equity_kb.search.layout import state_dir
 from equity_kb.search.static_index import read_records
 
@@ -96,8 +98,10 @@ def test_static_search_of_the_built_site(shipped_site: Path, page: Any) -> None:
         either = count(page)
         assert only_data < either <= everything
         assert page.inner_text(".kb-facet-type") != type_counts
-        # The tenet facet counts over the other facets only: ticking keeps its siblings.
-        assert page.locator(".kb-facet-tenets input").count() >= 3
+        # The tenet facet counts over the other facets only: ticking keeps its siblings,
+        # every tenet of the vocabulary (each has entries with "equity").
+        tenets = load_vocabulary(REPO / "docs" / "vocabulary.yml").terms["tenets"]
+        assert page.locator(".kb-facet-tenets input").count() == len(tenets) == 4
 
         # Reload restores the state from the URL.
         page.reload()

@@ -33,9 +33,10 @@ from typing import Any
 
 import pytest
 from test_browser_search import browser  # noqa: F401 (fixture)
-from test_search_fixtures import CHROMIUM, free_port
+from test_search_fixtures import CHROMIUM, loopback_socket, port_from_log
 
 from equity_kb.search.layout import state_dir
+from equity_kb.search.static_index import read_records
 
 NGINX = Path("/usr/sbin/nginx")
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -147,11 +148,14 @@ def wait_until_answering(port: int, path: str, proc: subprocess.Popen[bytes], lo
 
 @dataclass
 class Service:
-    """``equity-kb serve`` on a loopback port, stopped and started by the tests."""
+    """``equity-kb serve`` on a loopback port, stopped and started by the tests.
+
+    The first start asks for port 0 and reads the port the system gave from uvicorn's
+    log line; a restart takes the same port again, since nginx's upstream names it."""
 
     site: Path
-    port: int
     log: Path
+    port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -165,6 +169,8 @@ class Service:
             self.proc = subprocess.Popen(
                 argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
+        if not self.port:
+            self.port = port_from_log(self.log, self.proc, START_TIMEOUT_S)
         wait_until_answering(self.port, "/api/health", self.proc, self.log)
 
     def stop(self) -> None:
@@ -198,7 +204,7 @@ def deploy_site(shipped_site: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def service(deploy_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    svc = Service(deploy_site, free_port(), tmp_path_factory.mktemp("service") / "serve.log")
+    svc = Service(deploy_site, tmp_path_factory.mktemp("service") / "serve.log")
     try:
         svc.start()
         yield svc
@@ -211,7 +217,12 @@ def nginx(
     deploy_site: Path, service: Service, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Nginx]:
     prefix = tmp_path_factory.mktemp("nginx")
-    port = free_port()
+    # nginx takes this listening socket as its own (the NGINX variable is how it hands
+    # sockets to a new binary on upgrade), so the port is the system's choice and no
+    # other process can take it before nginx starts.
+    sock = loopback_socket()
+    sock.listen(128)
+    port = int(sock.getsockname()[1])
     access_log = prefix / "access.log"
     site_conf = prefix / "equity-kb.conf"
     site_conf.write_text(
@@ -232,10 +243,19 @@ def nginx(
     checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
     log = prefix / "nginx.out"
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {**os.environ, "NGINX": f"{sock.fileno()};"}
+    with sock, open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            pass_fds=[sock.fileno()],
+            start_new_session=True,
+        )
     try:
         wait_until_answering(port, "/index.html", proc, log)
+        assert "using inherited sockets" in (prefix / "error.log").read_text()
         yield Nginx(port, prefix, access_log)
     finally:
         stop_process(proc, signal.SIGQUIT)  # graceful; SIGKILL after 15 s
@@ -410,7 +430,7 @@ def test_search_comes_from_the_service_through_the_proxy(nginx: Nginx, service: 
     assert proxied.status == direct.status == 200
     assert proxied.header("Content-Type") == "application/json"
     answer, expected = json.loads(proxied.text()), json.loads(direct.text())
-    assert answer["total"] > 0 and answer["hits"]
+    assert answer["total"] == expected["total"] and len(answer["hits"]) == 5  # page_size
     assert [h["key"] for h in answer["hits"]] == [h["key"] for h in expected["hits"]]
     assert "discipline" in json.dumps(answer["hits"]).lower()
     # The service's own caching headers pass as they are (nginx adds no Cache-Control).
@@ -430,7 +450,8 @@ def test_search_comes_from_the_service_through_the_proxy(nginx: Nginx, service: 
     health = get(nginx.port, "/api/health")
     assert health.status == 200
     info = json.loads(health.text())
-    assert info["status"] == "ok" and info["documents"] > 0
+    # One document per entry of the site: as many as the static index holds.
+    assert info["status"] == "ok" and info["documents"] == len(read_records(service.site) or {})
 
     # The access log has the request, but not the words searched for.
     logged = nginx.access_log.read_text(encoding="utf-8")

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from test_search_fixtures import build_index
+from test_search_fixtures import build_index, fixture_docs, port_from_log
 
 from equity_kb.cli.main import main
 from equity_kb.cli.search import DEFAULT_INDEX, snippet_text
+from equity_kb.sphinxext.domain import kb_domain
+
+EQUITY_KB = Path(sys.executable).with_name("equity-kb")  # the venv's console script
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +73,52 @@ def test_search_json(capsys: pytest.CaptureFixture[str], index: Path) -> None:
     )
     assert code == 0
     data = json.loads(out)
-    assert data["page_size"] == 2 and len(data["hits"]) == 2 and data["pages"] >= 2
+    # Three entries have "discipline" (test_search_engine.py lists them): two pages of two.
+    assert (data["total"], data["pages"], data["page_size"], len(data["hits"])) == (3, 2, 2, 2)
+    second = json.loads(
+        run(capsys, "search", "discipline", "--index", str(index), "--json", "--page-size", "2",
+            "--page", "2")[1]
+    )  # fmt: skip
+    assert len(second["hits"]) == 1 and second["page"] == 2
+    keys = {h["key"] for h in data["hits"] + second["hits"]}
+    assert keys == {"PC-002", "briefs/discipline", "gregory2010achievement"}
+
+
+def keys_of(capsys: pytest.CaptureFixture[str], index: Path, *argv: str) -> list[str]:
+    code, out, err = run(
+        capsys, "search", "--index", str(index), "--json", "--page-size", "100", *argv
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["total"] == len(data["hits"])
+    return sorted(h["key"] for h in data["hits"])
+
+
+def test_search_by_tenet_focus_and_years(capsys: pytest.CaptureFixture[str], index: Path) -> None:
+    docs = fixture_docs()
+    # Values of one option combine with OR.
+    assert keys_of(capsys, index, "--tenet", "data", "--tenet", "capacity") == sorted(
+        d["key"] for d in docs if {"data", "capacity"} & set(d["tenets"])
+    )
+    assert keys_of(capsys, index, "--focus", "family-engagement") == [
+        "PC-003",
+        "ishimaru2019just",
+    ]
+    # Years are inclusive at both ends: 2021 (PC-001, Bowman and Valdez), 2022 (PC-002).
+    assert keys_of(capsys, index, "--year-from", "2021", "--year-to", "2022") == [
+        "PC-001",
+        "PC-002",
+        "bowman2021getting",
+    ]
+    assert keys_of(capsys, index, "--year-from", "2025") == [
+        "briefs/discipline",
+        "briefs/theory-of-change",
+    ]
+    assert keys_of(capsys, index, "--year-to", "2005") == ["ladson1995toward", "oakes2005keeping"]
+    # Different options combine with AND, and with the words.
+    assert keys_of(capsys, index, "data", "--tenet", "data", "--focus", "family-engagement") == [
+        "PC-003"
+    ]
 
 
 def test_no_results_suggests_a_spelling(capsys: pytest.CaptureFixture[str], index: Path) -> None:
@@ -77,26 +130,32 @@ def test_no_results_suggests_a_spelling(capsys: pytest.CaptureFixture[str], inde
 def test_missing_index_is_a_message_not_a_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, err = run(capsys, "search", "data", "--index", str(tmp_path / "none"))
-    assert code == 2
-    assert "no search index at" in err and "Traceback" not in err
+    missing = tmp_path / "none"
+    code, out, err = run(capsys, "search", "data", "--index", str(missing))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"equity-kb: error: no search index at {missing}. Build the site")
+    assert "--index PATH" in err
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "message"),
     [
-        ["search", "x", "--year-from", "abc"],
-        ["search", "x", "--page", "0"],
-        ["search", "x", "--page-size", "500"],
-        ["serve", "--port", "http"],
-        ["frobnicate"],
-        [],
+        (["search", "x", "--year-from", "abc"], "argument --year-from: 'abc' is not a year"),
+        (["search", "x", "--year-to", "0"], "argument --year-to: '0' is not a year"),
+        (["search", "x", "--page", "0"], "argument --page: must be 1 or more"),
+        (["search", "x", "--page-size", "500"], "argument --page-size: at most 100"),
+        (["serve", "--port", "http"], "argument --port: 'http' is not a port"),
+        (["serve", "--port", "70000"], "argument --port: '70000' is not a port"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "usage: equity-kb"),
     ],
 )
-def test_usage_mistakes_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    code, _, err = run(capsys, *argv)
-    assert code == 2
-    assert "Traceback" not in err
+def test_usage_mistakes_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert message in err, err
 
 
 def test_serve_checks_the_site_and_runs_the_server(
@@ -152,3 +211,37 @@ def test_no_results_prints_the_nearest_entries(
     assert code == 0 and "No results for" in out
     nearest = out.split("Nearest entries:", 1)[1]
     assert "- Equity pauses in improvement meetings" in nearest and "PC-001" in nearest
+
+
+def test_the_real_serve_answers_over_http(kb_build: Any, tmp_path: Path) -> None:
+    """``equity-kb serve`` itself, in its own process, on a real build of the test root:
+    it finds the index beside the site, listens on the port the system picked
+    (``--port 0``, read back from its log) and answers searches and pages."""
+    app = kb_build()
+    site = Path(app.outdir)
+    entries = len(kb_domain(app.env).all_entries())
+    log = tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    argv = [str(EQUITY_KB), "serve", "--site", str(site), "--port", "0", "--workers", "1"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        base = f"http://127.0.0.1:{port_from_log(log, proc)}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/api/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.1)
+        assert health.status_code == 200 and health.json()["documents"] == entries
+        found = httpx.get(f"{base}/api/search", params={"q": "panels"}, timeout=10).json()
+        assert [h["key"] for h in found["hits"]] == ["PC-002"]
+        assert found["hits"][0]["url"] == "practices/PC-002.html"
+        page = httpx.get(f"{base}/{found['hits'][0]['url']}", timeout=10)
+        assert page.status_code == 200 and "Student voice panels" in page.text
+        assert f"(index: {site}-state/search-index)" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

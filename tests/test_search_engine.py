@@ -45,12 +45,44 @@ def test_stemming_matches_other_forms(engine: SearchEngine) -> None:
     assert "briefs/discipline" in keys(engine.search("suspension"))
 
 
-@pytest.mark.parametrize(
-    "q", ["discipline", '"equity pause"', "data AND race", "detracking OR suspended", "NOT data"]
-)
+# The entries of test_search_fixtures.py with the words, read from their text (titles,
+# summaries, bodies, annotations and authors: "Equity KB editors" wrote every brief).
+READ_AS_WRITTEN = {
+    # PC-002's title, the discipline brief, Gregory and Skiba's title.
+    "discipline": {"PC-002", "briefs/discipline", "gregory2010achievement"},
+    # Only PC-001 has the two words next to each other.
+    '"equity pause"': {"PC-001"},
+    # "data" and "race" both: PC-001, and the continuous improvement, discipline and
+    # theory of change briefs ("race-conscious data use"); PC-003 has data but no race.
+    "data AND race": {
+        "PC-001",
+        "briefs/continuous-improvement",
+        "briefs/discipline",
+        "briefs/theory-of-change",
+    },
+    "detracking OR suspended": {"PC-004", "PC-002"},
+    # Every entry but the five whose text says "data".
+    "NOT data": {
+        "PC-002",
+        "PC-004",
+        "PC-005",
+        "bowman2021getting",
+        "briefs/literacy",
+        "gregory2010achievement",
+        "ishimaru2019just",
+        "ladson1995toward",
+        "oakes2005keeping",
+        "xss2020leadership",
+    },
+}
+
+
+@pytest.mark.parametrize("q", list(READ_AS_WRITTEN))
 def test_readable_queries_are_read_as_written(engine: SearchEngine, q: str) -> None:
-    result = engine.search(q)
-    assert result.mode == "query" and result.note is None
+    result = engine.search(q, page_size=50)
+    assert result.mode == "query" and result.note is None and not result.partial
+    assert set(keys(result)) == READ_AS_WRITTEN[q]
+    assert result.total == len(READ_AS_WRITTEN[q])
 
 
 def test_words_must_all_match_or_and_not_phrases(engine: SearchEngine) -> None:
@@ -136,10 +168,12 @@ def test_facet_counts_are_disjunctive(engine: SearchEngine) -> None:
     assert counts(result, "type") == count_by_hand(
         "type", where={"tenets": {"data"}, "levels": {"school"}}
     )
-    # Ticking "data" does not hide "practice": its count is still offered.
-    assert counts(result, "tenets")["practice"] > 0
-    selected = {v for v, c in result.facets["tenets"]}
-    assert "data" in selected
+    # Ticking "data" does not hide "practice": its count is still offered (the four
+    # school-level entries tagged practice: PC-002, PC-004, the discipline brief, Oakes).
+    assert counts(result, "tenets")["practice"] == 4
+    # Only the ticked value is marked selected.
+    tenets = result.to_dict()["facets"]["tenets"]
+    assert {f["value"] for f in tenets if f["selected"]} == {"data"}
 
 
 def test_a_selected_value_with_no_matches_stays_listed(engine: SearchEngine) -> None:
@@ -173,7 +207,10 @@ def test_snippets_mark_matches_and_escape_everything_else(engine: SearchEngine) 
 
 def test_snippets_do_not_mark_words_under_not(engine: SearchEngine) -> None:
     result = engine.search("discipline NOT students")
+    # PC-002 (about students) is left out; both hits mark the word searched for.
+    assert sorted(keys(result)) == ["briefs/discipline", "gregory2010achievement"]
     for hit in result.hits:
+        assert re.search(r"<mark>discipline</mark>", hit.snippet, re.I), hit.snippet
         assert "<mark>Students</mark>" not in hit.snippet
         assert "<mark>students</mark>" not in hit.snippet
 
@@ -186,34 +223,69 @@ def test_did_you_mean(engine: SearchEngine) -> None:
     assert engine.search("zzzzqqqq").suggestion is None
 
 
-@pytest.mark.parametrize(
-    "q",
-    [
-        '"',
-        "AND",
-        "OR NOT",
-        "tenet:",
-        "title:equity",
-        "(((",
-        ")))equity(((",
-        "equity*",
-        "[a TO z]",
-        "x" * 10_000,
-        "équité données 数据 🎓",
-        "data\x00\x01\x1b[31m",
-        "NOT",
-        '"unclosed phrase',
-        "data^99",
-        "the and of",
-        "a" * 501 + " equity",
-    ],
+BROWSE = 15  # every fixture entry
+NO_WORDS = "The query has no words to search for"
+STOP_ONLY = "only very common words"
+CUT = "The query was cut to its first 500 characters."
+BUG_SYNTAX_WORD = (
+    "bug: a word joined to syntax the parser does not read is not searched as its words: "
+    "'equity*' becomes the literal, unstemmed term 'equity*', and 'title:equity' and "
+    "'data^99' need both parts in one field; each finds nothing, with no note, partial "
+    "match or suggestion (search/snapshot.py, Snapshot._match)"
 )
-def test_queries_the_parser_cannot_read_still_answer(engine: SearchEngine, q: str) -> None:
-    result = engine.search(q)
-    assert isinstance(result, SearchResult)
-    assert result.total >= 0
+
+
+@pytest.mark.parametrize(
+    ("q", "total", "same_as", "note"),
+    [
+        # Nothing but syntax: every entry, and a note that there were no words.
+        ('"', BROWSE, "", NO_WORDS),
+        ("AND", BROWSE, "", NO_WORDS),
+        ("OR NOT", BROWSE, "", NO_WORDS),
+        ("(((", BROWSE, "", NO_WORDS),
+        ("NOT", BROWSE, "", NO_WORDS),
+        # Syntax the parser does not read stays out of the way of the words.
+        ("tenet:", 1, "tenet", None),  # the theory of change brief's "tenets"
+        (")))equity(((", 6, "equity", None),
+        ('"equity pause', 6, "equity pause", "Few entries have all of your words"),
+        ("data\x00\x01\x1b[31m", 5, "data 31m", "No entry has all of your words"),
+        pytest.param(
+            "title:equity", 6, "title equity", "No entry has all of your words",
+            marks=pytest.mark.xfail(strict=True, reason=BUG_SYNTAX_WORD),
+        ),
+        pytest.param(
+            "equity*", 6, "equity", None,
+            marks=pytest.mark.xfail(strict=True, reason=BUG_SYNTAX_WORD),
+        ),
+        pytest.param(
+            "data^99", 5, "data 99", "No entry has all of your words",
+            marks=pytest.mark.xfail(strict=True, reason=BUG_SYNTAX_WORD),
+        ),
+        # Words in no fixture entry, or only common words: nothing, said so where it helps.
+        ('"unclosed phrase', 0, "unclosed phrase", None),
+        ("équité données 数据 🎓", 0, None, None),
+        ("[a TO z]", 0, None, STOP_ONLY),
+        ("the and of", 0, None, STOP_ONLY),
+        # Too long: cut to 500 characters (no space in them: "equity" is cut off too).
+        ("x" * 10_000, 0, None, CUT),
+        ("a" * 501 + " equity", 0, None, CUT),
+    ],
+)  # fmt: skip
+def test_queries_the_parser_cannot_read_still_answer(
+    engine: SearchEngine, q: str, total: int, same_as: str | None, note: str | None
+) -> None:
+    result = engine.search(q, page_size=50)
+    assert result.total == total
+    if same_as is not None:
+        plain = engine.search(same_as, page_size=50)
+        assert sorted(keys(result)) == sorted(keys(plain))
+        assert result.partial == plain.partial
+    if note is None:
+        assert result.note is None
+    else:
+        assert result.note and note in result.note, result.note
     assert len(result.query) <= 500
-    assert "\x00" not in result.query
+    assert "\x00" not in result.query and "\x1b" not in result.query
 
 
 def test_query_syntax_characters_are_searched_as_words(engine: SearchEngine) -> None:
@@ -244,7 +316,14 @@ def test_result_to_dict_is_json_ready(engine: SearchEngine) -> None:
     assert data["selected"] == {"tenets": ["data"]}
     tenets = {f["value"]: f for f in data["facets"]["tenets"]}
     assert tenets["data"]["selected"] is True
+    assert [v for v, f in tenets.items() if f["selected"]] == ["data"]
     assert tenets["data"]["label"] == "Race-conscious data use"
+    assert tenets["practice"] == {
+        "value": "practice",
+        "label": "Everyday practice",
+        "count": 2,  # PC-002 and the discipline brief (disjunctive: without "data")
+        "selected": False,
+    }
     assert "took_ms" in text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import socket
 import threading
 import time
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from equity_kb.core.model import Brief, Entry, Practice, Reference
+from equity_kb.core.model import Brief, Entry, Person, Practice, Reference
 from equity_kb.search.documents import search_document
 
 XSS_TITLE = "Leadership notes <img src=x onerror=window.__xss=1> for principals"
@@ -95,7 +96,7 @@ def _ref(
         key=key,
         title=title,
         issued=year,
-        persons=persons,
+        persons=tuple(Person(family, given) for family, given in persons),
         annotation=annotation,
         fields={"title": title, "year": str(year)},
         **tags,
@@ -307,10 +308,31 @@ def count_by_hand(
     return counts
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def loopback_socket() -> socket.socket:
+    """A TCP socket bound to a free loopback port, the system's choice (port 0), kept
+    open: a server given it listens there, and no other process can take the port
+    between the choice and the bind (as with picking a free port, closing it and
+    binding it again later)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+SERVING_LINE = re.compile(r"Uvicorn running on http://[\d.]+:(\d+)")
+
+
+def port_from_log(log: Path, proc: Any, seconds: float = 60) -> int:
+    """The port uvicorn names in its "Uvicorn running on" line, for a server started
+    with port 0 that writes its log to ``log``; fails if ``proc`` exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = SERVING_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            return int(found.group(1))
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with {proc.returncode}: {log.read_text()}")
+        time.sleep(0.05)
+    raise AssertionError(f"no 'Uvicorn running on' line in {seconds} s: {log.read_text()}")
 
 
 @contextlib.contextmanager
@@ -318,14 +340,16 @@ def uvicorn_in_thread(app: Any) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yields the base URL."""
     import uvicorn
 
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    sock = loopback_socket()
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
+            sock.close()
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
@@ -333,3 +357,5 @@ def uvicorn_in_thread(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
+        assert not thread.is_alive(), "uvicorn did not stop within 10 s"

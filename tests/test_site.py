@@ -117,11 +117,11 @@ def test_long_listings_are_split_so_no_page_grows_without_bound(kb_build, monkey
 
 
 def test_references_page_by_family_name_and_split_long_letters(monkeypatch):
-    from equity_kb.core.model import Reference
+    from equity_kb.core.model import Person, Reference
     from equity_kb.sphinxext import references
 
     def ref(key, family, given):
-        return Reference(key=key, title="T", tenets=("data",), persons=((family, given),))
+        return Reference(key=key, title="T", tenets=("data",), persons=(Person(family, given),))
 
     monkeypatch.setattr(references, "PAGE_SIZE", 2)
     refs = [

@@ -55,9 +55,9 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--port",
-        type=port,
+        type=port_or_any,
         default=env.get("KB_PORT", "8000"),
-        help="the port (default: $KB_PORT or 8000)",
+        help="the port (default: $KB_PORT or 8000; 0: any free one, which the log names)",
     )
     serve.add_argument(
         "--workers",
@@ -87,6 +87,20 @@ def register(subparsers: Any) -> None:
         help="default: $KB_LOG_LEVEL or info",
     )
     serve.set_defaults(run=run_serve)
+
+
+def port_or_any(text: str) -> int:
+    """A port, or 0: the system picks a free one when the socket is bound, and uvicorn's
+    "Uvicorn running on http://HOST:PORT" line names it (no race with another process,
+    as picking a free port first and binding it later would have)."""
+    if text.strip() == "0":
+        return 0
+    try:
+        return port(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: 1 to 65535, or 0 for any free one"
+        ) from None
 
 
 def run_serve(args: argparse.Namespace) -> int:
