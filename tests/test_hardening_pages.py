@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOTS, html
 from sphinx.errors import ConfigError
 
+from equity_kb.core.bibtex import clear_cache
 from equity_kb.search.schema import QUERY_STOP_WORDS
 from equity_kb.sphinxext.domain import kb_domain
 
@@ -162,17 +163,19 @@ def test_a_bad_kb_entry_dirs_is_a_config_error_naming_it(kb_build, tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: kb_cache_dir is declared (sphinxext/config.py setup_config) but never read: "
-    "sphinxext/references.py load_references always caches parsed .bib files under "
-    "doctreedir/kb-bib-cache",
-)
 def test_kb_cache_dir_holds_the_bibliography_cache(kb_build, tmp_path):
     src = copy_root(tmp_path)
     cache = tmp_path / "bib-cache"
+    clear_cache()  # as in a new process: what was parsed in memory is written to disk
     kb_build(src=src, confoverrides={"kb_cache_dir": str(cache)})
     assert sorted(p.suffix for p in cache.glob("bib-*")) == [".pickle"]
+
+
+def test_kb_cache_dir_that_is_a_file_stops_the_build(kb_build, tmp_path):
+    src = copy_root(tmp_path)
+    (tmp_path / "not-a-folder").write_text("x")
+    with pytest.raises(ConfigError, match="not-a-folder is a file, not a folder"):
+        kb_build(src=src, confoverrides={"kb_cache_dir": str(tmp_path / "not-a-folder")})
 
 
 def test_editing_the_vocabulary_rebuilds_what_shows_it(kb_build, tmp_path):

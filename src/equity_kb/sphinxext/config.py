@@ -81,6 +81,14 @@ def check_config(app: Sphinx, config: Config) -> None:
         isinstance(p, str) for p in config.kb_bibliography
     ):
         raise ConfigError("kb_bibliography must be a list of glob patterns, like ['bib/*.bib']")
+    if config.kb_cache_dir:
+        cache = Path(app.confdir, config.kb_cache_dir)
+        if cache.exists() and not cache.is_dir():
+            raise ConfigError(
+                f"kb_cache_dir: {cache} is a file, not a folder; set kb_cache_dir in conf.py to "
+                "a folder only the build writes to (or leave it out: the cache then goes "
+                "beside the doctrees)"
+            )
     path = vocabulary_path(app)
     if path is not None and not path.is_file():
         raise ConfigError(
@@ -156,6 +164,14 @@ def read_vocabulary(app: Sphinx) -> tuple[Vocabulary, str]:
         return load_vocabulary(path), digest
     except VocabularyError as err:
         raise ConfigError(f"the vocabulary file has problems:\n{err}") from err
+
+
+def bib_cache_dir(app: Sphinx) -> Path:
+    """Where parsed .bib files are cached: ``kb_cache_dir`` (relative to conf.py), or
+    beside the doctrees."""
+    if app.config.kb_cache_dir:
+        return Path(app.confdir, app.config.kb_cache_dir)
+    return Path(app.doctreedir, "kb-bib-cache")
 
 
 def bibliography_paths(app: Sphinx) -> list[Path]:

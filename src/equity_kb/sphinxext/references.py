@@ -30,7 +30,7 @@ from equity_kb.core.ordering import sort_entries, sort_name
 from equity_kb.search.layout import state_dir
 
 from .cite_previews import kb_cite_link, preview_id, previews_node, setup_cite_previews
-from .config import bibliography_paths
+from .config import bib_cache_dir, bibliography_paths
 from .domain import KBDomain, kb_domain
 from .generated import only_changed
 from .nodes import kb_cite, kb_placeholder
@@ -82,7 +82,7 @@ def load_references(app: Sphinx) -> None:
     # Parsed files are also cached on disk by content, so a fresh environment (say,
     # after a vocabulary edit) re-uses them.
     result = load_bibliography(
-        paths, domain.vocabulary, cache_dir=Path(app.doctreedir, "kb-bib-cache")
+        paths, domain.vocabulary, cache_dir=bib_cache_dir(app)
     )
     report(result.problems)
     old: dict[str, Reference] = domain.data["references"]
