@@ -96,6 +96,18 @@ def test_no_other_warnings(bad_app):
     assert len(kb) - len(docs) == BIB_PROBLEMS, "\n".join(kb)
 
 
+def test_bad_yaml_is_said_once_on_an_entry_and_by_myst_elsewhere(bad_app, kb_build, tmp_path):
+    # On a card, this project's message (with the line and what to do); not MyST's too.
+    yaml = [w for w in warnings_of(bad_app) if "PC-004.md" in w]
+    assert len(yaml) == 1 and "[kb.bad_yaml]" in yaml[0]
+    # On a page that is not an entry, only MyST reads the front matter: its message stays.
+    src = tmp_path / "other"
+    shutil.copytree(ROOTS / "test-kb", src)
+    (src / "notes.md").write_text("---\norphan: [true\n---\n\n# Notes\n", encoding="utf-8")
+    app = kb_build(src=src)
+    assert [w for w in warnings_of(app) if "notes.md" in w and "[myst.topmatter]" in w]
+
+
 def test_good_references_still_render(bad_app):
     from pathlib import Path
 

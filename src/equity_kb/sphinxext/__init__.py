@@ -26,6 +26,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .references import setup_references
     from .searchbox import setup_searchbox
     from .theme import setup_theme
+    from .warnings import setup_warnings
 
     setup_collector(app)
     setup_buildstate(app)
@@ -42,6 +43,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_reading_list(app)
     setup_indexing(app)
     setup_theme(app)
+    setup_warnings(app)
     setup_searchbox(app)
     return {
         "version": __version__,

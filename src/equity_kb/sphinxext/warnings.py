@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import logging as std_logging
 from collections.abc import Iterable
+from typing import Any
 
+from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from equity_kb.core.model import Problem
+from equity_kb.core.validation import entry_type_of
 
 logger = logging.getLogger("equity_kb")
+# MyST's warnings go through this logger (myst_parser/warnings_.py).
+MYST_LOGGER = "sphinx.myst_parser.warnings_"
+
+
+def setup_warnings(app: Sphinx) -> None:
+    app.connect("builder-inited", say_front_matter_once)
+    app.connect("build-finished", lambda app, exc: _SaidOnce.remove())
+
+
+class _SaidOnce(std_logging.Filter):
+    """Drops MyST's "Malformed YAML" on a brief or card: reading.py has reported that
+    front matter already, with the line and what to do. Elsewhere MyST's stays."""
+
+    current: _SaidOnce | None = None
+
+    def __init__(self, entry_dirs: dict[str, str]):
+        super().__init__()
+        self.entry_dirs = entry_dirs
+
+    def filter(self, record: std_logging.LogRecord) -> bool:
+        if (getattr(record, "type", None), getattr(record, "subtype", None)) != (
+            "myst",
+            "topmatter",
+        ):
+            return True
+        location: Any = getattr(record, "location", None)
+        docname = location[0] if isinstance(location, tuple) and location else None
+        return not (isinstance(docname, str) and entry_type_of(docname, self.entry_dirs))
+
+    @classmethod
+    def remove(cls) -> None:
+        if cls.current is not None:
+            std_logging.getLogger(MYST_LOGGER).removeFilter(cls.current)
+            cls.current = None
+
+
+def say_front_matter_once(app: Sphinx) -> None:
+    _SaidOnce.remove()  # one per process: the last build's settings
+    _SaidOnce.current = _SaidOnce(dict(app.config.kb_entry_dirs))
+    std_logging.getLogger(MYST_LOGGER).addFilter(_SaidOnce.current)
 
 
 def report(problems: Iterable[Problem], docname: str | None = None) -> None:
