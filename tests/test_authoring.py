@@ -69,8 +69,28 @@ def test_new_never_overwrites_nor_reuses_an_id(site, capsys):
     assert new(site, "brief", "Same title") == 0
     before = (site / "site/briefs/same-title.md").read_text()
     assert new(site, "brief", "Same title") == 2
+    assert "already has the title" in capsys.readouterr().err
+    # --force passes the twin check, but the file's name is still taken.
+    args = ["new", "brief", "Same title", "--root", str(site), "--docs", "site", "--force"]
+    assert main(args) == 2
     assert "already exists" in capsys.readouterr().err
     assert (site / "site/briefs/same-title.md").read_text() == before
+
+
+def test_new_names_the_entry_that_has_the_title_and_asks_for_force(site, capsys):
+    card = (site / "site/practices/PC-001.md").read_text()
+    title = next(line for line in card.splitlines() if line.startswith("title:"))
+    title = title.partition(":")[2].strip().strip('"')
+    twin = f"  {title.upper()}!  "  # case, spacing and punctuation do not make it new
+    before = sorted(p.name for p in (site / "site/practices").iterdir())
+    assert new(site, "practice", twin) == 2
+    err = capsys.readouterr().err
+    assert "site/practices/PC-001.md (PC-001) already has the title" in err
+    assert "--force" in err
+    assert sorted(p.name for p in (site / "site/practices").iterdir()) == before
+    args = ["new", "practice", twin, "--root", str(site), "--docs", "site", "--force"]
+    assert main(args) == 0
+    assert (site / "site/practices/PC-004.md").exists()
 
 
 def test_check_finds_every_kind_of_bad_input(capsys):

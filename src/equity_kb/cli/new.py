@@ -16,7 +16,8 @@ examples:
 
 A card gets the next free ID (never a used or retired one) and is written to
 docs/practices/PC-NNN.md; a brief to docs/briefs/<title-as-slug>.md. Nothing is
-overwritten.
+overwritten, and a title that an entry already has names that entry (--force makes a
+second one anyway).
 """
 
 
@@ -30,6 +31,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("title", help="its title, in quotes")
     p.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     p.add_argument("--docs", default="docs", help="the content folder (default: docs)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="make the entry even if one already has this title",
+    )
     p.set_defaults(run=run)
 
 
@@ -37,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from equity_kb.core.scaffold import ScaffoldError, new_entry
 
     try:
-        path = new_entry(args.kind, args.title, root=args.root.resolve(), docs=args.docs)
+        path = new_entry(
+            args.kind, args.title, root=args.root.resolve(), docs=args.docs, force=args.force
+        )
     except ScaffoldError as err:
         raise CommandError(str(err)) from err
     try:
