@@ -26,6 +26,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from equity_kb.core import faults
+
 from .schema import SCHEMA_VERSION, WORDS_FILE
 
 try:  # POSIX; elsewhere writers are not serialised and old generations are kept
@@ -126,6 +128,7 @@ def publish_generation(root: Path, name: str, tmp: Path) -> None:
     for path in tmp.iterdir():
         if path.is_file():
             _fsync_file(path)
+    faults.point("search-index")
     final = root / name
     os.replace(tmp, final)
     _fsync_dir(root)

@@ -28,6 +28,8 @@ from typing import Any
 from pagefind.index import IndexConfig
 from pagefind.service import PagefindService
 
+from equity_kb.core import faults
+
 from .layout import STATIC_DIRNAME, WORDS_NAME, state_dir, static_dir
 
 Doc = Mapping[str, Any]
@@ -327,6 +329,7 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
         words = target / WORDS_NAME
         if words.is_file():
             shutil.copy2(words, tmp / WORDS_NAME)
+        faults.point("static-index")
         _swap_in(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

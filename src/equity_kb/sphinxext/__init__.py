@@ -12,6 +12,7 @@ from equity_kb import __version__
 
 
 def setup(app: Any) -> dict[str, Any]:
+    from .build_guard import setup_build_guard
     from .buildstate import setup_buildstate
     from .citing import setup_citing
     from .collector import setup_collector
@@ -29,6 +30,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .warnings import setup_warnings
 
     setup_collector(app)
+    setup_build_guard(app)
     setup_buildstate(app)
     app.setup_extension("myst_parser")
     app.setup_extension("sphinx_design")

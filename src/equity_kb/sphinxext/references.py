@@ -336,7 +336,7 @@ def start_exports(app: Sphinx, domain: KBDomain) -> None:
 
 
 def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Reference]) -> None:
-    from equity_kb.core import exports
+    from equity_kb.core import exports, faults
     from equity_kb.core.gcpause import gc_paused
 
     refs = sort_entries(references.values())
@@ -345,6 +345,7 @@ def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Re
     with gc_paused():  # writing 10,000 references allocates far more than it keeps
         for fmt, name in EXPORTS.items():
             atomic_write(folder / name, exports.WRITERS[fmt](refs))
+            faults.point("exports")
 
 
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
