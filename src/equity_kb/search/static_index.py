@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import gzip
 import json
 import os
@@ -385,10 +386,15 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
             await asyncio.gather(*(add(r) for r in records[start : start + _BATCH]))
         await index.write_files(output_path=str(out))
         await _settled(out)
+    except OSError:
+        raise  # a full disk or a read-only folder: the caller names the path
     except Exception as err:
         raise StaticIndexError(f"pagefind failed: {err}") from err
     finally:
         await service.close()
+
+
+_ROOM = 64 * 1024  # less free space than this, and Pagefind's writes cannot all land
 
 
 async def _settled(out: Path, timeout: float = 60.0) -> None:
@@ -409,6 +415,9 @@ async def _settled(out: Path, timeout: float = 60.0) -> None:
             return
         if loop.time() > deadline:
             raise StaticIndexError(f"pagefind did not finish writing {out} in {timeout:.0f} s")
+        if not stable and shutil.disk_usage(out).free < _ROOM:
+            # Pagefind cannot finish on a full disk, and says nothing: say it now.
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
         seen = now
         await asyncio.sleep(0.01)
 

@@ -28,6 +28,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .searchbox import setup_searchbox
     from .theme import setup_theme
     from .warnings import setup_warnings
+    from .write_errors import setup_write_errors
 
     setup_collector(app)
     setup_build_guard(app)
@@ -46,6 +47,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_indexing(app)
     setup_theme(app)
     setup_warnings(app)
+    setup_write_errors(app)
     setup_searchbox(app)
     return {
         "version": __version__,

@@ -57,17 +57,26 @@ def setup_build_guard(app: Sphinx) -> None:
 
 
 def start_build(app: Sphinx, config: Config) -> None:
+    from .write_errors import CannotWrite
+
     state = state_dir(app.outdir)
-    state.mkdir(parents=True, exist_ok=True)
-    _lock(state / LOCK, Path(app.outdir))
     marker = state / UNFINISHED
-    if marker.exists():
-        logger.info(
-            f"the last build of {app.outdir} did not finish ({_read(marker)}): "
-            "writing every page again"
-        )
-        repair(state, Path(app.outdir))
-    marker.write_text(f"pid {os.getpid()}, started {_now()}\n", encoding="utf-8")
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        _lock(state / LOCK, Path(app.outdir))
+        if marker.exists():
+            logger.info(
+                f"the last build of {app.outdir} did not finish ({_read(marker)}): "
+                "writing every page again"
+            )
+            repair(state, Path(app.outdir))
+        marker.write_text(f"pid {os.getpid()}, started {_now()}\n", encoding="utf-8")
+    except OSError as err:
+        raise CannotWrite(
+            f"cannot write the build's state at {err.filename or state}: "
+            f"{err.strerror or err}. Nothing was changed; free some space or make the "
+            "folder writable, then build again"
+        ) from None
 
 
 def repair(state: Path, site: Path) -> None:

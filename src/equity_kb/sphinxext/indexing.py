@@ -25,8 +25,10 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from equity_kb.core import background
+from equity_kb.search.static_index import StaticIndexError
 
 from .domain import KBDomain, kb_domain
+from .write_errors import report_write_error
 
 if TYPE_CHECKING:
     from equity_kb.search.stamps import Sources
@@ -162,9 +164,25 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             logger.info("search index: writing the references ahead failed")
             shutil.rmtree(folder, ignore_errors=True)
     sources = index_sources(app, domain)
-    stats = publish_sources(
-        app.outdir, sources, labels=labels, progress=progress, prebuilt=prebuilt
-    )
+    try:
+        stats = publish_sources(
+            app.outdir, sources, labels=labels, progress=progress, prebuilt=prebuilt
+        )
+    except (OSError, StaticIndexError) as err:  # a full disk, a read-only folder
+        from equity_kb.search.generations import current_generation
+        from equity_kb.search.layout import index_dir
+
+        current = current_generation(index_dir(app.outdir))
+        keeps = (
+            f"The search service goes on answering from {current.name}, the last index "
+            "written whole."
+            if current
+            else "There is no earlier index to answer from."
+        )
+        if not isinstance(err, OSError):
+            err = OSError(0, str(err))
+        report_write_error(app, "the search index", err, keeps)
+        return
     if stats.unchanged:
         logger.info("search index: up to date")
     else:

@@ -37,6 +37,7 @@ from .nodes import kb_cite, kb_placeholder
 from .page_renderer import renderer_for
 from .render import Renderer
 from .warnings import report
+from .write_errors import report_write_error
 
 logger = logging.getLogger("equity_kb")
 
@@ -359,9 +360,14 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
     domain = kb_domain(app.env)
     if not _exports_stale(app, domain):
         return  # the bibliography has not changed since these were written
-    if job is None or not job.wait():
-        _write_export_files(app.outdir, domain.references)
-    atomic_write(state_dir(app.outdir) / "exported", domain.data["bib_digest"])
+    try:
+        if job is None or not job.wait():
+            _write_export_files(app.outdir, domain.references)
+        atomic_write(state_dir(app.outdir) / "exported", domain.data["bib_digest"])
+    except OSError as err:  # each file is replaced whole, so each is old or new
+        report_write_error(
+            app, "the bibliography's exports", err, "Each export is still the last one written."
+        )
 
 
 def atomic_write(path: Path, text: str) -> None:
