@@ -63,6 +63,7 @@ _MAX_SPELL_CHARS = 30
 
 
 _WORD = re.compile(r"\w+")
+_NOT_SYNTAX = re.compile(r'[^\w\s"()]|_')
 
 
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
@@ -309,6 +310,10 @@ class Snapshot:
 
     def _match(self, text: str) -> tuple[str, str | None, wq.Query | None, int]:
         """(mode, note, query to rank with or None to browse, bitset of matches)."""
+        # Only quotes (phrases), brackets and AND/OR/NOT are syntax here; any other mark
+        # ("equity*", "title:equity", "data^99", "why?") separates words, as a reader
+        # means it, instead of gluing them into one term that no field holds.
+        text = " ".join(_NOT_SYNTAX.sub(" ", text).split())
         words = [w for w in _WORD.findall(text) if w not in _OPERATORS][:MAX_WORDS]
         if not words:
             if text:
