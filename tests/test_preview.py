@@ -4,12 +4,14 @@ site with search, and rebuilds when a source file is saved."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -29,51 +31,42 @@ def wait_for(check, seconds: float = 60):
     raise AssertionError("timed out")
 
 
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _reloads(url: str) -> bool:
+    return "websocket-reload" in httpx.get(url, timeout=2).text
 
 
-def start_preview(root: Path, attempts: int = 3) -> tuple[subprocess.Popen[bytes], str]:
-    """``equity-kb preview`` on a free port: (the process, its base URL).
+def _drain(stream, into: list[str]) -> None:
+    into.extend(raw.decode(errors="replace") for raw in stream)
 
-    Preview cannot take port 0 (sphinx-autobuild's reload script needs the real port
-    before the server binds, and uvicorn's line naming it is below preview's log
-    level), so a free port is picked here and bound only after the first build: if
-    another process took it meanwhile, the preview exits saying so, and this tries
-    another."""
+
+def start_preview(root: Path) -> tuple[subprocess.Popen[bytes], str, list[str]]:
+    """``equity-kb preview --port 0``: (the process, its base URL read from its line, and
+    its output so far, which a thread keeps adding to)."""
     cli = Path(sys.executable).with_name("equity-kb")
-    for _ in range(attempts):
-        port = unused_port()
-        proc = subprocess.Popen(
-            [str(cli), "preview", "--root", str(root), "--docs", ".", "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                # Ours, not whatever else might hold the port: the reload script is in.
-                if "websocket-reload" in httpx.get(f"{base}/", timeout=2).text:
-                    return proc, base
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        output = proc.communicate(timeout=30)[0].decode(errors="replace")
-        if "address already in use" not in output.lower():
-            raise AssertionError(f"the preview did not start:\n{output}")
-    raise AssertionError(f"no free port in {attempts} attempts")
+    proc = subprocess.Popen(
+        [str(cli), "preview", "--root", str(root), "--docs", ".", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    seen = []
+    for raw in proc.stdout:  # the first build's output, then the line naming the port
+        line = raw.decode(errors="replace")
+        seen.append(line)
+        found = re.search(r"previewing on (http://127\.0\.0\.1:\d+)/", line)
+        if found:
+            base = found.group(1)
+            wait_for(partial(_reloads, f"{base}/"))
+            threading.Thread(target=_drain, args=(proc.stdout, seen), daemon=True).start()
+            return proc, base, seen
+    raise AssertionError(f"the preview did not start:\n{''.join(seen)}")
 
 
 def test_preview_serves_search_and_rebuilds_on_save(tmp_path):
     root = tmp_path / "kb"
     shutil.copytree(ROOTS / "test-kb", root)
-    proc, base = start_preview(root)
+    proc, base, seen = start_preview(root)
     try:
         page = wait_for(
             lambda: (r := httpx.get(f"{base}/practices/PC-002.html")).status_code == 200 and r.text
@@ -92,5 +85,6 @@ def test_preview_serves_search_and_rebuilds_on_save(tmp_path):
         assert hits[0]["key"] == "PC-002"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        output = proc.communicate(timeout=30)[0].decode(errors="replace")
-    assert "build succeeded" in output
+        proc.wait(timeout=30)
+    time.sleep(0.5)  # the drain thread reads what was left
+    assert "build succeeded" in "".join(seen)
