@@ -34,7 +34,8 @@ def seed_runs() -> set[tuple[str, ...]]:
 
 
 def shipped_files() -> list[Path]:
-    return sorted([*ROOT.glob("docs/**/*.md"), *ROOT.glob("bib/*.bib")])
+    # The vocabulary too: its descriptions are shown on the tenet and topic pages.
+    return sorted([*ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/*.yml"), *ROOT.glob("bib/*.bib")])
 
 
 PROSE_FIELDS = ("annotation", "provenance", "note")
