@@ -19,6 +19,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .config import setup_config
     from .domain import KBDomain
     from .indexing import setup_indexing
+    from .link_previews import setup_link_previews
     from .listings import setup_listings
     from .pages import setup_pages
     from .placeholders import setup_placeholders
@@ -46,6 +47,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_reading_list(app)
     setup_indexing(app)
     setup_theme(app)
+    setup_link_previews(app)
     setup_warnings(app)
     setup_write_errors(app)
     setup_searchbox(app)
