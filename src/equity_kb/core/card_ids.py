@@ -1,13 +1,15 @@
 """Practice card IDs: their form, the retired ones, and the next free one.
 
 Card IDs are never reused: the next ID is one more than the highest ever used, counting
-the retired IDs listed in ``<cards folder>/retired.yml`` (a deleted card's ID goes there).
+the retired IDs listed in ``<cards folder>/retired.yml`` (a deleted card's ID goes there,
+with the card that replaced it if one did: its old permalink then leads there).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -15,12 +17,39 @@ CARD_ID = re.compile(r"^PC-\d{3,}$")
 RETIRED_FILE = "retired.yml"
 
 
-def read_retired_ids_file(folder: Path) -> frozenset[str]:
+class Retired(NamedTuple):
+    """A retired card ID, the card that replaced it if any, and a note on why."""
+
+    id: str
+    successor: str | None = None
+    note: str = ""
+
+
+def read_retired_file(folder: Path) -> dict[str, Retired]:
+    """The retired IDs of ``<folder>/retired.yml``: each an ID (``- PC-004``), or an ID with
+    its successor and a note (``- {id: PC-004, successor: PC-012, note: merged}``)."""
     path = folder / RETIRED_FILE
     if not path.is_file():
-        return frozenset()
+        return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return frozenset(str(i) for i in (data.get("retired") or []))
+    out: dict[str, Retired] = {}
+    for item in data.get("retired") or []:
+        if isinstance(item, dict):
+            successor = item.get("successor")
+            retired = Retired(
+                str(item.get("id", "")),
+                str(successor) if successor else None,
+                str(item.get("note") or ""),
+            )
+        else:
+            retired = Retired(str(item))
+        if CARD_ID.match(retired.id):
+            out[retired.id] = retired
+    return out
+
+
+def read_retired_ids_file(folder: Path) -> frozenset[str]:
+    return frozenset(read_retired_file(folder))
 
 
 def used_card_ids(folder: Path) -> set[str]:

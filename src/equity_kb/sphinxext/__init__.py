@@ -21,11 +21,13 @@ def setup(app: Any) -> dict[str, Any]:
     from .indexing import setup_indexing
     from .link_previews import setup_link_previews
     from .listings import setup_listings
+    from .not_found import setup_not_found
     from .pages import setup_pages
     from .placeholders import setup_placeholders
     from .reading import setup_reading
     from .reading_list import setup_reading_list
     from .references import setup_references
+    from .retired_pages import setup_retired_pages
     from .searchbox import setup_searchbox
     from .theme import setup_theme
     from .warnings import setup_warnings
@@ -48,6 +50,8 @@ def setup(app: Any) -> dict[str, Any]:
     setup_indexing(app)
     setup_theme(app)
     setup_link_previews(app)
+    setup_retired_pages(app)
+    setup_not_found(app)
     setup_warnings(app)
     setup_write_errors(app)
     setup_searchbox(app)
