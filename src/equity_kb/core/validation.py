@@ -8,6 +8,7 @@ entry is still made from what is valid, so one mistake never hides a page.
 from __future__ import annotations
 
 import datetime as dt
+import reprlib
 from pathlib import PurePath
 from typing import Any
 
@@ -67,10 +68,11 @@ class _Checker:
         value = self.fm.data.get(key)
         if value is None:
             return ""
-        if not isinstance(value, str | int | float):
+        text = _scalar_text(value)
+        if text is None:
             self.report(self.fm.line(key), f"'{key}' must be a single line of text", "bad_field")
             return ""
-        return str(value).strip()
+        return text.strip()
 
     def strings(self, key: str) -> list[tuple[int, str]]:
         """A list field as (index, value); a lone string or a comma-separated one is accepted."""
@@ -84,10 +86,11 @@ class _Checker:
             return []
         out = []
         for i, item in enumerate(value):
-            if not isinstance(item, str | int) or not str(item).strip():
+            text = _scalar_text(item) if not isinstance(item, float) else None
+            if text is None or not text.strip():
                 self.report(self.fm.line(key, i), f"each item of '{key}' must be text", "bad_field")
                 continue
-            out.append((i, str(item).strip()))
+            out.append((i, text.strip()))
         return out
 
     def terms(self, kind: str, vocabulary: Vocabulary) -> tuple[str, ...]:
@@ -111,15 +114,46 @@ class _Checker:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        text = _scalar_text(value)
         try:
-            return dt.date.fromisoformat(str(value).strip())
+            if text is not None:
+                return dt.date.fromisoformat(text.strip())
         except ValueError:
-            self.report(
-                self.fm.line(key),
-                f"'{key}' {value!r} is not a date: write it as YYYY-MM-DD, for example 2026-11-23",
-                "bad_date",
-            )
-            return None
+            pass
+        self.report(
+            self.fm.line(key),
+            f"'{key}' {_shown(value)} is not a date: write it as YYYY-MM-DD, for example "
+            "2026-11-23",
+            "bad_date",
+        )
+        return None
+
+
+def _scalar_text(value: object) -> str | None:
+    """A text, number or yes/no value as text; None for anything else, and for a number
+    too long to write out (Python refuses past 4,300 digits)."""
+    if not isinstance(value, str | int | float):
+        return None
+    try:
+        return str(value)
+    except ValueError:
+        return None
+
+
+# Values quoted in messages are cut short: a list may stand for millions of items
+# through YAML aliases, and an integer may be too long to print at all.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 4
+_REPR.maxlevel = 2
+
+
+def _shown(value: object) -> str:
+    try:
+        text = _REPR.repr(value)
+    except ValueError:
+        return "(a number too long to show)"
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _code(kind: str) -> str:

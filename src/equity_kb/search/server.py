@@ -17,6 +17,8 @@ For public use:
   can search with a service on another; no origins, no CORS headers;
 * one log line per request without the query text (``access_log``).
 
+``/api/openapi.json`` describes both (``openapi.py``).
+
 ``GET /api/search?q=&type=&tenet=&focus=&level=&year_from=&year_to=&page=&page_size=``
 answers JSON; facet parameters repeat (``tenet=data&tenet=practice``) or take commas.
 A bad parameter is a 400 with a message; a query the parser cannot read is not an
@@ -76,6 +78,7 @@ from .answers import (
     request_key,
 )
 from .engine import MAX_FACET_VALUES, MAX_PAGE, MAX_PAGE_SIZE, IndexNotFound, SearchEngine
+from .openapi import DEFAULT_PAGE_SIZE, MAX_VALUE_CHARS, YEARS, openapi_document
 
 log = logging.getLogger("equity_kb.search")
 
@@ -88,7 +91,6 @@ _ANSWER_HEADERS = {
     "Vary": "Accept-Encoding",
     "X-Content-Type-Options": "nosniff",
 }
-_MAX_VALUE_CHARS = 100
 # Pagefind's index files are gzipped by Pagefind: served as bytes, never gzipped again.
 for _ext in (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind"):
     mimetypes.add_type("application/octet-stream", _ext)
@@ -108,14 +110,19 @@ def parse_search_params(params: QueryParams) -> dict[str, Any]:
             values += [v.strip() for v in raw.split(",") if v.strip()]
         if len(values) > MAX_FACET_VALUES:
             raise BadRequest(f"too many '{name}' values (at most {MAX_FACET_VALUES})")
-        if any(len(v) > _MAX_VALUE_CHARS for v in values):
-            raise BadRequest(f"a '{name}' value is longer than {_MAX_VALUE_CHARS} characters")
+        if any(len(v) > MAX_VALUE_CHARS for v in values):
+            raise BadRequest(f"a '{name}' value is longer than {MAX_VALUE_CHARS} characters")
         out[keyword] = values
     for name in ("year_from", "year_to"):
-        out[name] = _int(params, name, 1, 9999, None, "a year such as 2020")
+        out[name] = _int(params, name, *YEARS, None, "a year such as 2020")
     out["page"] = _int(params, "page", 1, MAX_PAGE, 1, "a page number from 1")
     out["page_size"] = _int(
-        params, "page_size", 1, MAX_PAGE_SIZE, 20, f"a number from 1 to {MAX_PAGE_SIZE}"
+        params,
+        "page_size",
+        1,
+        MAX_PAGE_SIZE,
+        DEFAULT_PAGE_SIZE,
+        f"a number from 1 to {MAX_PAGE_SIZE}",
     )
     if out["year_from"] and out["year_to"] and out["year_from"] > out["year_to"]:
         raise BadRequest("year_from is after year_to")
@@ -279,12 +286,18 @@ def create_app(
             return _unavailable(err)
         return JSONResponse(info, headers=_HEADERS)
 
+    document = openapi_document()
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(document, headers=_HEADERS)
+
     async def not_found(request: Request) -> JSONResponse:
         return JSONResponse({"error": "not found"}, status_code=404, headers=_HEADERS)
 
     routes: list[Any] = [
         Route("/api/search", search, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
     ]
     if site_dir is not None:
         hidden = _inside(Path(index_dir), Path(site_dir))
@@ -370,8 +383,10 @@ def serve(
     }
     where = f"{settings.site} and /api/search" if settings.site else "/api/search"
     origins = ", ".join(settings.origins) or "none"
+    # Port 0: the system picks one when uvicorn binds; uvicorn's own line names it.
+    at = f"at http://{host}:{port}/" if port else "on a free port (uvicorn's line names it)"
     print(
-        f"Serving {where} (index: {settings.index}) at http://{host}:{port}/ with "
+        f"Serving {where} (index: {settings.index}) {at} with "
         f"{workers} worker{'s' if workers != 1 else ''}; CORS origins: {origins}"
     )
     uvicorn.run(

@@ -49,7 +49,27 @@ _LIGATURES = (
 )
 
 
+# pylatexenc recurses once per nested group (a RecursionError past about 160) and takes
+# exponential time on nested accents (seconds past 20 levels); real titles nest a few.
+MAX_NESTING = 12
+
+
+def nesting(value: str) -> int:
+    """How deep braces nest in ``value`` (a macro's argument is a group too)."""
+    depth = deepest = 0
+    for ch in value:
+        if ch == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == "}":
+            depth -= 1
+    return deepest
+
+
 def _pylatexenc(value: str) -> str:
+    if nesting(value) > MAX_NESTING:
+        # Not decoded, and said where it is read (parse.py): shown with braces dropped.
+        return squash(value.replace("{", "").replace("}", ""))
     # BibTeX does not treat % as a comment inside a value; LaTeX would drop the rest.
     return squash(_latex_converter().latex_to_text(_BARE_PERCENT.sub(r"\\%", value)))
 

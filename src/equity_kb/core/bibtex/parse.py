@@ -17,7 +17,7 @@ from bibtexparser.exceptions import BlockAbortedException
 
 from equity_kb.core.model import Person
 
-from .names import decode_latex, split_persons, squash
+from .names import MAX_NESTING, decode_latex, nesting, split_persons, squash
 from .rules import JOINED_FIELDS, NAME_FIELDS, VERBATIM_FIELDS
 
 _HEAD = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]*)")
@@ -227,6 +227,16 @@ def _parse_entry(entry: bm.Entry, base: int = 0) -> ParsedEntry:
                 )
             )
             continue
+        if nesting(raw) > MAX_NESTING:
+            issues.append(
+                (
+                    line,
+                    f"field '{name}' of '{entry.key}' nests braces or macros {nesting(raw)} "
+                    f"deep (more than {MAX_NESTING}); its LaTeX is not decoded and it is "
+                    "shown as written: simplify it",
+                    "bib_syntax",
+                )
+            )
         if name in NAME_FIELDS:
             people, bad, text = split_persons(raw)
             roles[name] = people
