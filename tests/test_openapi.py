@@ -5,16 +5,15 @@ on a real index). tests/test_api_schemathesis.py fuzzes the live service against
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from test_search_fixtures import AsgiClient as Client
 from test_search_fixtures import build_index
 
 from equity_kb.search.openapi import openapi_document
@@ -25,21 +24,6 @@ DOCUMENT = openapi_document()
 
 def schema(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}", **DOCUMENT}
-
-
-class Client:
-    def __init__(self, app: Any):
-        self._runner = asyncio.Runner()
-        self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://kb.test"
-        )
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self._runner.run(self._client.get(url, **kwargs))
-
-    def close(self) -> None:
-        self._runner.run(self._client.aclose())
-        self._runner.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,11 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from equity_kb.core.model import Brief, Entry, Person, Practice, Reference
 from equity_kb.search.documents import search_document
@@ -359,3 +361,27 @@ def uvicorn_in_thread(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
         sock.close()
         assert not thread.is_alive(), "uvicorn did not stop within 10 s"
+
+
+class AsgiClient:
+    """Calls an ASGI app directly (httpx's ASGI transport), without a socket; ``guard``,
+    if given, wraps each call (the fuzz targets' time limit)."""
+
+    def __init__(
+        self, app: Any, guard: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
+    ):
+        import asyncio
+
+        self._runner = asyncio.Runner()
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://kb.test"
+        )
+        self._guard = guard or contextlib.nullcontext
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        with self._guard():
+            return self._runner.run(self._client.get(url, **kwargs))
+
+    def close(self) -> None:
+        self._runner.run(self._client.aclose())
+        self._runner.close()

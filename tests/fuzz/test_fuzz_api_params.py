@@ -9,11 +9,9 @@ text gives a 200 or a 304.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote_from_bytes
 
 import httpx
@@ -22,6 +20,7 @@ import pytest
 from hostile import HUGE_NUMBERS, ODD_CHARS, pieces, time_limit
 from hypothesis import given
 from hypothesis import strategies as st
+from test_search_fixtures import AsgiClient as Client
 from test_search_fixtures import build_index
 
 from equity_kb.search.openapi import openapi_document
@@ -33,28 +32,10 @@ RESULT_SCHEMA = {"$ref": "#/components/schemas/SearchResult", **DOCUMENT}
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error", **DOCUMENT}
 
 
-class Client:
-    """Calls the ASGI app directly (httpx's ASGI transport), without a socket."""
-
-    def __init__(self, app: Any):
-        self._runner = asyncio.Runner()
-        self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://kb.test"
-        )
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        with time_limit():
-            return self._runner.run(self._client.get(url, **kwargs))
-
-    def close(self) -> None:
-        self._runner.run(self._client.aclose())
-        self._runner.close()
-
-
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     with tempfile.TemporaryDirectory(prefix="kb-fuzz-api-") as tmp:
-        c = Client(create_app(None, build_index(Path(tmp) / "index")))
+        c = Client(create_app(None, build_index(Path(tmp) / "index")), guard=time_limit)
         yield c
         c.close()
 
