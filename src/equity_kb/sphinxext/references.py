@@ -82,9 +82,7 @@ def load_references(app: Sphinx) -> None:
         return
     # Parsed files are also cached on disk by content, so a fresh environment (say,
     # after a vocabulary edit) re-uses them.
-    result = load_bibliography(
-        paths, domain.vocabulary, cache_dir=bib_cache_dir(app)
-    )
+    result = load_bibliography(paths, domain.vocabulary, cache_dir=bib_cache_dir(app))
     report(result.problems)
     old: dict[str, Reference] = domain.data["references"]
     new = result.references
