@@ -230,6 +230,11 @@ class BibliographyIndex(SphinxDirective):
         return [kb_placeholder(kind="bibliography-index")]
 
 
+# Up to this many references, the front page lists them all (grouped by letter); above,
+# only the A-Z pages, each a click away.
+LANDING_MAX = 400
+
+
 def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
     pages: dict[str, int] = {}
     for page in domain.data.get("ref_pages", {}).values():
@@ -244,9 +249,20 @@ def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
         for p, n in sorted(pages.items())
     ]
     incomplete = sum(1 for ref in domain.references.values() if ref.incomplete)
+    groups: list[dict[str, Any]] = []
+    if len(domain.references) <= LANDING_MAX:
+        # Small enough to scroll: every entry on the front page, grouped by letter, with
+        # the letters as a jump list; the A-Z pages stay, for the cards' and briefs' links.
+        for ref in sort_entries(domain.references.values()):
+            letter = initial(ref)
+            if not groups or groups[-1]["letter"] != letter:
+                groups.append({"letter": letter, "refs": []})
+            groups[-1]["refs"].append(ref)
     return r.render(
         "bibliography_index.html",
         letters=letters,
+        groups=groups,
+        apa_html={k: Markup(v) for k, v in domain.data["apa_html"].items()} if groups else {},
         total=len(domain.references),
         incomplete=incomplete,
         exports=EXPORTS,
