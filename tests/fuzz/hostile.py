@@ -12,6 +12,7 @@ import os
 import signal
 from collections.abc import Iterator
 
+import fuzz_profiles  # noqa: F401 - registers and loads the Hypothesis profiles
 from hypothesis import strategies as st
 
 # One example slower than this is a hang (Hypothesis's deadline only judges an example

@@ -1,4 +1,6 @@
-"""Hypothesis profiles for the fuzz targets, chosen by ``HYPOTHESIS_PROFILE``.
+"""Hypothesis profiles for the fuzz targets, chosen by ``HYPOTHESIS_PROFILE``; loaded by
+hostile.py, which every target imports. (Not a conftest.py: beside tests/conftest.py it
+would take the module name ``conftest`` that the other tests import their roots from.)
 
 ``ci`` (the default, what ``make test`` runs): 50 examples a target, derandomised so
 the suite gives the same answer on every run. ``fuzz`` (``make fuzz``): random,
