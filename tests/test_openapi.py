@@ -58,7 +58,7 @@ def test_the_parameters_are_the_ones_the_server_reads(client: Client) -> None:
     params = _parameters()
     assert set(params) == {
         "q",
-        *("type", "tenet", "focus", "level"),
+        *("type", "tenet", "focus", "level", "evidence"),
         *("year_from", "year_to", "page", "page_size"),
     }
     for name, p in params.items():

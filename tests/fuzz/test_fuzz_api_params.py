@@ -26,7 +26,18 @@ from test_search_fixtures import build_index
 from equity_kb.search.openapi import openapi_document
 from equity_kb.search.server import create_app
 
-KNOWN = ["q", "type", "tenet", "focus", "level", "year_from", "year_to", "page", "page_size"]
+KNOWN = [
+    "q",
+    "type",
+    "tenet",
+    "focus",
+    "level",
+    "evidence",
+    "year_from",
+    "year_to",
+    "page",
+    "page_size",
+]
 DOCUMENT = openapi_document()
 RESULT_SCHEMA = {"$ref": "#/components/schemas/SearchResult", **DOCUMENT}
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error", **DOCUMENT}

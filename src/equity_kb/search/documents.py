@@ -7,7 +7,7 @@ it and hand it to ``update_index`` / ``sync_index`` / ``static_index.static_reco
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,14 +17,20 @@ from equity_kb.core.vocabulary import FACETS, Vocabulary
 # A reference has no summary of its own: show the start of its annotation instead.
 _SUMMARY_CHARS = 240
 _SPACE = re.compile(r"\s+")
+# The facet of the kinds of evidence (the vocabulary kind, the document key and filter).
+EVIDENCE = "evidence"
 
 
-def search_document(entry: Entry, *, body: str, url: str) -> dict[str, Any]:
+def search_document(
+    entry: Entry, *, body: str, url: str, evidence: Sequence[str] = ()
+) -> dict[str, Any]:
     """The index document for ``entry``.
 
     ``body`` is the plain text of the entry's page (or of its part of the bibliography
     page); ``url`` is where it lives, relative to the site root, for example
     ``"practices/PC-007.html"`` or ``"bibliography/b.html#ref-bowman2021getting"``.
+    ``evidence`` is a card's kinds of evidence, those of its sources
+    (``core.evidence_summary.evidence_kinds``); a reference has its own kind.
     """
     scheme = urlsplit(url).scheme
     if scheme not in ("", "http", "https") or url.startswith("//"):
@@ -46,8 +52,16 @@ def search_document(entry: Entry, *, body: str, url: str) -> dict[str, Any]:
         "tenets": list(entry.tenets),
         "focus": list(entry.focus),
         "levels": list(entry.levels),
+        "evidence": _evidence(entry, evidence),
         "url": url,
     }
+
+
+def _evidence(entry: Entry, kinds: Sequence[str]) -> list[str]:
+    """One facet for both: a reference's own kind, a card's its sources' kinds."""
+    if isinstance(entry, Reference):
+        return [entry.evidence_kind] if entry.evidence_kind else []
+    return list(dict.fromkeys(kinds))
 
 
 # The parts of a citation that are not already the title, authors or year: where the
@@ -88,7 +102,7 @@ def facet_labels(vocabulary: Vocabulary | None = None) -> dict[str, dict[str, st
     """
     labels: dict[str, dict[str, str]] = {"type": dict(TYPE_LABELS)}
     if vocabulary is not None:
-        for kind in FACETS:
+        for kind in (*FACETS, EVIDENCE):
             labels[kind] = {t.id: t.label for t in vocabulary.terms.get(kind, ())}
     return labels
 

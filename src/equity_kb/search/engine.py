@@ -73,6 +73,7 @@ class SearchEngine:
         tenets: Iterable[str] = (),
         focus: Iterable[str] = (),
         levels: Iterable[str] = (),
+        evidence: Iterable[str] = (),
         year_from: int | None = None,
         year_to: int | None = None,
         page: int = 1,
@@ -85,6 +86,7 @@ class SearchEngine:
             "tenets": _values(tenets),
             "focus": _values(focus),
             "levels": _values(levels),
+            "evidence": _values(evidence),
         }
         page_size = min(max(int(page_size), 1), MAX_PAGE_SIZE)
         page = min(max(int(page), 1), MAX_PAGE)

@@ -105,6 +105,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _facet_parameter("tenet", "tenet (a vocabulary id, like data)"),
     _facet_parameter("focus", "focus area (a vocabulary id)"),
     _facet_parameter("level", "level (a vocabulary id, like school)"),
+    _facet_parameter("evidence", "kind of evidence (a vocabulary id, like qualitative)"),
     _int_parameter("year_from", *YEARS, "Only entries from this year on; not after year_to."),
     _int_parameter("year_to", *YEARS, "Only entries up to this year; not before year_from."),
     _int_parameter(

@@ -23,10 +23,11 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Facet fields, in the order pages show them; each holds several values per document.
-FACET_FIELDS: tuple[str, ...] = ("type", "tenets", "focus", "levels")
+# ``evidence``: a reference's kind of evidence, or the kinds of a card's sources.
+FACET_FIELDS: tuple[str, ...] = ("type", "tenets", "focus", "levels", "evidence")
 YEAR_FIELD = "year"
 
 # Fields free text is searched in, with query-time boosts (a title match ranks first;
@@ -178,6 +179,7 @@ def build_schema() -> Schema:
         tenets=KEYWORD(commas=True, stored=True),
         focus=KEYWORD(commas=True, stored=True),
         levels=KEYWORD(commas=True, stored=True),
+        evidence=KEYWORD(commas=True, stored=True),
         url=STORED,  # shown, never searched
     )
     for name in STEMMED_FIELDS:

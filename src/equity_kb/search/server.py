@@ -83,7 +83,13 @@ from .openapi import DEFAULT_PAGE_SIZE, MAX_VALUE_CHARS, YEARS, openapi_document
 log = logging.getLogger("equity_kb.search")
 
 # URL parameter -> SearchEngine.search keyword.
-FACET_PARAMS = {"type": "types", "tenet": "tenets", "focus": "focus", "level": "levels"}
+FACET_PARAMS = {
+    "type": "types",
+    "tenet": "tenets",
+    "focus": "focus",
+    "level": "levels",
+    "evidence": "evidence",
+}
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # An answer may be stored, but is checked with its ETag before every use.
 _ANSWER_HEADERS = {

@@ -2,9 +2,9 @@
 search and Explore pages query in the browser when no search service answers.
 
 Fed from the same search documents as the Whoosh index (``documents.search_document``),
-one Pagefind custom record each, with filters for type, tenet, focus, level and year
-and sort keys for the Explore page. Pagefind has no incremental mode, so the bundle is
-rewritten whole, from the records kept in the build state (``static-records.json``),
+one Pagefind custom record each, with filters for type, tenet, focus, level, evidence
+and year and sort keys for the Explore page. Pagefind has no incremental mode, so the
+bundle is rewritten whole, from the records kept in the build state (``static-records.json``),
 whenever some document changed; it is written beside the site and swapped in, so a
 browser never reads half a bundle.
 
@@ -89,6 +89,7 @@ def static_record(doc: Doc) -> Record:
         "tenet": [str(v) for v in doc.get("tenets") or ()],
         "focus": [str(v) for v in doc.get("focus") or ()],
         "level": [str(v) for v in doc.get("levels") or ()],
+        "evidence": [str(v) for v in doc.get("evidence") or ()],
     }
     if has_year:
         filters["year"] = [str(year)]

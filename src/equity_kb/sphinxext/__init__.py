@@ -24,14 +24,17 @@ def setup(app: Any) -> dict[str, Any]:
     from .not_found import setup_not_found
     from .pages import setup_pages
     from .placeholders import setup_placeholders
+    from .print_pack import setup_print_pack
     from .reading import setup_reading
     from .reading_list import setup_reading_list
     from .references import setup_references
+    from .result_export import setup_result_export
     from .retired_pages import setup_retired_pages
     from .searchbox import setup_searchbox
     from .theme import setup_theme
     from .warnings import setup_warnings
     from .write_errors import setup_write_errors
+    from .zotero_meta import setup_zotero_meta
 
     setup_collector(app)
     setup_build_guard(app)
@@ -47,6 +50,9 @@ def setup(app: Any) -> dict[str, Any]:
     setup_citing(app)
     setup_references(app)
     setup_reading_list(app)
+    setup_zotero_meta(app)
+    setup_result_export(app)
+    setup_print_pack(app)
     setup_indexing(app)
     setup_theme(app)
     setup_link_previews(app)

@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.util.docutils import SphinxRole
 
+from equity_kb.core.citable import entry_csl
 from equity_kb.core.citations import FORMS, parse_cites
 from equity_kb.core.model import Practice
 
@@ -19,6 +20,7 @@ from .domain import KBDomain, kb_domain
 from .nodes import kb_cite
 from .references import sources_html
 from .render import Renderer
+from .result_export import card_download_links, entry_permalink
 
 
 def setup_citing(app: Sphinx) -> None:
@@ -69,21 +71,11 @@ class CiteRole(SphinxRole):
 
 
 def card_csl(entry: Practice, permalink: str, publisher: str) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "id": entry.key,
-        "type": "webpage",
-        "title": f"{entry.title} [Practice card {entry.key}]",
-        "author": [{"literal": publisher}],
-        "container-title": publisher,
-        "URL": permalink,
-    }
-    if entry.date:
-        item["issued"] = {"date-parts": [[entry.date.year, entry.date.month, entry.date.day]]}
-    return item
+    """The card's CSL item: the one its meta tags, downloads and exports also use."""
+    return entry_csl(entry, permalink, publisher)
 
 
-def card_permalink(app: Sphinx, docname: str) -> str:
-    return app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(docname)
+card_permalink = entry_permalink
 
 
 def format_card_citations(app: Sphinx, env: Any) -> None:
@@ -111,10 +103,11 @@ def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> st
     entry = domain.entry_for(docname)
     if entry is None:
         return None
-    citation_html = permalink = None
+    citation_html = permalink = downloads = None
     if isinstance(entry, Practice):
         permalink = card_permalink(app, docname)
         citation_html = Markup(domain.data["card_citations"].get(entry.key, ("", ""))[1])
+        downloads = card_download_links(app, docname, entry.key)  # result_export writes them
     sources = sources_html(app, domain, r, docname)
     return r.render(
         "entry_footer.html",
@@ -122,6 +115,7 @@ def entry_footer(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> st
         sources_html=sources,
         citation_html=citation_html,
         permalink=permalink,
+        downloads=downloads,
     )
 
 

@@ -56,10 +56,21 @@ def entry_documents(
             entry,
             body=domain.data["texts"].get(entry.docname or "", ""),
             url=get_uri(entry.docname or ""),
+            evidence=card_kinds(entry, domain),
         )
         for entry in domain.doc_entries()
         if keys is None or entry.key in keys
     ]
+
+
+def card_kinds(entry: Any, domain: KBDomain) -> tuple[str, ...]:
+    """The kinds of evidence of a card's sources (nothing for a brief)."""
+    from equity_kb.core.evidence_summary import evidence_kinds
+    from equity_kb.core.model import Practice
+
+    if not isinstance(entry, Practice):
+        return ()
+    return tuple(evidence_kinds(entry, domain.references))
 
 
 def reference_documents(
@@ -93,7 +104,9 @@ def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
     stamps: dict[str, str] = {}
     for entry in domain.doc_entries():
         docname = entry.docname or ""
-        stamps.setdefault(entry.key, f"{read_at.get(docname)} {get_uri(docname)}")
+        # A card's kinds of evidence are its sources': a source's edit changes its document.
+        kinds = " ".join(card_kinds(entry, domain))
+        stamps.setdefault(entry.key, f"{read_at.get(docname)} {get_uri(docname)} {kinds}")
     bib = domain.data["bib_digest"]
     for key in domain.references:
         stamps.setdefault(key, f"{bib} {reference_url(app, domain, key)}")

@@ -10,12 +10,14 @@ from sphinx.application import Sphinx
 from equity_kb.search.documents import facet_labels
 from equity_kb.search.schema import QUERY_STOP_WORDS
 
+from .card_evidence import evidence_box_html
 from .citing import entry_footer
 from .domain import KBDomain, kb_domain
 from .gapmap import gap_map_html
 from .listings import first_page
 from .nodes import kb_placeholder
 from .page_renderer import renderer_for
+from .print_pack import print_stamp_html
 from .reading_list import reading_list_html
 from .references import bibliography_index_html
 from .render import Renderer
@@ -77,7 +79,14 @@ def render_placeholder(
         return gap_map_html(domain, r)
     if kind == "entry-header":
         entry = domain.entry_for(docname)
-        return r.render("entry_header.html", entry=entry) if entry else None
+        if entry is None:
+            return None
+        return r.render(
+            "entry_header.html",
+            entry=entry,
+            evidence_box=evidence_box_html(domain, r, entry),
+            print_stamp=print_stamp_html(app, r, entry, docname),
+        )
     if kind == "entry-footer":
         return entry_footer(app, domain, r, docname)
     if kind == "bibliography-index":

@@ -279,7 +279,9 @@ def changed_bibliography_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any
         by_page.setdefault(page, []).append(domain.references[key])
     citing = domain.citing_docs()
     titles = {d: citing_title(domain, d) for ds in citing.values() for d in ds}
-    shared = repr((domain.data["vocabulary_digest"], sorted(by_page)))  # labels, page links
+    # Labels and page links; the last item is the page's layout (bump it when
+    # bibliography_page.html changes, e.g. "coins-1" when the Zotero COinS came in).
+    shared = repr((domain.data["vocabulary_digest"], sorted(by_page), "coins-1"))
     for page, refs in sorted(by_page.items()):
         refs = sort_entries(refs)
         inputs = hashlib.sha256(shared.encode())

@@ -24,6 +24,7 @@
     { field: "tenets", param: "tenet", legend: "Tenet" },
     { field: "focus", param: "focus", legend: "Focus area" },
     { field: "levels", param: "level", legend: "Level" },
+    { field: "evidence", param: "evidence", legend: "Kind of evidence" },
   ];
   var TYPE_LABELS = { practice: "Practice card", brief: "Research brief", reference: "Reference" };
   var PAGE_SIZE = 20;
@@ -42,7 +43,7 @@
   /* ---------------------------------------------------------------- state and URL */
 
   function emptyState() {
-    return { q: "", type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1, sort: "" };
+    return { q: "", type: [], tenet: [], focus: [], level: [], evidence: [], year_from: null, year_to: null, page: 1, sort: "" };
   }
 
   function toYear(value) {
@@ -315,6 +316,7 @@
       .then(function (data) {
         if (seq !== self.seq) return; // a newer search has started
         self.render(state, data);
+        self.announce(state, data);
       })
       .catch(function (err) {
         if (seq !== self.seq) return;
@@ -354,6 +356,48 @@
       .finally(function () { if (timer) clearTimeout(timer); });
   };
 
+  /* For result_export.js ("Download these results"): the shown result set, as
+   * root.kbResults and a "kb-results" event, with a way to list every key in it. */
+  SearchPage.prototype.announce = function (state, data) {
+    var self = this;
+    var detail = {
+      mode: data.mode, total: data.total, siteRoot: this.siteRoot,
+      keys: function (limit) { return self.allKeys(state, data.mode, limit); },
+    };
+    this.root.kbResults = detail;
+    this.root.dispatchEvent(new CustomEvent("kb-results", { detail: detail }));
+  };
+
+  /** The keys of the first ``limit`` results of ``state``, in the order shown. */
+  SearchPage.prototype.allKeys = function (state, mode, limit) {
+    var self = this;
+    var first = Object.assign({}, state, { page: 1 });
+    function keysOf(hits) { return hits.map(function (hit) { return String(hit.key); }); }
+    if (mode === "api") {
+      var size = 100; // the service's largest page (search/engine.py MAX_PAGE_SIZE)
+      var fetchPage = function (page, keys) {
+        var url = new URL(self.api, document.baseURI);
+        url.search = queryFromState(Object.assign({}, first, { page: page }), { page_size: String(size) });
+        return fetch(url.href, { headers: { Accept: "application/json" } })
+          .then(function (res) {
+            if (!res.ok) throw new Error("the search service answered " + res.status);
+            return res.json();
+          })
+          .then(function (d) {
+            keys = keys.concat(keysOf(d.hits || []));
+            return page < d.pages && keys.length < limit ? fetchPage(page + 1, keys) : keys.slice(0, limit);
+          });
+      };
+      return fetchPage(1, []);
+    }
+    return window.KBStatic.open(this.staticUrl).then(function (engine) {
+      return engine.search(first, {
+        pageSize: limit, labels: self.labels,
+        sort: self.explore || !hasWords(state.q) ? STATIC_SORTS[state.sort || ""] : null,
+      });
+    }).then(function (d) { return keysOf(d.hits); });
+  };
+
   SearchPage.prototype.absorbLabels = function (labels) {
     var self = this;
     Object.keys(labels || {}).forEach(function (field) {
@@ -386,6 +430,27 @@
     this.renderFacets(state, data);
     this.renderHits(data);
     this.renderPager(data);
+    this.renderPrintLink(data);
+  };
+
+  /** "Print these cards": the practice cards among the shown results, as a meeting pack
+   * (print-pack.html, sphinxext/print_pack.py) whose URL holds their IDs. */
+  SearchPage.prototype.renderPrintLink = function (data) {
+    if (!this.printLink) {
+      this.printLink = el("p", { className: "kb-print-these" });
+      this.status.parentNode.insertBefore(this.printLink, this.status.nextSibling);
+    }
+    var box = this.printLink;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var ids = (data.hits || []).filter(function (hit) { return hit.type === "practice"; })
+      .map(function (hit) { return String(hit.key); });
+    box.hidden = !ids.length;
+    if (!ids.length) return;
+    var url = new URL("print-pack.html", this.siteRoot);
+    url.search = "cards=" + ids.map(encodeURIComponent).join(",");
+    var text = ids.length === 1 ? "Print this card" : "Print these " + ids.length + " cards";
+    box.appendChild(el("a", { href: url.href, className: "kb-print-these-link", text: text }));
+    box.appendChild(document.createTextNode(" (each on its own page)"));
   };
 
   SearchPage.prototype.renderStatus = function (state, data) {

@@ -17,9 +17,9 @@
 (function () {
   "use strict";
 
-  var FACETS = ["type", "tenet", "focus", "level"];
+  var FACETS = ["type", "tenet", "focus", "level", "evidence"];
   // The facet names of the service's answer, per URL parameter.
-  var FIELD = { type: "type", tenet: "tenets", focus: "focus", level: "levels", year: "year" };
+  var FIELD = { type: "type", tenet: "tenets", focus: "focus", level: "levels", evidence: "evidence", year: "year" };
   // Words that say nothing about the topic of a question: the service's own list
   // (search/schema.py QUERY_STOP_WORDS), which the page carries; a short one otherwise.
   var stopList = null;
