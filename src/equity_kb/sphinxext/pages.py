@@ -38,7 +38,6 @@ TERM_PAGE_LIMIT = 100
 def setup_pages(app: Sphinx) -> None:
     for name, directive in DIRECTIVES.items():
         app.add_directive(name, directive)
-    app.connect("html-page-context", add_page_scripts)
     app.connect(
         "html-collect-pages",
         lambda app: only_changed(
@@ -104,25 +103,6 @@ DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "kb-explore": Explore,
     "kb-gap-map": GapMap,
 }
-
-# Scripts that only the pages using them load.
-PAGE_SCRIPTS = {
-    'id="kb-search"': (("search_static.js", "search.js"), ("search.css",)),
-    "data-kb-gapmap": (("gapmap.js",), ()),
-}
-
-
-def add_page_scripts(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    body = context.get("body") or ""
-    for marker, (scripts, styles) in PAGE_SCRIPTS.items():
-        if marker in body:
-            for script in scripts:
-                app.add_js_file(script, loading_method="defer")
-            for style in styles:
-                app.add_css_file(style)
-
 
 def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """One page per tenet, focus area and level, listing everything tagged with it."""
