@@ -104,6 +104,7 @@ DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "kb-gap-map": GapMap,
 }
 
+
 def term_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """One page per tenet, focus area and level, listing everything tagged with it."""
     domain = kb_domain(app.env)
