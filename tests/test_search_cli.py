@@ -245,3 +245,18 @@ def test_the_real_serve_answers_over_http(kb_build: Any, tmp_path: Path) -> None
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_search_by_kind_of_evidence_finds_references_and_the_cards_resting_on_them(
+    capsys: pytest.CaptureFixture[str], kb_build
+) -> None:
+    from equity_kb.search.layout import index_dir
+
+    app = kb_build()  # test-kb: bowman2021getting is mixed methods; PC-001 rests on it
+    args = ["search", "--index", str(index_dir(app.outdir)), "--evidence", "mixed", "--json"]
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    data = json.loads(out)
+    assert sorted(h["key"] for h in data["hits"]) == ["PC-001", "bowman2021getting"]
+    counts = {f["value"]: f["count"] for f in data["facets"]["evidence"]}
+    assert counts == {"mixed": 2}

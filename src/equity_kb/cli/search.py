@@ -65,6 +65,13 @@ def register(subparsers: Any) -> None:
         metavar="LEVEL",
         help="classroom, school, district, region or partnership (repeatable)",
     )
+    search.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="a kind of evidence such as qualitative or mixed (repeatable)",
+    )
     search.add_argument("--year-from", type=year, metavar="YEAR")
     search.add_argument("--year-to", type=year, metavar="YEAR")
     search.add_argument("--page", type=positive, default=1)
@@ -102,6 +109,7 @@ def run_search(args: argparse.Namespace) -> int:
             tenets=args.tenet,
             focus=args.focus,
             levels=args.level,
+            evidence=args.evidence,
             year_from=args.year_from,
             year_to=args.year_to,
             page=args.page,
@@ -157,13 +165,13 @@ def print_result(result: Any, out: TextIO) -> None:
         for hit in result.nearest:
             _print_hit("-", hit, labels, tty, out)
     facets = []
-    for name in ("type", "tenets", "focus", "levels"):
+    for name in ("type", "tenets", "focus", "levels", "evidence"):
         counts = result.facets.get(name, [])
         if counts:
             shown = ", ".join(f"{v} ({c})" for v, c in counts[:8])
             facets.append(f"  {name}: {shown}")
     if facets:
-        print("\nRefine with --type/--tenet/--focus/--level:", file=out)
+        print("\nRefine with --type/--tenet/--focus/--level/--evidence:", file=out)
         print("\n".join(facets), file=out)
 
 
