@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +28,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_search_fixtures import build_index, port_from_log
+from test_search_fixtures import build_index
+from test_service_public import start_service, stop
 
 from equity_kb.search.openapi import openapi_document
 
@@ -57,34 +55,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>KB</title><p>Home</p>")
     index = build_index(tmp / "index")
-    log = Path(tempfile.mkstemp(prefix="service-", suffix=".log", dir=tmp)[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
-    argv = [str(EQUITY_KB), "serve", "--site", str(site), "--index", str(index)]
-    proc = subprocess.Popen(
-        [*argv, "--port", "0", "--workers", "1"],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    service = start_service(site, index, tmp, "--workers", "1")
     try:
-        base = f"http://127.0.0.1:{port_from_log(log, proc)}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield base
+        yield service.base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(service)
+    log = service.log
     # The server logs a traceback for any search that failed (a 500).
     assert "Traceback" not in log.read_text(), log.read_text()
 
