@@ -4,8 +4,9 @@ into the bibliography. Nothing here prints; ``cli/importing.py`` shows the plan.
 Decisions, in the order an entry meets them:
 
 - **Reading.** The export is validated by the loader (``load_bibliography``: names, dates,
-  crossref) and its raw field text read with ``bibtex.parse.parse_text``; problems in it
-  are reported at their line, and an entry the parser cannot read never hides the rest.
+  crossref), and its raw field text taken from the loader's own parse (``bibtex.cache``);
+  problems in it are reported at their line, and an entry the parser cannot read never
+  hides the rest.
 - **Duplicates** (``duplicates.py``), in order: the same DOI (case and a ``https://doi.org/``
   or ``doi:`` prefix ignored; a doi.org ``url`` counts when there is no ``doi``); then the
   same title, year and first author's family name (case, accents, punctuation and LaTeX

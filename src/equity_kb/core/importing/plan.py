@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from equity_kb.core.bibtex import load_bibliography
-from equity_kb.core.bibtex.parse import ParsedEntry, parse_text
+from equity_kb.core.bibtex.cache import parsed_chunks
+from equity_kb.core.bibtex.parse import ParsedEntry
 from equity_kb.core.bibtex.rules import PLACEHOLDERS
 from equity_kb.core.exports import to_bibtex
 from equity_kb.core.model import Problem, Reference
+from equity_kb.core.source_text import decode
 from equity_kb.core.vocabulary import FACETS, Vocabulary
 
 from .duplicates import Catalogue, fresh_key
@@ -145,11 +147,14 @@ def _read_export(
     loaded = load_bibliography([export], vocabulary)  # reports a byte that is not UTF-8
     problems = [p for p in loaded.problems if p.code not in FILLED_CODES]
     by_place = {(r.key, r.line): r for r in loaded.references.values()}
+    # The loader's own parse, from its memory cache: the same bytes are not parsed twice.
+    # Its chunks count lines from where each starts; the references count from the top.
+    _, chunks = parsed_chunks(str(export), data, decode(data).text, None)
     pairs = [
-        (entry, by_place[(entry.key, entry.line)])
-        for chunk in parse_text(data.decode("utf-8", errors="replace"))
+        (entry, by_place[(entry.key, entry.line + first)])
+        for first, chunk in chunks
         for entry in chunk.entries
-        if (entry.key, entry.line) in by_place  # not an unreadable or twice-used key
+        if (entry.key, entry.line + first) in by_place  # not an unreadable or reused key
     ]
     return pairs, problems
 
