@@ -103,15 +103,22 @@ MONTHS = {
 }
 
 
+def _csl_date(text: str | None) -> dict[str, Any] | None:
+    """A BibLaTeX date field as a CSL date; None if absent or unreadable (the loader
+    reports an unreadable one)."""
+    if not text:
+        return None
+    try:
+        return dates.to_csl(dates.parse_date(text))
+    except dates.DateError:
+        return None
+
+
 def _issued(ref: Reference) -> dict[str, Any] | None:
     """CSL date of a reference: BibLaTeX's ``date`` when it reads, else year, month, day."""
-    if ref.fields.get("date"):
-        try:
-            return dates.to_csl(dates.parse_date(ref.fields["date"]))
-        except dates.DateError:
-            pass  # reported by the loader; the year below, if any, still counts
-    if ref.issued is None:
-        return None
+    issued = _csl_date(ref.fields.get("date"))
+    if issued is not None or ref.issued is None:
+        return issued
     parts = [ref.issued]
     month = ref.fields.get("month", "").strip().lower().rstrip(".")
     number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else 0)
@@ -121,15 +128,6 @@ def _issued(ref: Reference) -> dict[str, Any] | None:
         if day.isdigit() and 1 <= int(day) <= 31:
             parts.append(int(day))
     return {"date-parts": [parts]}
-
-
-def _csl_date(text: str | None) -> dict[str, Any] | None:
-    if not text:
-        return None
-    try:
-        return dates.to_csl(dates.parse_date(text))
-    except dates.DateError:
-        return None
 
 
 def _csl_names(people: Iterable[Person]) -> list[dict[str, str]]:
