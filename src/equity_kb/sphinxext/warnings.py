@@ -18,14 +18,35 @@ MYST_LOGGER = "sphinx.myst_parser.warnings_"
 
 
 def setup_warnings(app: Sphinx) -> None:
-    app.connect("builder-inited", say_front_matter_once)
+    app.connect("builder-inited", lambda app: _SaidOnce(dict(app.config.kb_entry_dirs)).install())
     app.connect("build-finished", lambda app, exc: _SaidOnce.remove())
 
 
-class _SaidOnce(std_logging.Filter):
+class BuildFilter(std_logging.Filter):
+    """A filter on one logger for one build: ``install`` puts it there in place of the
+    last build's (builds in one process, as the tests run them, each get their own),
+    ``remove`` takes it off. Each subclass names its ``LOGGER``."""
+
+    LOGGER: str
+    current: BuildFilter | None = None
+
+    def install(self) -> None:
+        type(self).remove()
+        type(self).current = self
+        std_logging.getLogger(self.LOGGER).addFilter(self)
+
+    @classmethod
+    def remove(cls) -> None:
+        if cls.current is not None:
+            std_logging.getLogger(cls.LOGGER).removeFilter(cls.current)
+            cls.current = None
+
+
+class _SaidOnce(BuildFilter):
     """Drops MyST's "Malformed YAML" on a brief or card: reading.py has reported that
     front matter already, with the line and what to do. Elsewhere MyST's stays."""
 
+    LOGGER = MYST_LOGGER
     current: _SaidOnce | None = None
 
     def __init__(self, entry_dirs: dict[str, str]):
@@ -41,18 +62,6 @@ class _SaidOnce(std_logging.Filter):
         location: Any = getattr(record, "location", None)
         docname = location[0] if isinstance(location, tuple) and location else None
         return not (isinstance(docname, str) and entry_type_of(docname, self.entry_dirs))
-
-    @classmethod
-    def remove(cls) -> None:
-        if cls.current is not None:
-            std_logging.getLogger(MYST_LOGGER).removeFilter(cls.current)
-            cls.current = None
-
-
-def say_front_matter_once(app: Sphinx) -> None:
-    _SaidOnce.remove()  # one per process: the last build's settings
-    _SaidOnce.current = _SaidOnce(dict(app.config.kb_entry_dirs))
-    std_logging.getLogger(MYST_LOGGER).addFilter(_SaidOnce.current)
 
 
 def report(problems: Iterable[Problem], docname: str | None = None) -> None:

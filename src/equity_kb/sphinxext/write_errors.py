@@ -24,6 +24,8 @@ from sphinx.util import logging
 
 from equity_kb.search.layout import state_dir
 
+from .warnings import BuildFilter
+
 logger = logging.getLogger("equity_kb")
 PAGE_LOGGER = "sphinx.sphinx.builders.html"  # where Sphinx says "error writing file"
 
@@ -35,7 +37,7 @@ class CannotWrite(SphinxError):
 def setup_write_errors(app: Sphinx) -> None:
     # First of all: before the build lock (build_guard) or anything else writes.
     app.connect("config-inited", check_writable, priority=50)
-    app.connect("builder-inited", _PageErrors.install)
+    app.connect("builder-inited", lambda app: _PageErrors().install())
     app.connect("build-finished", _PageErrors.finish, priority=940)
 
 
@@ -68,7 +70,8 @@ def report_write_error(app: Sphinx, what: str, err: OSError, keeps: str) -> None
     app.statuscode = 1
 
 
-class _PageErrors(std_logging.Filter):
+class _PageErrors(BuildFilter):
+    LOGGER = PAGE_LOGGER
     current: _PageErrors | None = None
 
     def __init__(self) -> None:
@@ -82,22 +85,10 @@ class _PageErrors(std_logging.Filter):
         return self.seen == 1
 
     @classmethod
-    def install(cls, app: Sphinx) -> None:
-        cls._remove()
-        cls.current = cls()
-        std_logging.getLogger(PAGE_LOGGER).addFilter(cls.current)
-
-    @classmethod
     def finish(cls, app: Sphinx, exception: Any) -> None:
         if cls.current is not None and cls.current.seen > 1:
             logger.error(
                 f"{cls.current.seen - 1} more pages could not be written for the same reason"
             )
             app.statuscode = 1
-        cls._remove()
-
-    @classmethod
-    def _remove(cls) -> None:
-        if cls.current is not None:
-            std_logging.getLogger(PAGE_LOGGER).removeFilter(cls.current)
-            cls.current = None
+        cls.remove()
