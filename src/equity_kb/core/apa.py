@@ -92,17 +92,17 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
     # year, a season) go to it as APA's text (core/dates.py).
     out = {
-        k: _escape(dates.for_citeproc(v, kind) if k in _DATE_VARIABLES else v)
+        k: _escape(dates.for_citeproc(v, kind) if k in _DATE_VARIABLES - {"issued"} else v)
         for k, v in item.items()
         if k in keep
     }
-    if isinstance(out.get("issued"), dict) and "literal" in out["issued"]:
-        # citeproc-py prints a literal issued date once per date part of the style;
-        # it gets the year, and _fix_up puts APA's text in its place.
-        date = dates.from_csl(item["issued"])
-        if date is not None and date.year:
-            out["issued"] = {"date-parts": [[date.year]]}
-            out[_ISSUED_TEXT] = _escape(dates.apa_text(date, kind))
+    issued: Mapping[str, Any] = item["issued"] if isinstance(item.get("issued"), dict) else {}
+    date = dates.from_csl(issued) if issued else None
+    if date is not None and date.year and (dates.needs_literal(date, kind) or "literal" in issued):
+        # citeproc-py prints a literal issued date once per date part of the style; it
+        # gets the year, and _fix_up puts APA's text in its place.
+        out["issued"] = {"date-parts": [[date.year]]}
+        out[_ISSUED_TEXT] = _escape(dates.apa_text(date, kind))
     out["id"] = internal_id  # citeproc lower-cases ids; ours may not be
     out["type"] = str(item.get("type") or "document")
     return out
