@@ -15,7 +15,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from equity_kb.core.files import bibliography_patterns, glob_paths
-from equity_kb.core.source_text import Decoded, decode, register_codec
+from equity_kb.core.source_text import register_codec
 from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
 from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
@@ -50,14 +50,6 @@ def setup_config(app: Sphinx) -> None:
     app.add_config_value("kb_citation_style", "apa", "env", types=[str])
     app.connect("config-inited", check_config)
     app.connect("builder-inited", forgiving_reader)
-
-
-def decode_file(path: str | os.PathLike[str]) -> Decoded:
-    """A source's bytes as text with its one encoding problem (core/source_text)."""
-    try:
-        return decode(Path(path).read_bytes())
-    except OSError:
-        return Decoded("", 0, "", "")  # Sphinx reports a file it cannot open
 
 
 def forgiving_reader(app: Sphinx) -> None:

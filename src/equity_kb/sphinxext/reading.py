@@ -13,9 +13,10 @@ from equity_kb.core.card_ids import read_retired_ids_file
 from equity_kb.core.crosscheck import cross_check
 from equity_kb.core.frontmatter import read_front_matter
 from equity_kb.core.model import Problem
+from equity_kb.core.source_text import Decoded, decode
 from equity_kb.core.validation import entry_from_front_matter, entry_type_of
 
-from .config import decode_file, read_vocabulary
+from .config import read_vocabulary
 from .domain import KBDomain, kb_domain
 from .nodes import kb_cite, kb_placeholder
 from .warnings import report
@@ -51,6 +52,14 @@ def outdated_by_vocabulary(
     if previous and previous != domain.data["vocabulary_digest"]:
         return [d for d in env.found_docs if entry_type(app, d)]
     return []
+
+
+def decode_file(path: str) -> Decoded:
+    """A source's bytes as text with its one encoding problem (core/source_text)."""
+    try:
+        return decode(Path(path).read_bytes())
+    except OSError:
+        return Decoded("", 0, "", "")  # Sphinx reports a file it cannot open
 
 
 def read_entry(app: Sphinx, docname: str, source: list[str]) -> None:
