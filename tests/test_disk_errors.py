@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_killed_builds import sphinx
 from test_service_public import start_service, stop
 
 from equity_kb.search.generations import current_generation
@@ -84,16 +85,6 @@ def test_a_full_disk_stops_the_build_before_it_changes_anything(tmp_path: Path) 
     assert "No space left on device. Nothing was changed" in full["stderr"]
     assert seen["current_during"] == seen["before"]["gen"] == seen["during"]["gen"]
     assert seen["again"]["code"] == 0
-
-
-def sphinx(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", str(src), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "KB_PUBLISH": "0", "HOME": str(src)},
-    )
 
 
 @pytest.fixture
