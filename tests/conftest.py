@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,10 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 
 pytest_plugins = "sphinx.testing.fixtures"
+
+# CI machines set CI=true, which makes Sphinx colour its messages even into a pipe; the
+# tests read messages line by line ("ERROR: ..."), so every build they start prints plain.
+os.environ["NO_COLOR"] = "1"
 
 ROOTS = Path(__file__).parent / "roots"
 REPO = Path(__file__).resolve().parents[1]
