@@ -23,6 +23,11 @@ html_baseurl = os.environ.get("KB_BASE_URL", "http://127.0.0.1:8000/")
 # another host, "" for static search only (pages.yml: GitHub Pages has no service).
 kb_search_api = os.environ.get("KB_SEARCH_API", "/api/search")
 
+# Each card's and brief's "Change history" link: {path} is the file's path in the
+# repository, e.g. KB_HISTORY_URL="https://github.com/ORG/REPO/commits/main/{path}"
+# (.github/workflows/pages.yml sets it); unset, the pages show their dates without a link.
+kb_history_url = os.environ.get("KB_HISTORY_URL", "")
+
 kb_vocabulary = "docs/vocabulary.yml"
 kb_bibliography = ["bib/*.bib"]
 

@@ -47,7 +47,12 @@ def register(subparsers: Any) -> None:
         "github: GitHub Actions workflow commands, one annotation per problem",
     )
     p.add_argument("--json", action="store_true", help="the same as --format json")
-    p.add_argument("--notes", action="store_true", help="also list notes (incomplete entries)")
+    p.add_argument(
+        "--notes",
+        action="store_true",
+        help="also list notes: incomplete entries, and summaries above the reading grade "
+        "(kb_reading_grade in conf.py, default 10)",
+    )
     p.add_argument(
         "--suggest-tenets",
         action="store_true",
@@ -81,7 +86,14 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_conf(root, docs=args.docs)
     if args.suggest_tenets:
         return suggest_tenets(settings, args.paths, write=args.write, as_json=output == "json")
-    result = check(settings, [p.resolve() for p in args.paths] or None)
+    if args.notes or output == "json":
+        from equity_kb.core.reading_grade import max_grade_problem
+
+        if problem := max_grade_problem(settings.reading_grade):
+            raise CommandError(f"{problem}; correct it in {root / 'conf.py'}")
+    result = check(
+        settings, [p.resolve() for p in args.paths] or None, grades=args.notes or output == "json"
+    )
     if output == "json":
         json.dump(
             {

@@ -14,6 +14,7 @@ from .crosscheck import cross_check, unknown_key
 from .files import bibliography_patterns, glob_paths
 from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
+from .reading_grade import DEFAULT_MAX_GRADE, summary_notes
 from .source_text import decode
 from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
@@ -28,6 +29,7 @@ class Settings:
     vocabulary: Path
     bibliography: list[str]
     entry_dirs: dict[str, str]
+    reading_grade: object = DEFAULT_MAX_GRADE  # kb_reading_grade, checked by the caller
 
     @classmethod
     def from_conf(cls, root: Path, docs: str = "docs", conf: str = "conf.py") -> Settings:
@@ -42,6 +44,7 @@ class Settings:
                 values.get("kb_bibliography"), values.get("bibtex_bibfiles")
             ),
             entry_dirs=dict(values.get("kb_entry_dirs", DEFAULT_ENTRY_DIRS)),  # type: ignore[call-overload]
+            reading_grade=values.get("kb_reading_grade", DEFAULT_MAX_GRADE),
         )
 
     def bib_files(self) -> list[Path]:
@@ -82,11 +85,14 @@ def citations(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
+def check(
+    settings: Settings, paths: list[Path] | None = None, *, grades: bool = False
+) -> CheckResult:
     """Check the given Markdown files (default: every page under docs/) and the bibliography.
 
     Cross-entry checks (duplicate IDs) always consider every card, so checking one file
-    still finds a clash with another."""
+    still finds a clash with another. ``grades`` adds a note for each summary above the
+    reading grade (``settings.reading_grade``, a number the caller has checked)."""
     result = CheckResult()
     try:
         vocabulary = load_vocabulary(settings.vocabulary)
@@ -114,6 +120,9 @@ def check(settings: Settings, paths: list[Path] | None = None) -> CheckResult:
     for p in cross_check(result.entries, bib.references, retired):
         if (settings.root / p.path).resolve() in wanted:
             result.problems.append(p)
+    if grades:
+        graded = [e for e in result.entries if (settings.root / e.source).resolve() in wanted]
+        result.notes.extend(summary_notes(graded, float(settings.reading_grade)))  # type: ignore[arg-type]
     result.problems = sorted(
         (_relative(p, settings.root) for p in result.problems), key=lambda p: (p.path, p.line)
     )

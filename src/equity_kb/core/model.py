@@ -102,7 +102,8 @@ class Brief(Entry):
 
     type: ClassVar[EntryType] = "brief"
     author_names: tuple[str, ...] = ()
-    date: dt.date | None = None
+    date: dt.date | None = None  # when it was written (published, unless a draft)
+    reviewed: dt.date | None = None  # when it was last checked against its sources
     status: str = "published"
 
     @property
@@ -125,7 +126,8 @@ class Practice(Entry):
     type: ClassVar[EntryType] = "practice"
     organization: str = ""
     evidence: tuple[str, ...] = ()  # bibliography keys the card rests on
-    date: dt.date | None = None
+    date: dt.date | None = None  # when it was written
+    reviewed: dt.date | None = None  # when it was last checked against its sources
 
     @property
     def year(self) -> int | None:

@@ -46,8 +46,8 @@ SPHINX_KEYS = {
 }
 COMMON_FIELDS = ("title", "tenets", "focus", "levels", "summary")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "brief": (*COMMON_FIELDS, "authors", "date", "status"),
-    "practice": ("id", *COMMON_FIELDS, "organization", "evidence", "date"),
+    "brief": (*COMMON_FIELDS, "authors", "date", "reviewed", "status"),
+    "practice": ("id", *COMMON_FIELDS, "organization", "evidence", "date", "reviewed"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "brief": (*COMMON_FIELDS, "authors", "date", "status"),
@@ -127,6 +127,38 @@ class _Checker:
             "bad_date",
         )
         return None
+
+    def reviewed(self) -> dt.date | None:
+        """``reviewed``: a date, not before the entry was written and not in the future
+        (a day's grace for time zones), since readers take it as a claim about the text."""
+        reviewed = self.date("reviewed")
+        if reviewed is None:
+            return None
+        written = self.date_quietly("date")
+        if written is not None and reviewed < written:
+            self.report(
+                self.fm.line("reviewed"),
+                f"'reviewed' {reviewed.isoformat()} is before the entry's date "
+                f"{written.isoformat()}: a review comes after the writing; correct one of them",
+                "bad_date",
+            )
+            return None
+        if reviewed > dt.date.today() + dt.timedelta(days=1):
+            self.report(
+                self.fm.line("reviewed"),
+                f"'reviewed' {reviewed.isoformat()} is in the future: write the date the entry "
+                "was last checked against its sources",
+                "bad_date",
+            )
+            return None
+        return reviewed
+
+    def date_quietly(self, key: str) -> dt.date | None:
+        """A date read for comparison only (its own problems are reported once, elsewhere)."""
+        kept = len(self.problems)
+        value = self.date(key)
+        del self.problems[kept:]
+        return value
 
 
 def _scalar_text(value: object) -> str | None:
@@ -228,6 +260,7 @@ def entry_from_front_matter(
             organization=c.text("organization"),
             evidence=tuple(dict.fromkeys(v for _, v in c.strings("evidence"))),
             date=c.date("date"),
+            reviewed=c.reviewed(),
             **common,
         )
     else:
@@ -242,6 +275,7 @@ def entry_from_front_matter(
             key=docname or PurePath(path).stem,
             author_names=tuple(v for _, v in c.strings("authors")),
             date=c.date("date"),
+            reviewed=c.reviewed(),
             status=status or "published",
             **common,
         )
@@ -258,6 +292,7 @@ _HINTS = {
     "organization": "who developed or runs the practice",
     "authors": "a list of names",
     "date": "YYYY-MM-DD",
+    "reviewed": "YYYY-MM-DD, the day it was last checked against its sources",
     "status": "draft, in-review or published",
 }
 

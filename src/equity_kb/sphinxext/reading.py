@@ -130,6 +130,7 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
 # rewritten on every build (see aggregate_pages).
 AGGREGATE_KINDS = {
     "tenet-overview",
+    "whats-new",
     "listing",
     "terms",
     "bibliography-index",
@@ -177,6 +178,9 @@ def listing_digest(domain: KBDomain) -> str:
                     # Listings show a card's organisation and order briefs by full date.
                     getattr(e, "organization", ""),
                     getattr(e, "date", None),
+                    # What's new lists entries by their review and leaves drafts out.
+                    getattr(e, "reviewed", None),
+                    getattr(e, "status", None),
                 )
             ).encode()
         )
