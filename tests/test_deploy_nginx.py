@@ -343,6 +343,16 @@ def test_pages_come_with_security_headers_and_gzip(nginx: Nginx, deploy_site: Pa
     assert missing.header("Content-Security-Policy") and missing.header("X-Content-Type-Options")
 
 
+def test_the_feed_is_served_as_atom(nginx: Nginx, deploy_site: Path) -> None:
+    on_disk = (deploy_site / "whats-new.atom").read_bytes()
+    answer = get(nginx.port, "/whats-new.atom", GZIP)
+    assert answer.status == 200
+    assert answer.header("Content-Type") == "application/atom+xml"
+    assert answer.header("Content-Encoding") == "gzip"
+    assert answer.header("Cache-Control") == "no-cache"  # feed readers revalidate
+    assert gzip.decompress(answer.body) == on_disk
+
+
 def test_the_csp_allows_every_inline_script_of_the_site(nginx: Nginx, deploy_site: Path) -> None:
     """The hashes in deploy/nginx.conf are those of the site's inline scripts (furo's
     theme switch, search.html's redirect); after a theme upgrade this names the new one."""

@@ -223,3 +223,21 @@ def test_bad_review_dates_are_located(kb_build, tmp_path: Path, capsys) -> None:
             line.startswith(f"practices/{name}:{lines[name]}: ") and message in line
             for line in printed
         ), printed
+
+
+def test_the_service_serves_the_feed_as_atom(kb_build, tmp_path: Path) -> None:
+    import httpx
+    from test_service_public import start_service, stop
+
+    from equity_kb.search.layout import index_dir
+
+    app = kb_build(src=project(tmp_path))
+    site = Path(app.outdir)
+    service = start_service(site, index_dir(site), tmp_path, "--workers", "1")
+    try:
+        answer = httpx.get(f"{service.base}/whats-new.atom")
+    finally:
+        stop(service)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/atom+xml")
+    assert answer.content == (site / "whats-new.atom").read_bytes()
