@@ -29,6 +29,7 @@ PAGES = [
     "find.html?q=discipline&tenet=data",
     "bibliography/b.html",
     "bibliography.html",
+    "whats-new.html",
 ]
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
