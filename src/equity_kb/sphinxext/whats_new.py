@@ -68,10 +68,9 @@ def living_facts(app: Sphinx, entry: Entry) -> dict[str, Any] | None:
     if entry.date is None and entry.reviewed is None and history is None:
         return None
     return {
-        "written": entry.date,
-        "reviewed": entry.reviewed,
+        "written": entry.date and (entry.date, long_date(entry.date)),
+        "reviewed": entry.reviewed and (entry.reviewed, long_date(entry.reviewed)),
         "history": history,
-        "long_date": long_date,
     }
 
 
@@ -142,6 +141,7 @@ def feed_xml(app: Sphinx, changes: list[Change]) -> bytes:
     fg.generator("Equity KB")
     newest = changes[0].day if changes else dt.date(1970, 1, 1)
     fg.updated(_midnight(newest))
+    vocabulary = kb_domain(app.env).vocabulary
     for change in changes:
         entry = change.entry
         link = entry_permalink(app, entry.docname or "")
@@ -159,7 +159,6 @@ def feed_xml(app: Sphinx, changes: list[Change]) -> bytes:
                 fe.author({"name": name})
         if entry.summary:
             fe.summary(entry.summary)
-        vocabulary = kb_domain(app.env).vocabulary
         for tenet in entry.tenets:
             fe.category(term=tenet, label=vocabulary.label("tenets", tenet))
     xml: bytes = fg.atom_str(pretty=True)
