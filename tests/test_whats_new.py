@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import feedparser
+import pytest
 from bs4 import BeautifulSoup
 
 from equity_kb.cli.main import main
@@ -241,3 +242,12 @@ def test_the_service_serves_the_feed_as_atom(kb_build, tmp_path: Path) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/atom+xml")
     assert answer.content == (site / "whats-new.atom").read_bytes()
+
+
+def test_a_history_url_without_a_path_stops_the_build(kb_build, tmp_path: Path) -> None:
+    from sphinx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"kb_history_url is .*, with no \{path\}"):
+        kb_build(
+            src=project(tmp_path), confoverrides={"kb_history_url": "https://git.example.org/"}
+        )

@@ -17,6 +17,8 @@ from typing import Any
 from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
@@ -40,8 +42,19 @@ FEED_TYPE = "application/atom+xml"
 def setup_whats_new(app: Sphinx) -> None:
     app.add_config_value("kb_history_url", "", "html", types=[str])
     app.add_directive("kb-whats-new", WhatsNew)
+    app.connect("config-inited", check_history_url)
     app.connect("html-page-context", feed_link)
     app.connect("build-finished", write_feed)
+
+
+def check_history_url(app: Sphinx, config: Config) -> None:
+    template = config.kb_history_url
+    if template and "{path}" not in template:
+        raise ConfigError(
+            f"kb_history_url is {template!r}, with no {{path}}: every entry would link to the "
+            "same page. Write where one file's history is, with {path} for the file, e.g. "
+            "https://github.com/ORG/REPO/commits/main/{path}"
+        )
 
 
 class WhatsNew(SphinxDirective):
