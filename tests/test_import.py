@@ -422,6 +422,17 @@ def test_vocabulary_aliases() -> None:
     }
 
 
+def test_an_alias_in_front_matter_is_told_its_id() -> None:
+    # Front matter takes ids; a label or alias written there gets the id as its hint.
+    text = VOCABULARY.replace("aliases: [Central office]", "aliases: [Central office, LEA]")
+    vocabulary = parse_vocabulary(text)
+    assert vocabulary.unknown_message("levels", "LEA") == (
+        "unknown level 'LEA': did you mean 'district'? (valid: district, school)"
+    )
+    assert vocabulary.closest("tenets", "Équité: data") == "data"
+    assert vocabulary.closest("tenets", "Everyday practice") == "practice"
+
+
 @pytest.mark.parametrize(
     ("old", "new", "line", "message"),
     [

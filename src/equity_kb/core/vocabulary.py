@@ -97,7 +97,13 @@ class Vocabulary:
         lowered = value.strip().lower().replace(" ", "-").replace("_", "-")
         if lowered in ids:
             return lowered
-        by_label = {t.label.lower(): t.id for t in self.terms.get(kind, ())}
+        # Labels and aliases lead to their id too: an author who writes "Data use" in
+        # front matter, where ids go, is told the id it stands for.
+        by_label = {
+            name.lower(): t.id
+            for t in self.terms.get(kind, ())
+            for name in (t.label, *t.aliases)
+        }
         match = difflib.get_close_matches(lowered, [*ids, *by_label], n=1, cutoff=0.5)
         if not match:
             return None
