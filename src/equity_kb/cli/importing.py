@@ -91,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
     for problem in plan.problems:
         note = " (note)" if problem.severity == "note" else ""
         print(f"{problem}{note}", file=sys.stderr)
+    if plan.unshown:
+        print(
+            f"({_count(plan.unshown, 'problem')} in entries the bibliography already has "
+            "not shown: those entries are not imported; `equity-kb check` reports the "
+            "bibliography's own)",
+            file=sys.stderr,
+        )
     for line in plan_lines(plan, root):
         print(line)
     where = shown(target, root)

@@ -100,9 +100,7 @@ class Vocabulary:
         # Labels and aliases lead to their id too: an author who writes "Data use" in
         # front matter, where ids go, is told the id it stands for.
         by_label = {
-            name.lower(): t.id
-            for t in self.terms.get(kind, ())
-            for name in (t.label, *t.aliases)
+            name.lower(): t.id for t in self.terms.get(kind, ()) for name in (t.label, *t.aliases)
         }
         match = difflib.get_close_matches(lowered, [*ids, *by_label], n=1, cutoff=0.5)
         if not match:

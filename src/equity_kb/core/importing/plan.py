@@ -76,6 +76,9 @@ class ImportPlan:
     target: Path
     items: tuple[NewEntry | Duplicate, ...]  # in the export's order
     problems: tuple[Problem, ...]  # in the export, each at its line
+    # Problems of entries the bibliography already has: not shown (those entries are not
+    # written), only counted, so a re-import of a whole library is not a wall of noise.
+    unshown: int = 0
 
     @property
     def new(self) -> list[NewEntry]:
@@ -113,12 +116,15 @@ def plan_import(
     keys: dict[str, str] = {}  # export key -> its key in the bibliography
     new_keys: set[str] = set()
     planned: list[tuple[ParsedEntry, Reference, Reference | None] | Duplicate] = []
+    duplicate_lines: set[int] = set()  # where the duplicates and their fields start
     for entry, ref in pairs:
         match = catalogue.match(ref)
         if match is not None:
             keys[ref.key] = match.reference.key
             within = match.reference.key in new_keys
             planned.append(Duplicate(ref.key, ref.line, match.reference, match.reason, within))
+            offset = ref.line - entry.line  # the parsed entry counts lines from its chunk
+            duplicate_lines |= {ref.line, *(f.line + offset for f in entry.fields)}
             continue
         clash = catalogue.holder(ref.key)
         key = fresh_key(ref.key, lambda k: catalogue.holder(k) is not None) if clash else ref.key
@@ -132,7 +138,8 @@ def plan_import(
             items.append(item)
         else:
             items.append(_new_entry(*item, keys, vocabulary, provenance))
-    return ImportPlan(export, target, tuple(items), tuple(problems))
+    shown = tuple(p for p in problems if p.line not in duplicate_lines)
+    return ImportPlan(export, target, tuple(items), shown, len(problems) - len(shown))
 
 
 def _read_export(
