@@ -71,6 +71,13 @@ EPRINT_URLS = {
     "handle": "https://hdl.handle.net/{}",
 }
 THESIS_GENRES = {"phdthesis": "Doctoral dissertation", "mastersthesis": "Master's thesis"}
+
+
+def work_genre(ref: Reference) -> str | None:
+    """The kind of work as written (``type``), or a thesis's from its entry type."""
+    return ref.fields.get("type") or THESIS_GENRES.get(ref.bibtype)
+
+
 # biblatex's localisation keys in a type field (type = {phdthesis} on a @thesis), as words.
 TYPE_KEYS = {
     "phdthesis": "Doctoral dissertation",
@@ -228,7 +235,7 @@ def to_csl(ref: Reference) -> dict[str, Any]:
     number = _first(f, "number", "issue")
     if number:
         item["issue" if kind.startswith("article") else "number"] = number
-    genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
+    genre = work_genre(ref)
     if genre:
         item["genre"] = TYPE_KEYS.get(genre.strip().lower(), genre)
     issued = _issued(ref)

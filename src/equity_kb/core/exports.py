@@ -19,7 +19,7 @@ from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
 from bibtexparser.writer import BibtexFormat
 
 from .bibtex import MONTH_MACROS
-from .csl import THESIS_GENRES, csl_type, to_csl
+from .csl import csl_type, to_csl, work_genre
 from .model import Person, Reference
 
 RIS_TYPES: dict[str, str] = {
@@ -152,7 +152,7 @@ def to_ris_records(refs: Iterable[Reference]) -> list[dict[str, Any]]:
                 rec["end_page"] = end
         if f.get("url"):
             rec["urls"] = [f["url"]]
-        genre = f.get("type") or THESIS_GENRES.get(ref.bibtype)
+        genre = work_genre(ref)
         if genre:
             rec["type_of_work"] = genre
         notes = [n for n in (ref.annotation, f.get("note")) if n]
