@@ -86,14 +86,13 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_conf(root, docs=args.docs)
     if args.suggest_tenets:
         return suggest_tenets(settings, args.paths, write=args.write, as_json=output == "json")
-    if args.notes or output == "json":
+    grades = args.notes or output == "json"  # the JSON always carries the notes
+    if grades:
         from equity_kb.core.reading_grade import max_grade_problem
 
         if problem := max_grade_problem(settings.reading_grade):
             raise CommandError(f"{problem}; correct it in {root / 'conf.py'}")
-    result = check(
-        settings, [p.resolve() for p in args.paths] or None, grades=args.notes or output == "json"
-    )
+    result = check(settings, [p.resolve() for p in args.paths] or None, grades=grades)
     if output == "json":
         json.dump(
             {

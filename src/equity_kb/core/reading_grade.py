@@ -39,10 +39,8 @@ def summary_notes(entries: Iterable[Entry], max_grade: float) -> list[Problem]:
     """One note per card or brief whose summary reads above ``max_grade``."""
     notes = []
     for entry in entries:
-        if not isinstance(entry, Brief | Practice) or not entry.summary.strip():
-            continue
         words = len(entry.summary.split())
-        if words < MIN_WORDS:
+        if not isinstance(entry, Brief | Practice) or words < MIN_WORDS:
             continue
         grade = reading_grade(entry.summary)
         if grade <= max_grade:
