@@ -95,6 +95,12 @@ class Entry:
             return self.title
         return f"{', '.join(self.authors) or self.key} ({self.year or 'n.d.'}), title not known"
 
+    @property
+    def full_title(self) -> str:
+        """The entry as a link, a preview or a feed names it: a card by its ID and title
+        ("PC-007: Equity pauses"), anything else by its title."""
+        return self.display_title
+
 
 @dataclass(frozen=True, kw_only=True)
 class Brief(Entry):
@@ -136,6 +142,10 @@ class Practice(Entry):
     @property
     def authors(self) -> tuple[str, ...]:
         return (self.organization,) if self.organization else ()
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.key}: {self.title}"
 
 
 @dataclass(frozen=True, kw_only=True)

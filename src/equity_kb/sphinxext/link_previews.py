@@ -15,8 +15,6 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from equity_kb.core.model import Practice
-
 from .domain import kb_domain
 
 
@@ -46,7 +44,6 @@ def entry_tags(
     meta = context.get("meta")
     if meta is None:
         meta = context["meta"] = {}
-    title = f"{entry.key}: {entry.title}" if isinstance(entry, Practice) else entry.title
-    meta["og:title"] = html.escape(title, quote=False)
+    meta["og:title"] = html.escape(entry.full_title, quote=False)
     if entry.summary:
         meta["og:description"] = html.escape(entry.summary, quote=False)

@@ -326,7 +326,7 @@ def citing_title(domain: KBDomain, docname: str) -> str:
     entry = domain.entry_for(docname)
     if entry is None:
         return docname
-    return f"{entry.key}: {entry.title}" if entry.type == "practice" else entry.title
+    return entry.full_title
 
 
 # -- exports ---------------------------------------------------------------------------
@@ -394,6 +394,17 @@ def atomic_write(path: Path, text: str) -> None:
         f.write(text)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; it is a published file
     os.replace(tmp, path)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """``atomic_write``, unless the file already holds ``text``: an unchanged file keeps
+    its time, so caches and feed readers see no change."""
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return
+    except FileNotFoundError:
+        pass
+    atomic_write(path, text)
 
 
 def _umask() -> int:

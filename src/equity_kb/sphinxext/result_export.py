@@ -22,7 +22,7 @@ from equity_kb.core.model import Practice
 from equity_kb.search.layout import state_dir
 
 from .domain import KBDomain, kb_domain
-from .references import atomic_write
+from .references import atomic_write, write_if_changed
 from .write_errors import report_write_error
 
 CITE_DIR = "_downloads/cite"  # under the site folder
@@ -36,9 +36,14 @@ def setup_result_export(app: Sphinx) -> None:
     app.connect("build-finished", write_records)
 
 
+def site_url(app: Sphinx, path: str) -> str:
+    """A file's address on the published site (``html_baseurl``)."""
+    return app.config.html_baseurl.rstrip("/") + "/" + path
+
+
 def entry_permalink(app: Sphinx, docname: str) -> str:
-    """An entry page's address on the published site (``html_baseurl``)."""
-    return app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(docname)
+    """An entry page's address on the published site."""
+    return site_url(app, app.builder.get_target_uri(docname))
 
 
 def card_download_links(app: Sphinx, docname: str, key: str) -> dict[str, str]:
@@ -106,13 +111,7 @@ def _sync_folder(folder: Path, wanted: dict[str, str]) -> None:
     stay valid) and remove those of cards that are gone."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in wanted.items():
-        path = folder / name
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except FileNotFoundError:
-            pass
-        atomic_write(path, text)
+        write_if_changed(folder / name, text)
     for path in folder.iterdir():
         if path.is_file() and path.name not in wanted and not path.name.startswith("."):
             path.unlink()

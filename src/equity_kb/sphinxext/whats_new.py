@@ -29,8 +29,8 @@ from equity_kb.core.model import Brief, Entry, Practice
 from .domain import KBDomain, kb_domain
 from .nodes import kb_placeholder
 from .page_renderer import Renderer
-from .references import atomic_write
-from .result_export import entry_permalink
+from .references import write_if_changed
+from .result_export import entry_permalink, site_url
 from .write_errors import report_write_error
 
 logger = logging.getLogger("equity_kb")
@@ -126,7 +126,7 @@ def feed_link(
     """Every page names the feed in its head, so a feed reader finds it from any link."""
     if not _feed_wanted(app):
         return
-    href = app.config.html_baseurl.rstrip("/") + "/" + FEED
+    href = site_url(app, FEED)
     title = f"{app.config.project}: what's new"
     tag = Markup('<link rel="alternate" type="{}" title="{}" href="{}" />\n').format(
         FEED_TYPE, title, href
@@ -140,16 +140,14 @@ def feed_xml(app: Sphinx, changes: list[Change]) -> bytes:
     build's time, so an unchanged knowledge base gives the same bytes every build."""
     from feedgen.feed import FeedGenerator
 
-    base = app.config.html_baseurl.rstrip("/") + "/"
     project = app.config.project
     fg = FeedGenerator()
-    fg.id(base + FEED)
+    fg.id(site_url(app, FEED))
     fg.title(f"{project}: what's new")
     fg.subtitle("Practice cards and research briefs, new or reviewed, newest first.")
     fg.author({"name": app.config.author or project})
-    fg.link(href=base + FEED, rel="self", type=FEED_TYPE)
-    home = app.builder.get_target_uri(app.config.root_doc)
-    fg.link(href=base + home, rel="alternate", type="text/html")
+    fg.link(href=site_url(app, FEED), rel="self", type=FEED_TYPE)
+    fg.link(href=entry_permalink(app, app.config.root_doc), rel="alternate", type="text/html")
     fg.language(app.config.language or "en")
     fg.generator("Equity KB")
     newest = changes[0].day if changes else dt.date(1970, 1, 1)
@@ -160,9 +158,8 @@ def feed_xml(app: Sphinx, changes: list[Change]) -> bytes:
         link = entry_permalink(app, entry.docname or "")
         fe = fg.add_entry(order="append")
         fe.id(link)
-        title = f"{entry.key}: {entry.title}" if isinstance(entry, Practice) else entry.title
         what = "Reviewed" if change.kind == "reviewed" else "New"
-        fe.title(f"{what}: {title}")
+        fe.title(f"{what}: {entry.full_title}")
         fe.link(href=link, rel="alternate", type="text/html")
         fe.updated(_midnight(change.day))
         if entry.date is not None:
@@ -185,14 +182,8 @@ def _midnight(day: dt.date) -> dt.datetime:
 def write_feed(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html" or not _feed_wanted(app):
         return
-    path = Path(app.outdir, FEED)
     try:
         xml = feed_xml(app, recent_changes(list(kb_domain(app.env).doc_entries())))
-        try:
-            if path.read_bytes() == xml:
-                return  # unchanged: keep its time, so caches and readers see no change
-        except FileNotFoundError:
-            pass
-        atomic_write(path, xml.decode("utf-8"))
+        write_if_changed(Path(app.outdir, FEED), xml.decode("utf-8"))
     except OSError as err:
         report_write_error(app, "the Atom feed", err, "The feed is still the last one written.")
