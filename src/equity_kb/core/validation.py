@@ -128,13 +128,13 @@ class _Checker:
         )
         return None
 
-    def reviewed(self) -> dt.date | None:
-        """``reviewed``: a date, not before the entry was written and not in the future
-        (a day's grace for time zones), since readers take it as a claim about the text."""
+    def reviewed(self, written: dt.date | None) -> dt.date | None:
+        """``reviewed``: a date, not before ``written`` (the entry's ``date``) and not in
+        the future (a day's grace for time zones), since readers take it as a claim about
+        the text."""
         reviewed = self.date("reviewed")
         if reviewed is None:
             return None
-        written = self.date_quietly("date")
         if written is not None and reviewed < written:
             self.report(
                 self.fm.line("reviewed"),
@@ -152,13 +152,6 @@ class _Checker:
             )
             return None
         return reviewed
-
-    def date_quietly(self, key: str) -> dt.date | None:
-        """A date read for comparison only (its own problems are reported once, elsewhere)."""
-        kept = len(self.problems)
-        value = self.date(key)
-        del self.problems[kept:]
-        return value
 
 
 def _scalar_text(value: object) -> str | None:
@@ -259,8 +252,8 @@ def entry_from_front_matter(
             key=card_id or stem,
             organization=c.text("organization"),
             evidence=tuple(dict.fromkeys(v for _, v in c.strings("evidence"))),
-            date=c.date("date"),
-            reviewed=c.reviewed(),
+            date=(written := c.date("date")),
+            reviewed=c.reviewed(written),
             **common,
         )
     else:
@@ -274,8 +267,8 @@ def entry_from_front_matter(
         entry = Brief(
             key=docname or PurePath(path).stem,
             author_names=tuple(v for _, v in c.strings("authors")),
-            date=c.date("date"),
-            reviewed=c.reviewed(),
+            date=(written := c.date("date")),
+            reviewed=c.reviewed(written),
             status=status or "published",
             **common,
         )
