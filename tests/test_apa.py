@@ -203,15 +203,19 @@ def test_in_text_without_year_or_author() -> None:
     no_year = Reference(key="k", title="T", tenets=("data",), persons=(Person("Hallett", "R."),))
     assert apa.in_text(no_year) == "(Hallett, n.d.)"
     assert apa.in_text(no_year, narrative=True) == "Hallett (n.d.)"
+    # The title in title case, whole, as citeproc-js writes it (APA 7 section 8.14); the
+    # short title when there is one.
     report = {"id": "r", "type": "report", "title": "Toward lasting change: Supporting offices"}
-    assert apa.csl_in_text(report) == "(Toward lasting change, n.d.)"
+    assert apa.csl_in_text(report) == "(Toward Lasting Change: Supporting Offices, n.d.)"
+    short = {**report, "title-short": "Toward lasting change"}
+    assert apa.csl_in_text(short) == "(Toward Lasting Change, n.d.)"
     article = {
         "id": "a",
         "type": "article-journal",
         "title": "Equity pauses",
         "issued": {"date-parts": [[2020]]},
     }
-    assert apa.csl_in_text(article) == "(“Equity pauses,” 2020)"
+    assert apa.csl_in_text(article) == "(“Equity Pauses,” 2020)"
 
 
 def test_in_text_agrees_with_citeproc(refs: dict[str, Reference]) -> None:

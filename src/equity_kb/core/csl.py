@@ -137,6 +137,9 @@ def _issued(ref: Reference) -> dict[str, Any] | None:
     return {"date-parts": [parts]}
 
 
+csl_issued = _issued  # public: in-text citations and their disambiguation read it too
+
+
 def _csl_names(people: Iterable[Person]) -> list[dict[str, str]]:
     out = []
     for p in people:

@@ -38,6 +38,16 @@ class Person(NamedTuple):
         return " ".join(p for p in (self.given, self.particle, self.family, self.suffix) if p)
 
 
+class CiteAs(NamedTuple):
+    """How APA 7 tells a work apart from the others of the bibliography it is in
+    (``core/disambiguation``, as citeproc-js decides it): a year suffix ("2019a",
+    "n.d.-a"), more names before "et al." and the first author's initials ("J. Smith")."""
+
+    year_suffix: str = ""
+    names: int = 0  # names shown before "et al." in a citation; 0 is APA's default
+    initials: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with the content, located at a file and line (1-based; 0 = unknown).
@@ -172,6 +182,8 @@ class Reference(Entry):
     evidence_kind: str | None = None
     provenance: str | None = None
     missing: tuple[str, ...] = ()
+    # Set when the whole bibliography is loaded: it depends on the other references.
+    cite_as: CiteAs = CiteAs()
 
     @property
     def year(self) -> int | None:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from equity_kb.core.disambiguation import with_cite_as
 from equity_kb.core.gcpause import gc_paused
 from equity_kb.core.model import Problem, Reference
 from equity_kb.core.source_text import decode
@@ -103,7 +104,8 @@ def _load(
                 )
             )
         problems.extend(sorted(found, key=lambda problem: problem.line))
-    return BibResult(references=references, problems=problems)
+    # Year suffixes and the like depend on every reference: decided once all are read.
+    return BibResult(references=with_cite_as(references), problems=problems)
 
 
 def vocabulary_fingerprint(vocabulary: Vocabulary) -> str:

@@ -1,0 +1,203 @@
+"""APA 7 in-text citations ("(Bowman et al., 2021)", "Bowman et al. (2021)"), and the
+who and when of a citation in any other author-date style, read off citeproc-py."""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from . import dates
+from .citation_style import DEFAULT_STYLE, NOT_RENDERED, stock_style_named, style_name
+from .citeproc_names import initialise
+from .csl import to_csl
+from .model import CiteAs, Reference
+from .titles import title_case
+
+NO_DISAMBIGUATION = CiteAs()
+# Parts of a larger work: APA puts their title in quotes in an author-less in-text citation.
+PART_TYPES = frozenset(
+    {
+        "article-journal",
+        "article-magazine",
+        "article-newspaper",
+        "chapter",
+        "paper-conference",
+        "entry",
+        "entry-encyclopedia",
+        "entry-dictionary",
+        "post",
+        "post-weblog",
+    }
+)
+
+
+def _year(item: Mapping[str, Any]) -> int | None:
+    try:
+        return int(item["issued"]["date-parts"][0][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _short_name(name: Mapping[str, str]) -> str:
+    return name.get("family") or name.get("literal") or name.get("given") or ""
+
+
+def _who_names(names: list[Mapping[str, str]], cite_as: CiteAs) -> list[str]:
+    shown = [_short_name(n) for n in names]
+    first = names[0] if names else {}
+    if cite_as.initials and first.get("family") and first.get("given"):
+        shown[0] = f"{initialise(first['given'])} {shown[0]}"  # "J. Smith" (APA 7 8.20)
+    return [n for n in shown if n]
+
+
+def csl_cited(
+    item: Mapping[str, Any],
+    narrative: bool = False,
+    every_author: bool = False,
+    cite_as: CiteAs = NO_DISAMBIGUATION,
+) -> tuple[str, str]:
+    """Who and when of an APA 7 in-text citation, as plain text: ("Bowman et al.", "2021").
+
+    One or two authors are named ("A & B" in parentheses, "A and B" in running text,
+    as APA 7 section 8.17 has it); three or more are "A et al." (``every_author``: all
+    of them, "A, B, & C", as sphinxcontrib-bibtex's starred roles ask); with no author,
+    the editor, then the title in title case (its short title if it has one; in quotes
+    for a part of a larger work), as citeproc-js writes it; with no year, "n.d.".
+    ``cite_as`` tells this work from others of the bibliography (core/disambiguation):
+    its year suffix, more names before "et al.", the first author's initials.
+    """
+    if style_name() != DEFAULT_STYLE:
+        who, when = _other_cited(item)
+        return who, _suffixed(when, cite_as.year_suffix)
+    names = _who_names(list(item.get("author") or item.get("editor") or []), cite_as)
+    joiner = " and " if narrative else " & "
+    if len(names) >= 3 and not every_author and cite_as.names < len(names):
+        who = ", ".join(names[: max(cite_as.names, 1)])
+        who += ", et al." if cite_as.names > 1 else " et al."
+    elif len(names) >= 3:
+        who = ", ".join(names[:-1]) + "," + joiner + names[-1]
+    elif len(names) == 2:
+        who = names[0] + joiner + names[1]
+    elif names:
+        who = names[0]
+    else:
+        title = str(item.get("title-short") or item.get("title") or "").strip()
+        if str(item.get("language") or "en").lower().startswith("en"):
+            title = title_case(title)  # APA 7 8.14; only English titles, as citeproc-js
+        title = title or str(item.get("id", ""))
+        who = f"“{title}”" if item.get("type") in PART_TYPES else title
+    return who, _suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
+
+
+def _suffixed(when: str, suffix: str) -> str:
+    """ "2019a", "n.d.-a" (APA 7 section 9.47)."""
+    if not suffix:
+        return when
+    return f"{when}-{suffix}" if when.endswith("n.d.") else f"{when}{suffix}"
+
+
+def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
+    """APA 7 in-text citation, as plain text, for a plain-text CSL item (``csl_cited``):
+    "(Bowman et al., 2021)", or in running text "Bowman et al. (2021)"."""
+    who, when = csl_cited(item, narrative)
+    if narrative:
+        return f"{who} ({when})"
+    return f"({who_when(who, when)})"
+
+
+def who_when(who: str, when: str) -> str:
+    """ "Bowman et al., 2021", as inside parentheses; APA puts the comma inside a closing
+    quote ("“Title,” 2021"). Another style joins them as its citations do."""
+    if style_name() != DEFAULT_STYLE:
+        shape = _citation_shape(style_name())
+        between = shape.between_undated if when == shape.no_date else shape.between
+        return f"{who}{between}{when}" if when else who
+    return f"{who[:-1]},” {when}" if who.endswith("”") else f"{who}, {when}"
+
+
+# In-text citations in another author-date style: citeproc-py renders each one (they
+# are few, and cached); the shape of the style's citations, "(", ")" and what stands
+# between the names and the date, is read off a citation of a made-up probe work.
+_PROBE_FAMILY = "Qzxprobe"
+
+
+def _citation_text(name: str, item: Mapping[str, Any]) -> str:
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    data = {k: v for k, v in item.items() if k not in NOT_RENDERED}
+    data = {**data, "id": "cited", "type": str(item.get("type") or "document")}
+    if isinstance(data.get("issued"), dict):
+        data["issued"] = dates.for_citeproc(data["issued"], data["type"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bibliography = CitationStylesBibliography(
+            stock_style_named(name), CiteProcJSON([data]), formatter.plain
+        )
+        citation = Citation([CitationItem("cited")])
+        bibliography.register(citation)
+        return str(bibliography.cite(citation, lambda _: None))
+
+
+class _Shape(NamedTuple):
+    """How a style writes an author-date citation: "(", ")", what stands between the names
+    and the date (" " in Chicago, ", " in Harvard), and between the names and "n.d."."""
+
+    opening: str
+    closing: str
+    between: str
+    between_undated: str
+    no_date: str
+
+
+@functools.cache
+def _citation_shape(name: str) -> _Shape:
+    probe = {"type": "book", "title": "P", "author": [{"family": _PROBE_FAMILY, "given": "Q"}]}
+    dated = _citation_text(name, {**probe, "issued": {"date-parts": [[1999]]}})
+    undated = _citation_text(name, probe)
+    start, end = dated.index(_PROBE_FAMILY), dated.index("1999")
+    opening, closing = dated[:start], dated[end + 4 :]
+    rest = undated[undated.index(_PROBE_FAMILY) + len(_PROBE_FAMILY) :]
+    rest = rest[: len(rest) - len(closing)] if closing and rest.endswith(closing) else rest
+    no_date = rest.lstrip(" ,;:")
+    between = dated[start + len(_PROBE_FAMILY) : end]
+    return _Shape(opening, closing, between, rest[: len(rest) - len(no_date)], no_date)
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_cited_json(name: str, data: str) -> tuple[str, str]:
+    item = json.loads(data)
+    shape = _citation_shape(name)
+    text = _citation_text(name, item)
+    if text.startswith(shape.opening) and text.endswith(shape.closing):
+        text = text[len(shape.opening) : len(text) - len(shape.closing)]
+    if shape.no_date and text.endswith(shape.between_undated + shape.no_date):
+        return text[: len(text) - len(shape.between_undated + shape.no_date)], shape.no_date
+    year = _year(item)
+    at = text.rfind(str(year)) if year is not None else -1
+    if at > 0 and text[:at].endswith(shape.between):
+        return text[: at - len(shape.between)], text[at:]
+    return text, ""
+
+
+def _other_cited(item: Mapping[str, Any]) -> tuple[str, str]:
+    return _other_cited_json(style_name(), json.dumps(item, sort_keys=True, default=str))
+
+
+def cited(ref: Reference, narrative: bool = False, every_author: bool = False) -> tuple[str, str]:
+    """``csl_cited`` for a reference: its who and when, as plain text, told apart from
+    the rest of its bibliography (``ref.cite_as``)."""
+    return csl_cited(to_csl(ref), narrative, every_author, ref.cite_as)
+
+
+def in_text(ref: Reference, narrative: bool = False) -> str:
+    """APA 7 in-text citation as plain text: "(Bowman et al., 2021)" or, narrative,
+    "Bowman et al. (2021)". Escape it when putting it into HTML."""
+    who, when = cited(ref, narrative)
+    return f"{who} ({when})" if narrative else f"({who_when(who, when)})"
+
+
+__all__ = ["PART_TYPES", "cited", "csl_cited", "csl_in_text", "in_text", "who_when"]

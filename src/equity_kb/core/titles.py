@@ -1,0 +1,283 @@
+"""The case of titles: APA 7's sentence case as biblatex-apa makes it, and CSL's title case.
+
+``sentence_case`` works on a title as the ``.bib`` file writes it, before its LaTeX is
+decoded, because braces are how BibTeX files mark what must keep its capitals: like
+biblatex's ``\\MakeSentenceCase*``, it lower-cases every letter outside braces except
+the first, keeps a brace group whole (``{COVID-19}``, ``{Los Angeles}``), case-changes
+a group that opens with a command (``{\\"U}ber``, BibTeX's special characters) and
+the argument of a text command (``\\emph{...}``), and never touches a command's name or
+math. As APA 7 (section 6.17) asks and biblatex-apa does for its subtitles, the first
+word after a colon, "?" or "!" is capitalised too. A title in another language
+(``langid``) is left as written, as biblatex does.
+
+``title_case`` is CSL's (and citeproc-js's) title case, for a title standing in for an
+author in an in-text citation (APA 7 section 8.14).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Commands whose argument is text to be case-changed with the rest; any other
+# command's braced argument is left as it is (a label, a URL, a name).
+TEXT_COMMANDS = frozenset(
+    {
+        "emph",
+        "textit",
+        "textbf",
+        "textsc",
+        "textsl",
+        "textup",
+        "textnormal",
+        "textrm",
+        "textsf",
+        "texttt",
+        "mkbibemph",
+        "mkbibitalic",
+        "mkbibbold",
+        "mkbibquote",
+        "enquote",
+        "textquote",
+    }
+)
+# biblatex's English language names (\DeclareCaseLangs): only these are case-changed.
+ENGLISH = frozenset(
+    {
+        "",
+        "english",
+        "american",
+        "british",
+        "canadian",
+        "australian",
+        "newzealand",
+        "usenglish",
+        "ukenglish",
+        "en",
+        "en-us",
+        "en-gb",
+    }
+)
+_COMMAND = re.compile(r"\\(?:[A-Za-z@]+\*?|.)")
+
+
+def _pieces(raw: str) -> list[tuple[str, bool]]:
+    """``raw`` cut into (text, whether its case may change) pieces."""
+    out: list[tuple[str, bool]] = []
+    i, n = 0, len(raw)
+    argument_of_text_command = False
+    while i < n:
+        ch = raw[i]
+        if ch == "\\":
+            m = _COMMAND.match(raw, i)
+            assert m is not None  # "\\" followed by anything matches
+            name = m.group(0)[1:].rstrip("*")
+            out.append((m.group(0), False))
+            i = m.end()
+            argument_of_text_command = name in TEXT_COMMANDS
+            continue
+        if ch == "$":
+            end = raw.find("$", i + 1)
+            end = n if end < 0 else end + 1
+            out.append((raw[i:end], False))
+            i = end
+            continue
+        if ch == "{":
+            end = _closing(raw, i)
+            inner = raw[i + 1 : end]
+            if argument_of_text_command or inner.startswith("\\"):
+                out.append(("{", False))
+                out.extend(_pieces(inner))
+                out.append(("}", False))
+            else:
+                out.append((raw[i : end + 1], False))  # protected, as written
+            argument_of_text_command = False
+            i = end + 1
+            continue
+        j = i
+        while j < n and raw[j] not in "\\${":
+            j += 1
+        out.append((raw[i:j], True))
+        argument_of_text_command = False
+        i = j
+    return out
+
+
+def _closing(raw: str, start: int) -> int:
+    depth = 0
+    for k in range(start, len(raw)):
+        if raw[k] == "{" and (k == 0 or raw[k - 1] != "\\"):
+            depth += 1
+        elif raw[k] == "}" and raw[k - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return k
+    return len(raw) - 1  # unbalanced: the loader reports it; keep the rest as written
+
+
+_SUBTITLE = re.compile(r"[:?!]\s+$")
+
+
+def sentence_case(raw: str, langid: str = "") -> str:
+    """The LaTeX title ``raw`` in sentence case (still LaTeX: decode it after)."""
+    if langid.strip().lower() not in ENGLISH:
+        return raw
+    out: list[str] = []
+    capitalise = True  # the first letter of the title, then of each subtitle
+    for text, changeable in _pieces(raw):
+        if not changeable:
+            if any(c.isalpha() for c in text) and not text.startswith("\\"):
+                capitalise = False  # a protected word stands first: it is kept as written
+            out.append(text)
+            continue
+        chars = []
+        for ch in text:
+            if ch.isalpha():
+                chars.append(ch.upper() if capitalise else ch.lower())
+                capitalise = False
+            else:
+                chars.append(ch)
+                if ch in ":?!":
+                    capitalise = True
+                elif not ch.isspace() and capitalise and chars[:-1] and ch not in "\"'`(":
+                    # "2: a" capitalises; a digit or dash after the colon ends the chance
+                    capitalise = not any(c.isalnum() for c in ch)
+        out.append("".join(chars))
+    return "".join(out)
+
+
+# citeproc-js's words kept in lower case by title case (its CSL.SKIP_WORDS, single words),
+# unless first or after a colon: articles, conjunctions, prepositions, particles.
+SKIP_WORDS = frozenset(
+    [
+        "about",
+        "above",
+        "across",
+        "afore",
+        "after",
+        "against",
+        "al",
+        "along",
+        "alongside",
+        "amid",
+        "amidst",
+        "among",
+        "amongst",
+        "anenst",
+        "apropos",
+        "apud",
+        "around",
+        "as",
+        "aside",
+        "astride",
+        "at",
+        "athwart",
+        "atop",
+        "barring",
+        "before",
+        "behind",
+        "below",
+        "beneath",
+        "beside",
+        "besides",
+        "between",
+        "beyond",
+        "but",
+        "by",
+        "circa",
+        "despite",
+        "down",
+        "during",
+        "et",
+        "except",
+        "for",
+        "forenenst",
+        "from",
+        "given",
+        "in",
+        "inside",
+        "into",
+        "lest",
+        "like",
+        "modulo",
+        "near",
+        "next",
+        "notwithstanding",
+        "of",
+        "off",
+        "on",
+        "onto",
+        "out",
+        "over",
+        "per",
+        "plus",
+        "pro",
+        "qua",
+        "sans",
+        "since",
+        "than",
+        "through",
+        "thru",
+        "throughout",
+        "thruout",
+        "till",
+        "to",
+        "toward",
+        "towards",
+        "under",
+        "underneath",
+        "until",
+        "unto",
+        "up",
+        "upon",
+        "versus",
+        "vs.",
+        "v.",
+        "vs",
+        "v",
+        "via",
+        "vis-à-vis",
+        "with",
+        "within",
+        "without",
+        "or",
+        "yet",
+        "so",
+        "and",
+        "nor",
+        "a",
+        "an",
+        "the",
+        "de",
+        "d'",
+        "von",
+        "van",
+        "c",
+        "ca",
+    ]
+)
+_PART = re.compile(r"[^\s\-/]+")  # words, and the parts of hyphenated or slashed words
+
+
+def title_case(text: str) -> str:
+    """``text`` in title case as citeproc-js makes it: each word and each part of a
+    hyphenated one capitalised ("Anti-Racism"), but its skip words ("of", "the",
+    "between"), unless first or after a colon; a word with a capital already (an
+    acronym, "iPhone") is left as written."""
+    out, at = [], 0
+    for n, m in enumerate(_PART.finditer(text)):
+        word = m.group(0)
+        lead = len(word) - len(word.lstrip("\"'“”‘’([¿¡"))
+        core = word[lead:].rstrip("\"'“”‘’)],.;:?!")
+        tail = word[lead + len(core) :]
+        starts = n == 0 or bool(re.search(r"[:?!]\s*$", text[: m.start()]))
+        if core.lower() in SKIP_WORDS and not starts:
+            core = core.lower()
+        elif not any(c.isupper() for c in core):
+            core = core[:1].upper() + core[1:]
+        out.append(text[at : m.start()] + word[:lead] + core + tail)
+        at = m.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
+__all__ = ["sentence_case", "title_case"]
