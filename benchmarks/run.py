@@ -19,6 +19,7 @@ SECTIONS = [
     "bench_build",
     "bench_bibtex",
     "bench_styles",
+    "bench_citeproc",
     "bench_bibbuild",
     "bench_check",
     "bench_search",

@@ -13,6 +13,7 @@ import pytest
 
 from equity_kb.core import apa, background, csl
 from equity_kb.core.bibtex import clear_cache, load_bibliography
+from equity_kb.core.disambiguation import with_cite_as
 from equity_kb.core.model import Person, Reference
 from equity_kb.core.vocabulary import load_vocabulary
 
@@ -54,17 +55,19 @@ def tags(fragment: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
 def test_report(html: dict[str, str]) -> None:
     assert html["bowman2021getting"] == (
-        "Bowman, A., Valdez, A., Krausen, K., &amp; Donahue, C. (2021). <i>Getting Better at "
-        "Getting More Equitable: Addressing Racial Inequities in Education Using Equity-Driven "
-        "Continuous Improvement</i>. WestEd."
+        # The file's Title Case title in APA's sentence case (core/titles).
+        "Bowman, A., Valdez, A., Krausen, K., &amp; Donahue, C. (2021). <i>Getting better at "
+        "getting more equitable: Addressing racial inequities in education using equity-driven "
+        "continuous improvement</i>. WestEd."
     )
 
 
 def test_article_with_doi_and_non_ascii(html: dict[str, str]) -> None:
     doi = "https://doi.org/10.1000/jes.2020.12"
     assert html["mendez2020tracking"] == (
-        "Méndez, J., van der Berg, J., &amp; Nuñez, A. (2020). Tracking &amp; Detracking – "
-        "“Opening” Advanced Courses. <i>Journal of Equity &amp; Schools</i>, <i>12</i>(3), "
+        # The article's title in sentence case; the journal's in title case.
+        "Méndez, J., van der Berg, J., &amp; Nuñez, A. (2020). Tracking &amp; detracking – "
+        "“opening” advanced courses. <i>Journal of Equity &amp; Schools</i>, <i>12</i>(3), "
         f'101–120. <a href="{doi}">{doi}</a>'
     )
 
@@ -76,15 +79,15 @@ def test_author_and_year_only(html: dict[str, str]) -> None:
 def test_organisation_chapter_and_thesis(html: dict[str, str]) -> None:
     url = "https://example.org/policy?id=1010&amp;v=2"
     assert html["psesd2019racial"] == (
-        "Puget Sound Educational Service District. (2019). <i>Racial Equity Policy</i>. "
+        "Puget Sound Educational Service District. (2019). <i>Racial equity policy</i>. "
         f'<a href="{url}">{url}</a>'
     )
     assert html["lee2017chapter"] == (
-        "Lee, K., &amp; Park, S. (2017). Learning Across Schools. In E. Big (Ed.), <i>The "
-        "Handbook of Improvement</i> (pp. 1–20). Routledge."
+        "Lee, K., &amp; Park, S. (2017). Learning across schools. In E. Big (Ed.), <i>The "
+        "handbook of improvement</i> (pp. 1–20). Routledge."
     )
     assert html["doe2018voice"] == (
-        "Doe, J. (2018). <i>Student Voice in Equity Teams</i> [Doctoral dissertation]. "
+        "Doe, J. (2018). <i>Student voice in equity teams</i> [Doctoral dissertation]. "
         "University of Washington."
     )
 
@@ -138,11 +141,11 @@ def test_cite_this_card() -> None:
 
 def test_field_text_is_escaped(html: dict[str, str]) -> None:
     out = html["xss2024"]
-    assert "<script" not in out and "<img" not in out
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "<script" not in out.lower() and "<img" not in out
+    assert "&lt;Script&gt;alert(1)&lt;/script&gt;" in out
     assert "&lt;img src=x onerror=alert(1)&gt;" in out
-    assert "Research &amp; Practice" in out and "&amp;amp;" not in out
-    assert "équité — don’t" in out
+    assert "research &amp; practice" in out and "&amp;amp;" not in out
+    assert "Équité — don’t" in out  # a subtitle starts with a capital, accented too
     assert [t for t, _ in tags(out)] == ["i", "a"]  # only our own markup
     assert ("href", "https://example.org/a?b=1&c=2") in tags(out)[1][1]
 
@@ -209,13 +212,16 @@ def test_in_text_without_year_or_author() -> None:
     assert apa.csl_in_text(report) == "(Toward Lasting Change: Supporting Offices, n.d.)"
     short = {**report, "title-short": "Toward lasting change"}
     assert apa.csl_in_text(short) == "(Toward Lasting Change, n.d.)"
+    # A part of a container in quotes; a work that stands alone, or a report, without.
     article = {
         "id": "a",
         "type": "article-journal",
         "title": "Equity pauses",
+        "container-title": "Journal of Tests",
         "issued": {"date-parts": [[2020]]},
     }
     assert apa.csl_in_text(article) == "(“Equity Pauses,” 2020)"
+    assert apa.csl_in_text({**article, "container-title": ""}) == "(Equity Pauses, 2020)"
 
 
 def test_in_text_agrees_with_citeproc(refs: dict[str, Reference]) -> None:
@@ -292,7 +298,7 @@ def test_cached_references_are_not_formatted_again(
     )
     again = apa.format_bibliography(changed.values(), cache)
     assert rendered == [len(refs), 1]  # the annotation is not printed; the title is
-    assert "<i>A New Title</i>" in again["doe2018voice"]
+    assert "<i>A new title</i>" in again["doe2018voice"]  # in sentence case
 
 
 def test_one_item_citeproc_cannot_render_does_not_stop_the_rest(
@@ -605,36 +611,32 @@ def test_citations_with_locators_match_stock_citeproc() -> None:
     ]
 
 
-def test_two_works_by_one_author_in_one_year_render_as_citeproc_does() -> None:
-    # citeproc-py (0.11) implements no year-suffix disambiguation: APA's "2021a" and
-    # "2021b" never appeared in our output, and formatting each reference on its own
-    # keeps it that way. This pins the behaviour so that a change to it is deliberate.
-    one = Reference(
-        key="a",
-        title="One",
-        tenets=("data",),
-        persons=(Person("Smith", "J."),),
-        issued=2021,
-        bibtype="book",
-        fields={"publisher": "P"},
+def test_two_works_by_one_author_in_one_year_get_year_suffixes_by_title() -> None:
+    # APA 7 section 9.47, as citeproc-js assigns them over a whole list: "2021a" and
+    # "2021b" in title order, in the reference list and in every citation.
+    def book(key: str, title: str, year: int | None = 2021) -> Reference:
+        return Reference(
+            key=key,
+            title=title,
+            tenets=("data",),
+            persons=(Person("Smith", "J."),),
+            issued=year,
+            bibtype="book",
+            fields={"publisher": "P"},
+        )
+
+    refs = with_cite_as(
+        {r.key: r for r in [book("z", "Two"), book("y", "The one"), book("x", "Alone", None)]}
     )
-    two = Reference(
-        key="b",
-        title="Two",
-        tenets=("data",),
-        persons=(Person("Smith", "J."),),
-        issued=2021,
-        bibtype="book",
-        fields={"publisher": "P"},
-    )
-    html = apa.format_bibliography([one, two])
+    html = apa.format_bibliography(refs.values())
     assert html == {
-        "a": "Smith, J. (2021). <i>One</i>. P.",
-        "b": "Smith, J. (2021). <i>Two</i>. P.",
+        "z": "Smith, J. (2021b). <i>Two</i>. P.",
+        "y": "Smith, J. (2021a). <i>The one</i>. P.",  # "The" is not sorted on
+        "x": "Smith, J. (n.d.). <i>Alone</i>. P.",
     }
-    items = [apa._escaped(csl.to_csl(r), f"i{n}") for n, r in enumerate([one, two])]
-    assert list(html.values()) == apa._render_reference(items, apa._stock_style())
-    assert apa.in_text(one) == apa.in_text(two) == "(Smith, 2021)"
+    assert apa.in_text(refs["y"]) == "(Smith, 2021a)"
+    assert apa.in_text(refs["z"], narrative=True) == "Smith (2021b)"
+    assert apa.cited(refs["x"]) == ("Smith", "n.d.")
 
 
 # ---------------------------------------------------------------- worker processes

@@ -163,7 +163,7 @@ def test_every_entry_type_is_known_and_formats_as_what_it_is(bbt, apa) -> None:
     assert "[Dataset]" in apa["gomez2022data"]
     assert "[Audio recording]" in apa["ross2021podcast"]
     assert "[Doctoral dissertation]. Test University." in apa["rowe2020thesis"]
-    assert "In Test Encyclopedia of Schools. Test Press." in apa["bell2018entry"]
+    assert "In Test encyclopedia of schools. Test Press." in apa["bell2018entry"]
     assert to_csl(bbt.references["ames2021news"])["type"] == "article-newspaper"
     assert to_csl(bbt.references["hart2019volume"])["type"] == "book"
 
@@ -204,8 +204,8 @@ def test_crossref_inherits_as_biblatex_does(bbt, apa) -> None:
     assert chapter.annotation.startswith("A chapter")  # our fields are its own
     assert chapter.tenets == ("practice",)
     assert apa["mora2019chapter"] == (
-        "Mora, I. (2019). A Made-up Chapter. In J. Hart (Ed.), A Made-up Edited Volume: "
-        "Test Chapters (pp. 45–67). Test Press."
+        "Mora, I. (2019). A made-up chapter. In J. Hart (Ed.), A made-up edited volume: "
+        "Test chapters (pp. 45–67). Test Press."
     )
     # Written back as it was written: the crossref, not the parent's fields.
     assert set(chapter.raw_fields) == {
@@ -407,4 +407,4 @@ def test_a_build_lists_them_all_with_no_warning(kb_build, tmp_path: Path) -> Non
     text = " ".join(text.split())
     assert "Santos, J. M. O. dos" in text
     assert "(2021, October 11–15)" in text
-    assert "Test Chapters (pp. 45–67)" in text
+    assert "Test chapters (pp. 45–67)" in text

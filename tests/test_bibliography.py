@@ -13,8 +13,8 @@ from equity_kb.core.bibtex import (
     BibResult,
     clear_cache,
     decode_latex,
+    latex,
     load_bibliography,
-    names,
     parse,
 )
 from equity_kb.core.bibtex import cache as bib_cache
@@ -315,8 +315,10 @@ def test_decode_latex(raw: str, text: str) -> None:
     ],
 )
 def test_the_fast_path_matches_pylatexenc(raw: str) -> None:
-    # Values without macros skip pylatexenc for speed; they must decode the same.
-    assert decode_latex(raw) == names._pylatexenc(raw)
+    # Values without macros skip pylatexenc for speed; they must decode the same, as
+    # text and as CSL rich text (a title's braced words protected).
+    assert decode_latex(raw) == latex._full(raw, False, False).text
+    assert latex.decode(raw, True, True)[:2] == latex._full(raw, True, True)[:2]
 
 
 # ---------------------------------------------------------------- caching

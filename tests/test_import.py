@@ -108,8 +108,11 @@ def test_better_bibtex_export(project: Path, capsys: pytest.CaptureFixture[str])
     }
     assert {k for k, r in refs.items() if r.source.endswith("imported.bib")} == new
     assert "bowmanGettingBetterGetting2021" not in refs
-    assert "7 new (2 incomplete), 1 duplicate\n" in out
-    assert f"wrote 7 entries to {IMPORTED}\n" in out
+    assert (
+        "8 blocks in better-bibtex.bib: 8 entries + 0 other blocks\n"
+        "8 entries: 7 new + 1 duplicate + 0 skipped (of the new: 1 renamed, 2 incomplete)\n"
+        f"wrote 7 entries to {IMPORTED}\n" in out
+    )
 
     # Every field is written from the export's raw text, BibLaTeX's included.
     source = exported(BBT)
@@ -119,7 +122,10 @@ def test_better_bibtex_export(project: Path, capsys: pytest.CaptureFixture[str])
             if name not in MOVED:
                 assert written[name] == raw, (key, name)
         assert "file" not in written and "annote" not in written
-        assert written["provenance"] == provenance(BBT)
+        # The import's provenance goes on complete entries only: on one that lacks a core
+        # field it would tell `check` that the gap is known (a note, not an error).
+        complete = not refs[key].missing
+        assert written.get("provenance") == (provenance(BBT) if complete else None), key
     assert refs["bergTestThesisDetracking2018"].raw_fields["author"] == (
         "family=Berg, given=Testje, prefix=van der, useprefix=false"
     )
@@ -148,26 +154,24 @@ def test_better_bibtex_export(project: Path, capsys: pytest.CaptureFixture[str])
         "$5 for 10% of a_b #1, {braced} ~2 -- C:\\x"
     )
 
-    # Incomplete entries carry TODO markers.
-    chapter = refs["chenChapterDataTeams2019"].raw_fields
-    assert (chapter["publisher"], chapter["annotation"], chapter["tenets"]) == (
-        "TODO",
-        "TODO",
-        "data",
-    )
+    # What an entry lacks is left out (never a TODO), and listed.
+    chapter = refs["chenChapterDataTeams2019"]
+    assert "publisher" not in chapter.raw_fields and "annotation" not in chapter.raw_fields
+    assert (chapter.tenets, chapter.missing) == (("data",), ("publisher",))
     thesis = refs["bergTestThesisDetracking2018"].raw_fields
-    assert (thesis["tenets"], thesis["keywords"]) == ("TODO", "unknown-one, Unknown Two")
+    assert "tenets" not in thesis and thesis["keywords"] == "unknown-one, Unknown Two"
     line = line_of(BBT, "chenChapterDataTeams2019")
     assert (
-        f"{BBT}:{line}: new chenChapterDataTeams2019 (@incollection); incomplete, TODO in "
+        f"{BBT}:{line}: new chenChapterDataTeams2019 (@incollection); still needs "
         "publisher, annotation\n" in out
     )
+    assert "TODO" not in (project / IMPORTED).read_text(encoding="utf-8")
 
-    # A duplicate is reported with the existing key and never written.
+    # A duplicate is reported with the existing key and its evidence, and never written.
     line = line_of(BBT, "bowmanGettingBetterGetting2021")
     assert (
         f"{BBT}:{line}: bowmanGettingBetterGetting2021 duplicates existing bowman2021getting "
-        "(by title, year and first author) at refs/refs.bib:1\n" in out
+        "(by title, year 2021 and first author Bowman) at refs/refs.bib:1\n" in out
     )
     # A key another work already has: a fresh key, the other entry untouched.
     assert refs["xss2020a"].title == "A Different Work That Shares a Key"
@@ -196,24 +200,37 @@ def test_zotero_export_after_better_bibtex(
     book = line_of(project / IMPORTED, "nakamuraTestBookFamily2020")
     blog = line_of(project / IMPORTED, "garciaEtudeEarlyReading2023")
     expected = [
-        # The DOI in another case; then with a resolver prefix, against a hand-kept file.
-        ("okafor_restorative_2022", "okaforRestorativeCirclesSuspension2022", "by DOI",
-         f"{IMPORTED}:{imported}"),
-        ("rivera_inquiry_2019", "rivera2019inquiry", "by DOI", "refs/hand.bib:4"),
-        # The existing entry has no title, and nothing the two give differs.
-        ("hallett2021", "hallett2021", "by key", "refs/refs.bib:14"),
+        # The DOI in another case and the title in another case; then the DOI with a
+        # resolver prefix, against a hand-kept file.
+        ("okafor_restorative_2022", "okaforRestorativeCirclesSuspension2022",
+         "by DOI 10.5555/test.2022.001 and title", f"{IMPORTED}:{imported}"),
+        ("rivera_inquiry_2019", "rivera2019inquiry", "by DOI 10.5555/fixture.2019.7 and title",
+         "refs/hand.bib:4"),
         ("nakamura_test_2020", "nakamuraTestBookFamily2020",
-         "by title, year and first author", f"{IMPORTED}:{book}"),
+         "by title, year 2020 and first author Nakamura", f"{IMPORTED}:{book}"),
         # Accents written in LaTeX, case, a dash for a colon.
         ("garcia_etude_2023", "garciaEtudeEarlyReading2023",
-         "by title, year and first author", f"{IMPORTED}:{blog}"),
+         "by title, year 2023 and first author García", f"{IMPORTED}:{blog}"),
     ]  # fmt: skip
     for key, existing, reason, where in expected:
         line = line_of(NATIVE, key)
         assert (
             f"{NATIVE}:{line}: {key} duplicates existing {existing} ({reason}) at {where}\n" in out
         )
-    assert "3 new (1 incomplete), 5 duplicates\n" in out
+    # A key alone is no evidence: the existing hallett2021 has no title to compare, so
+    # this one is imported under a fresh key, with a note to look at the two.
+    line = line_of(NATIVE, "hallett2021")
+    assert (
+        f"{NATIVE}:{line}: new hallett2021a (@article), renamed from hallett2021: a different "
+        "entry has that key at refs/refs.bib:14; still needs annotation, tenets\n"
+        f"{NATIVE}:{line}: hallett2021a: has the key of existing hallett2021 at "
+        "refs/refs.bib:14 and nothing the two give differs, but they share neither DOI and "
+        "title nor title, year and first author: imported as a different work; if they are "
+        "one, delete this one\n" in out
+    )
+    assert (
+        "8 entries: 4 new + 4 duplicates + 0 skipped (of the new: 1 renamed, 2 incomplete)\n" in out
+    )
 
     refs = references(project)
     thesis = refs["okeke_student_2017"]
@@ -221,17 +238,18 @@ def test_zotero_export_after_better_bibtex(
         "First note: students led the meetings.\n\nSecond note, written in HTML."
     )
     assert (thesis.tenets, thesis.focus) == (("practice",), ("family-engagement",))
-    memo = refs["memo_undated_test"].raw_fields
-    assert [memo[n] for n in ("institution", "year", "annotation", "tenets", "levels")] == [
-        *["TODO"] * 4,
-        "district",  # the alias "central office"
-    ]
+    memo = refs["memo_undated_test"]
+    assert not {"institution", "year", "annotation", "tenets"} & set(memo.raw_fields)
+    assert memo.levels == ("district",)  # the alias "central office"
+    assert memo.missing == ("institution", "year")
     chapter = refs["lee_chapter_2016"]
     assert chapter.annotation == "A chapter note with a link."
     assert (chapter.tenets, chapter.levels) == (("capacity",), ("school",))
 
 
-def test_check_reports_the_todo_markers(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_what_imported_entries_lack(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for export in (BBT, NATIVE):
         assert run(capsys, "import", export, "--root", project)[0] == 0
     code, out, _ = run(capsys, "check", "--root", project, "--docs", ".", "--json")
@@ -239,42 +257,19 @@ def test_check_reports_the_todo_markers(project: Path, capsys: pytest.CaptureFix
     reported = {
         (p["line"], p["code"]) for p in json.loads(out)["problems"] if p["file"] == IMPORTED
     }
-    marked = todo_lines(project / IMPORTED)
-    # Each marker once, at its line: the annotation as missing, any other field (tags, the
-    # year, a core field) as a placeholder still to fill in.
-    checked = [
-        (line, "missing_annotation" if name == "annotation" else "placeholder")
-        for line, name in marked
-    ]
-    assert len([name for _, name in marked if name in ("annotation", "tenets", "year")]) == 5
-    assert set(checked) <= reported
-    assert len(reported) == len(checked)
-
-
-def test_check_reports_todo_in_core_fields(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    for export in (BBT, NATIVE):
-        assert run(capsys, "import", export, "--root", project)[0] == 0
-    code, out, _ = run(capsys, "check", "--root", project, "--docs", ".", "--json")
-    reported = {p["line"] for p in json.loads(out)["problems"] if p["file"] == IMPORTED}
-    core = [
-        line
-        for line, name in todo_lines(project / IMPORTED)
-        if name in ("publisher", "institution")
-    ]
-    assert len(core) == 2
-    assert set(core) <= reported
-
-
-def todo_lines(path: Path) -> list[tuple[int, str]]:
-    """(line, field) of every field written as TODO."""
-    out = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        name, _, value = line.partition("=")
-        if value.strip() == "{TODO},":
-            out.append((i, name.strip()))
-    return out
+    # Each lack reported once, at its entry's line, as an error: a core field left out
+    # (no provenance excuses it), the annotation, the tenets.
+    lacking = {
+        "chenChapterDataTeams2019": ["missing_field", "missing_annotation"],
+        "bergTestThesisDetracking2018": ["missing_tenets"],
+        "hallett2021a": ["missing_annotation", "missing_tenets"],
+        "memo_undated_test": ["missing_field", "missing_annotation", "missing_tenets"],
+    }
+    written = project / IMPORTED
+    assert reported == {
+        (line_of(written, key), code) for key, codes in lacking.items() for code in codes
+    }
+    assert "TODO" not in written.read_text(encoding="utf-8")
 
 
 def test_dry_run_writes_nothing_and_prints_the_same_plan(
@@ -288,11 +283,15 @@ def test_dry_run_writes_nothing_and_prints_the_same_plan(
     assert code == 0
 
     plan, shown = dry.split(f"\nwould append to {IMPORTED}:\n\n")
-    assert real.startswith(plan)
-    *text, summary, last = shown.splitlines(keepends=True)
-    assert summary == "6 new (4 incomplete), 2 duplicates\n"
-    assert last == f"dry run: nothing written (6 entries would go to {IMPORTED})\n"
-    assert real.splitlines()[len(plan.splitlines())] == summary.rstrip("\n")
+    assert real.startswith(plan)  # the same account, block by block
+    *text, blocks, entries, last = shown.splitlines(keepends=True)
+    assert blocks == "8 blocks in zotero.bib: 8 entries + 0 other blocks\n"
+    assert entries == (
+        "8 entries: 7 new + 1 duplicate + 0 skipped (of the new: 1 renamed, 5 incomplete)\n"
+    )
+    assert last == f"dry run: nothing written (7 entries would go to {IMPORTED})\n"
+    summary = real.splitlines()[len(plan.splitlines()) :][:2]
+    assert summary == [blocks.rstrip("\n"), entries.rstrip("\n")]
     written = (project / IMPORTED).read_text(encoding="utf-8")
     assert written.endswith("\n" + "".join(text))  # what the dry run showed is what went in
 
@@ -305,7 +304,14 @@ def test_a_broken_entry_is_reported_and_the_rest_imported(
     assert err.startswith(
         f"{BROKEN}:11: the @article entry 'broken_entry_2020' is not valid BibTeX"
     )
-    assert "2 new (0 incomplete), 0 duplicates, 1 problem in the export\n" in out
+    assert (
+        f"{BROKEN}:11: skipped @article broken_entry_2020: not valid BibTeX (the problem at "
+        "line 11 says what to fix)\n" in out
+    )
+    assert (
+        "3 entries: 2 new + 0 duplicates + 1 skipped (of the new: 0 renamed, 0 incomplete)\n"
+        "1 problem in the export, listed above\n" in out
+    )
     refs = references(project)
     assert {"fine_before_broken_2019", "fine_after_broken_2021"} <= set(refs)
     assert "broken_entry_2020" not in refs
@@ -337,9 +343,12 @@ def test_only_the_problems_of_what_is_imported_are_listed(
     lines = err.splitlines()
     assert len(lines) == 2, err
     assert lines[0].startswith(f"{export}:14: ") and "'soon'" in lines[0]
-    assert lines[1].startswith("(1 problem in entries the bibliography already has not shown")
+    assert lines[1].startswith("(1 problem in duplicates not shown: those entries are not")
     assert "bowman_again duplicates existing bowman2021getting (by title" in out
-    assert "1 new (1 incomplete), 1 duplicate, 1 problem in the export" in out
+    assert (
+        "2 entries: 1 new + 1 duplicate + 0 skipped (of the new: 0 renamed, 1 incomplete)\n"
+        "1 problem in the export, listed above\n" in out
+    )
 
 
 def test_into_and_what_is_refused(
@@ -389,21 +398,23 @@ def test_round_trip(
     capsys.readouterr()
     assert exported(export) == {k: r.raw_fields for k, r in refs.items()}  # nothing lost
 
+    # What an imported entry lacks is left out: no page and no download shows a TODO.
+    served = (p for p in site.rglob("*") if p.suffix in (".html", ".bib", ".ris", ".json"))
+    assert [p.name for p in served if b"TODO" in p.read_bytes()] == []
+
     before = files(project)
     code, out, err = run(capsys, "import", export, "--root", project)
-    # The export carries the TODOs still to complete, but only in entries the bibliography
-    # already has: they are counted, not listed (`check` lists them), and change nothing.
-    assert code == 0
-    # Each TODO is a placeholder problem, but the annotation's: the import writes its own.
-    todos = len([name for _, name in todo_lines(export) if name != "annotation"])
-    assert todos > 0
-    assert err.splitlines() == [
-        f"({todos} problems in entries the bibliography already has not shown: those "
-        "entries are not imported; `equity-kb check` reports the bibliography's own)"
+    assert (code, err) == (0, "")
+    n = len(refs)
+    assert out.splitlines()[-3:-1] == [
+        f"{n} blocks in export.bib: {n} entries + 0 other blocks",
+        f"{n} entries: 0 new + {n} duplicates + 0 skipped (of the new: 0 renamed, 0 incomplete)",
     ]
-    assert out.splitlines()[-2] == f"0 new (0 incomplete), {len(refs)} duplicates"
     for key in refs:
         assert f": {key} duplicates existing {key} (by " in out, key
+    # Entries too incomplete for the other evidence are known by every field.
+    for key in ("hallett2021", "memo_undated_test"):
+        assert f": {key} duplicates existing {key} (by type and every field) at " in out
     assert files(project) == before
     again = references(project)
     assert list(again) == list(refs)

@@ -4,14 +4,21 @@
 folder's ``package.json``) on CSL-JSON items, the whole list at once, as Zotero would.
 ``canonical(html)`` reduces either side's HTML to what a reader sees: the text, with
 italic runs marked ``*…*``; links, entities and whitespace are normalised.
+``compare(refs)`` renders references both ways from the site's own CSL-JSON export and
+sorts each into: the same, different only where ``EXCEPTIONS`` (where citeproc-js is
+wrong by the APA manual, each with the rule that decides it; EXCEPTIONS.md) says, or
+different.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -96,4 +103,177 @@ def canonical(fragment: str) -> str:
     return "".join(out).strip()
 
 
-__all__ = ["canonical", "render", "unavailable"]
+# ---------------------------------------------------------------- the exceptions
+#
+# Each takes citeproc-js's text of one entry (canonical form), the CSL item and its
+# neighbours, and returns that text as APA 7 has it. A difference between the site and
+# citeproc-js is explained when applying the exceptions to citeproc-js's text gives the
+# site's.
+
+Item = dict[str, Any]
+
+
+def _retrieved_without_date(text: str, item: Item, items: list[Item]) -> str:
+    # APA 7 section 9.16: "Retrieved Month Day, Year, from URL" only with a retrieval
+    # date; citeproc-js prints "Retrieved URL" for a work with no date and no access date.
+    if item.get("accessed"):
+        return text
+    return re.sub(r"Retrieved (?=https?://)", "", text)
+
+
+def _url_as_written(text: str, item: Item, items: list[Item]) -> str:
+    # A URL or DOI must stay as written (APA 7 section 9.35: copied exactly, so that it
+    # works); citeproc-js turns an apostrophe inside a URL into a typographic one.
+    for target in (item.get("URL"), item.get("DOI")):
+        if target and "'" in target:
+            text = text.replace(target.replace("'", "\u2019"), target)
+    return text
+
+
+def _hyphenated_given_names(text: str, item: Item, items: list[Item]) -> str:
+    # APA 7 section 9.8: each part of a hyphenated given name is initialised, with the
+    # hyphen ("Lee, J.-K."); citeproc-js drops a part that starts in lower case ("J.").
+    for role in ("author", "editor", "translator", "container-author"):
+        for name in item.get(role) or []:
+            given, family = name.get("given") or "", name.get("family") or ""
+            parts = [p for word in given.split() for p in word.split("-")[1:]]
+            if not family or not any(p[:1].islower() for p in parts):
+                continue
+            for word in given.split():
+                pieces = word.split("-")
+                if len(pieces) < 2:
+                    continue
+                js = "-".join(p[:1] + "." for p in pieces if p[:1].isupper())
+                apa = "-".join(p[:1].upper() + "." for p in pieces if p)
+                text = text.replace(js, apa) if js != apa else text
+    return text
+
+
+def _suffix_order(text: str, item: Item, items: list[Item]) -> str:
+    # APA 7 section 9.47: works by the same authors in the same year are put in title
+    # order leaving out "A", "An" and "The"; citeproc-js sorts on the title as written,
+    # so "The one" comes after "Alone" there and gets another letter.
+    theirs = item.get("_theirs_suffix")
+    ours = item.get("_our_suffix")
+    if theirs and ours and theirs != ours:
+        text = re.sub(rf"(\d{{4}}|n\.d\.-){re.escape(theirs)}\b", rf"\g<1>{ours}", text, count=1)
+    return text
+
+
+def _open_range(text: str, item: Item, items: list[Item]) -> str:
+    # A work still coming out ("2022/.." in BibLaTeX): citeproc-js prints "(2022–)". The
+    # manual gives no form for an open range; the site writes "2022–present", the reading
+    # the project chose before this comparison (core/dates.py), as the words say it.
+    parts = (item.get("issued") or {}).get("date-parts") or []
+    if len(parts) == 2 and parts[1] and not parts[1][0]:
+        text = re.sub(r"(\d{4})–(?=[),])", r"\1–present", text)
+    return text
+
+
+def _initials_of_first_authors_only(text: str, item: Item, items: list[Item]) -> str:
+    # APA 7 section 8.20 adds initials when the *first authors* of references share a
+    # family name; citeproc-js also counts names that no citation shows (the editor of
+    # a chapter), and adds initials where no first author needs them.
+    names = item.get("author") or item.get("editor") or []
+    first = names[0] if names else {}
+    family, given = first.get("family"), first.get("given") or ""
+    if not family or not given:
+        return text
+
+    def letters(g: str) -> str:
+        return "".join(c for c in g if c.isalpha() and c.isupper())
+
+    others = {
+        letters(n[0].get("given") or "")
+        for other in items
+        if (n := other.get("author") or other.get("editor") or []) and n[0].get("family") == family
+    }
+    if len(others) > 1:
+        return text  # APA wants the initials too
+    pattern = rf"^\(((?:[A-Z][a-z]*\.[ -]?)+) {re.escape(family)}\b"
+    return re.sub(pattern, lambda _: f"({family}", text)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One place where the site follows the APA manual and citeproc-js does not."""
+
+    name: str
+    rule: str
+    apply: Callable[[str, Item, list[Item]], str]
+
+
+EXCEPTIONS = [
+    Deviation("retrieved-without-date", "APA 7 section 9.16", _retrieved_without_date),
+    Deviation("url-as-written", "APA 7 section 9.35", _url_as_written),
+    Deviation("hyphenated-given-names", "APA 7 section 9.8", _hyphenated_given_names),
+    Deviation("year-suffix-title-order", "APA 7 section 9.47", _suffix_order),
+    Deviation("open-range-present", "no rule in the manual: a reading choice", _open_range),
+    Deviation("initials-of-first-authors", "APA 7 section 8.20", _initials_of_first_authors_only),
+]
+
+
+@dataclass
+class Report:
+    """How the site's APA compares with citeproc-js's, entry by entry."""
+
+    same: list[str] = field(default_factory=list)
+    explained: dict[str, list[str]] = field(default_factory=dict)  # key -> exceptions used
+    different: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (ours, js)
+    citations_same: list[str] = field(default_factory=list)
+    citations_different: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.same) + len(self.explained) + len(self.different)
+
+
+def _explain(ours: str, theirs: str, item: Item, items: list[Item]) -> list[str] | None:
+    """The exceptions that turn citeproc-js's text into the site's (None: they don't)."""
+    used = []
+    for rule in EXCEPTIONS:
+        changed = rule.apply(theirs, item, items)
+        if changed != theirs:
+            used.append(rule.name)
+            theirs = changed
+        if theirs == ours:
+            return used
+    return None
+
+
+_SUFFIX = re.compile(r"\((?:ca\. )?(?:\d{4}|n\.d\.-)([a-z]+)")
+
+
+def compare(refs: Iterable[Any]) -> Report:
+    """The site's APA (``equity_kb.core.apa``, reference list and in-text citations) and
+    citeproc-js's from the site's CSL-JSON export of the same references."""
+    from equity_kb.core import apa
+    from equity_kb.core.exports import to_csl_json
+
+    refs = list(refs)
+    items: list[Item] = json.loads(to_csl_json(refs))
+    ours = apa.format_bibliography(refs, parallel=False)
+    bibliography, citations = render(items)
+    report = Report()
+    for ref, item in zip(refs, items, strict=True):
+        mine, theirs = canonical(ours[ref.key]), canonical(bibliography.get(ref.key, ""))
+        cite_mine, cite_theirs = apa.in_text(ref), citations.get(ref.key, "")
+        m, t = _SUFFIX.search(mine), _SUFFIX.search(theirs)
+        item = {**item, "_our_suffix": m and m.group(1), "_theirs_suffix": t and t.group(1)}
+        if mine == theirs:
+            report.same.append(ref.key)
+        elif (used := _explain(mine, theirs, item, items)) is not None:
+            report.explained[ref.key] = used
+        else:
+            report.different[ref.key] = (mine, theirs)
+        cite_theirs_apa = _initials_of_first_authors_only(
+            _open_range(_suffix_order(cite_theirs, item, items), item, items), item, items
+        )
+        if cite_mine in (cite_theirs, cite_theirs_apa):
+            report.citations_same.append(ref.key)
+        else:
+            report.citations_different[ref.key] = (cite_mine, cite_theirs)
+    return report
+
+
+__all__ = ["EXCEPTIONS", "Report", "canonical", "compare", "render", "unavailable"]

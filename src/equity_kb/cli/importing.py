@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from .errors import CommandError
 from .options import add_command
 
 if TYPE_CHECKING:
-    from equity_kb.core.importing import ImportPlan
+    from equity_kb.core.importing import ImportPlan, NewEntry, Place
 
 EXAMPLES = """\
 examples:
@@ -20,10 +21,14 @@ examples:
   equity-kb import ~/Downloads/My-Library.bib               append the new entries
   equity-kb import export.bib --into bib/zotero.bib         to another bibliography file
 
-Duplicates (by DOI, then title, year and first author, then key) are reported and not
-written; existing entries are never changed. Zotero tags naming a tenet, focus area or
-level (by id, label or alias in the vocabulary) become tags; notes become the
-annotation. What is still missing is written as TODO, which `equity-kb check` reports.
+Every block of the export is accounted for, one line each: a new entry, a duplicate
+with its evidence (the same DOI and title; the same title, year and first author; or
+the same type and fields), or skipped with its reason; the summary adds them up.
+Existing entries are never changed. A key that another entry has gets a fresh one as
+Better BibTeX makes them (key, keya, keyb, ...); crossref and xdata follow. Zotero tags
+naming a tenet, focus area or level (by id, label or alias in the vocabulary) become
+tags; notes become the annotation. What an entry still lacks is left out, and
+`equity-kb check` reports it.
 
 exit status: 0 imported, 1 imported but the export has problems (listed; the entries
 that could be read were imported), 2 the command itself could not run.
@@ -93,9 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{problem}{note}", file=sys.stderr)
     if plan.unshown:
         print(
-            f"({_count(plan.unshown, 'problem')} in entries the bibliography already has "
-            "not shown: those entries are not imported; `equity-kb check` reports the "
-            "bibliography's own)",
+            f"({_count(plan.unshown, 'problem')} in duplicates not shown: those entries are "
+            "not imported; `equity-kb check` reports the bibliography's own)",
             file=sys.stderr,
         )
     for line in plan_lines(plan, root):
@@ -104,58 +108,95 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run and plan.new:
         print(f"\nwould append to {where}:\n")
         sys.stdout.write(plan.text())
-    print(summary(plan))
+    for line in summary(plan):
+        print(line)
+    entries = _count(len(plan.new), "entry", "entries")
     if args.dry_run:
-        print(f"dry run: nothing written ({len(plan.new)} entries would go to {where})")
+        print(f"dry run: nothing written ({entries} would go to {where})")
     else:
         importing.write_plan(plan)
-        print(f"wrote {len(plan.new)} entries to {where}")
+        print(f"wrote {entries} to {where}")
         if plan.incomplete:
-            print("next: complete every TODO (`equity-kb check` lists them), then commit")
+            print("next: complete what `equity-kb check` lists for them, then commit")
     return 1 if any(p.severity == "error" for p in plan.problems) else 0
 
 
 def plan_lines(plan: ImportPlan, root: Path) -> list[str]:
-    """One line per exported entry (and one per entry with tags that name nothing), each
-    starting with its place in the export."""
-    from equity_kb.core.importing import Duplicate
+    """One line per block of the export, then one per note on it, each starting with
+    the block's place in the export."""
+    from equity_kb.core.importing import Duplicate, NewEntry, OtherBlock, Skipped
 
     lines = []
     for item in plan.items:
         at = f"{plan.export}:{item.line}"
         if isinstance(item, Duplicate):
-            lines.append(f"{at}: {item} at {shown(Path(item.of.source), root)}:{item.of.line}")
-            continue
-        ref = item.reference
-        line = f"{at}: new {item.key} (@{ref.bibtype})"
-        if item.clash is not None:
-            line += (
-                f", renamed from {item.export_key}: a different entry has that key at "
-                f"{shown(Path(item.clash.source), root)}:{item.clash.line}"
-            )
-        if item.todo:
-            line += f"; incomplete, TODO in {', '.join(item.todo)}"
-        lines.append(line)
-        if item.unmatched:
-            tags = ", ".join(repr(t) for t in item.unmatched)
-            lines.append(
-                f"{at}: {item.key}: tags naming no tenet, focus area or level, kept in "
-                f"keywords: {tags}"
-            )
+            lines.append(f"{at}: {item} at {place(item.place, root)}")
+        elif isinstance(item, Skipped):
+            lines.append(f"{at}: skipped {item.what}: {item.reason}")
+        elif isinstance(item, OtherBlock):
+            lines.append(f"{at}: {OTHER_BLOCKS[item.kind].format(name=item.name)}")
+        elif isinstance(item, NewEntry):
+            lines.extend(f"{at}: {line}" for line in new_entry_lines(item, root))
     return lines
 
 
-def summary(plan: ImportPlan) -> str:
-    errors = sum(p.severity == "error" for p in plan.problems)
-    text = (
-        f"{len(plan.new)} new ({len(plan.incomplete)} incomplete), "
-        f"{_count(len(plan.duplicates), 'duplicate')}"
+OTHER_BLOCKS = {
+    "string": "@string {name}: not an entry; its text is written into the entries that use it",
+    "preamble": "@preamble: not an entry; LaTeX for a printed bibliography, not imported",
+    "comment": "@comment: not an entry, not imported",
+}
+
+
+def new_entry_lines(item: NewEntry, root: Path) -> list[str]:
+    line = f"new {item.key} (@{item.reference.bibtype})"
+    if not item.export_key:
+        line += ", a key made from its first author and year: the export gives it none"
+    if item.clash is not None:
+        line += (
+            f", renamed from {item.export_key}: a different entry has that key at "
+            f"{place(item.clash, root)}"
+        )
+    if item.needs:
+        line += f"; still needs {', '.join(item.needs)}"
+    if item.left_out:
+        line += f"; placeholders left out: {', '.join(item.left_out)}"
+    lines = [line]
+    if item.unmatched:
+        tags = ", ".join(repr(t) for t in item.unmatched)
+        lines.append(
+            f"{item.key}: tags naming no tenet, focus area or level, kept in keywords: {tags}"
+        )
+    lines.extend(
+        f"{item.key}: {note.lead} at {place(note.place, root)}{note.tail}" for note in item.notes
     )
-    return text + (f", {_count(errors, 'problem')} in the export" if errors else "")
+    return lines
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def summary(plan: ImportPlan) -> list[str]:
+    """The account: every block is an entry or another block; every entry is new, a
+    duplicate or skipped."""
+    kinds = Counter(o.kind for o in plan.others)
+    listed = f" ({', '.join(f'{n} @{kind}' for kind, n in kinds.items())})" if kinds else ""
+    entries = _count(plan.entries, "entry", "entries")
+    lines = [
+        f"{_count(len(plan.items), 'block')} in {plan.export.name}: {entries} + "
+        f"{_count(len(plan.others), 'other block')}{listed}",
+        f"{entries}: {len(plan.new)} new + {_count(len(plan.duplicates), 'duplicate')} + "
+        f"{len(plan.skipped)} skipped (of the new: {len(plan.renamed)} renamed, "
+        f"{len(plan.incomplete)} incomplete)",
+    ]
+    errors = sum(p.severity == "error" for p in plan.problems)
+    if errors:
+        lines.append(f"{_count(errors, 'problem')} in the export, listed above")
+    return lines
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+def place(where: Place, root: Path) -> str:
+    return f"{shown(Path(where.path), root)}:{where.line}"
 
 
 def shown(path: Path, root: Path) -> str:

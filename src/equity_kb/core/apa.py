@@ -26,11 +26,12 @@ import hashlib
 import html
 import json
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
-from . import background, dates
+from . import background, citeproc_fixes, dates
 from .apa_fixups import ISSUED_TEXT, fix_up, with_year_suffix
 from .apa_in_text import cited, csl_cited, csl_in_text, in_text, who_when
 from .citation_style import (
@@ -48,7 +49,7 @@ from .model import Reference
 logger = logging.getLogger(__name__)
 
 _DATE_VARIABLES = frozenset({"issued", "accessed", "event-date"})
-_VERSION = "apa-2"  # part of every cache key: bump when to_csl or the fix-ups change
+_VERSION = "apa-3"  # part of every cache key: bump when to_csl or the fix-ups change
 
 
 # ---------------------------------------------------------------- citeproc
@@ -93,9 +94,15 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
         # gets the year, and _fix_up puts APA's text in its place.
         out["issued"] = {"date-parts": [[date.year]]}
         out[ISSUED_TEXT] = _escape(dates.apa_text(date, kind))
+    for name in ("volume", "issue"):  # "1-2" as a range, "1–2", as citeproc-js prints it
+        if isinstance(out.get(name), str) and "-" in out[name]:
+            out[name] = _NUMBER_RANGE.sub("–", out[name])
     out["id"] = internal_id  # citeproc lower-cases ids; ours may not be
     out["type"] = str(item.get("type") or "document")
     return out
+
+
+_NUMBER_RANGE = re.compile(r"(?<=\d)\s*-+\s*(?=\d)")
 
 
 # Sample items rendered both ways before the fast style is used (see _style).
@@ -183,6 +190,7 @@ def _fast_style(name: str) -> Any:
 
     from .apa_speedups import fast_style
 
+    citeproc_fixes.install()  # before the fast tree renders its self-check
     try:
         style = fast_style(get_style_filepath(name))
     except Exception:

@@ -20,7 +20,9 @@ def _short_name(name: Mapping[str, str]) -> str:
 
 _DESCRIPTION = re.compile(r"^ \[[^\]]*\]")
 _RETRIEVED = re.compile(r"Retrieved (?=https?://)", re.IGNORECASE)
-_EDITOR_REPEAT = re.compile(r" \([^()]*, (?:ed|eds)\.\)")
+# An edited work's editors, already its authors, again after the title: "(A. B. & C. D.,
+# eds.)" or, before the edition, "(A. B. & C. D., eds.; 2nd ed.)".
+_EDITOR_REPEAT = re.compile(r" \([^()]*?, (?:[Ee]ds?)\.(?:; ([^()]*))?\)")
 
 
 def fix_up(text: str, item: Mapping[str, Any]) -> str:
@@ -35,7 +37,7 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
         return link(text, item)  # the fixes below are for citeproc-py's APA output
     authors = any(_short_name(n) for n in item.get("author") or [])
     if not authors and item.get("editor"):
-        text = _EDITOR_REPEAT.sub("", text, count=1)
+        text = _EDITOR_REPEAT.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text, 1)
     elif not authors and item.get("title"):
         head, sep, rest = text.partition(". (")
         date, sep2, tail = rest.partition("). ")
@@ -51,17 +53,41 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
     # drop a group whose only variable is empty ("(Publication)" on a thesis with no number,
     # "Retrieved" on a web page with no access date).
     text = text.replace("(ed.)", "(Ed.)").replace("(eds.)", "(Eds.)")
+    text = _ROLE_LABEL.sub(lambda m: m.group(0).capitalize(), text)
+    text = _volumes(text, item)
     if item.get(ISSUED_TEXT):
         year = item["issued"]["date-parts"][0][0]
         text = text.replace(f"({year})", f"({item[ISSUED_TEXT]})", 1)
     if item.get("type") == "thesis" and not item.get("number"):
         text = text.replace(" (Publication)", "", 1)
+    if item.get("type") == "patent" and not item.get("number"):
+        text = text.replace(" (Patent)", "", 1)
     if not item.get("accessed"):  # "Retrieved <date>, from" needs the date it lacks
         text = _RETRIEVED.sub("", text, count=1)
     text = _two_names(text, item)
     text = _DOUBLED.sub(r"\1\2", text)
     text = _typographic(text, item)
     return link(text, item)
+
+
+# A role after the names it follows: "(R. Pike, trans.)" is APA's "(R. Pike, Trans.)".
+_ROLE_LABEL = re.compile(r"(?<=, )(?:eds?|trans)\.(?=[);])")
+
+
+def _volumes(text: str, item: Mapping[str, Any]) -> str:
+    """ "Vols. 1–5" for a multivolume work (``number-of-volumes``), which citeproc-py
+    leaves out: in the parentheses after the title, after the edition."""
+    count = str(item.get("number-of-volumes") or "")
+    if not count.isdigit() or item.get("volume") or "Vols." in text:
+        return text
+    label = f"Vols. 1–{count}" if count != "1" else "Vol. 1"
+    head, sep, tail = text.partition("</i>")
+    if not sep:
+        return text
+    if tail.startswith(" (") and ")" in tail:
+        inside, _, rest = tail[2:].partition(")")
+        return f"{head}</i> ({inside}, {label}){rest}"
+    return f"{head}</i> ({label}){tail}"
 
 
 # What citeproc-js does and citeproc-py does not, each as APA 7 wants it too:
@@ -79,7 +105,8 @@ def _two_names(text: str, item: Mapping[str, Any]) -> str:
 
 # Straight quotes as typographic ones (citeproc-js's "smart quotes"), outside the DOI and
 # URL, which must stay as written; the text is HTML-escaped already.
-_OPENING_SINGLE = re.compile(r"(^|[\s(\[>])&#x27;(?=\w)")
+# An opening quote starts a word; before a digit it is an apostrophe ("ICFP ’09").
+_OPENING_SINGLE = re.compile(r"(^|[\s(\[>])&#x27;(?=[^\W\d])")
 _OPENING = re.compile(r"(^|[\s(\[>])&quot;")
 
 
@@ -95,6 +122,13 @@ def _typographic(text: str, item: Mapping[str, Any]) -> str:
             piece = _OPENING.sub("\\1\u201c", piece).replace("&quot;", "\u201d")
         out.append(piece)
     return "".join(out)
+
+
+def typographic(text: str) -> str:
+    """Plain text (an in-text citation's names or title) with typographic quotes."""
+    text = _OPENING_SINGLE.sub("\\1\u2018", text.replace("'", "&#x27;").replace('"', "&quot;"))
+    text = _OPENING.sub("\\1\u201c", text.replace("&#x27;", "\u2019"))
+    return text.replace("&quot;", "\u201d")
 
 
 def with_year_suffix(text: str, suffix: str) -> str:

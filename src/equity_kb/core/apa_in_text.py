@@ -10,28 +10,22 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from . import dates
+from .apa_fixups import typographic
 from .citation_style import DEFAULT_STYLE, NOT_RENDERED, stock_style_named, style_name
-from .citeproc_names import initialise
+from .citeproc_fixes import initialise
 from .csl import to_csl
 from .model import CiteAs, Reference
-from .titles import title_case
+from .title_case import title_case
 
 NO_DISAMBIGUATION = CiteAs()
-# Parts of a larger work: APA puts their title in quotes in an author-less in-text citation.
-PART_TYPES = frozenset(
-    {
-        "article-journal",
-        "article-magazine",
-        "article-newspaper",
-        "chapter",
-        "paper-conference",
-        "entry",
-        "entry-encyclopedia",
-        "entry-dictionary",
-        "post",
-        "post-weblog",
-    }
+# A title standing in for the author, as the APA style (its title-short macro) writes it:
+# in quotes when the work is part of a container, except these types; in title case,
+# except these.
+UNQUOTED_TYPES = frozenset(
+    {"bill", "legislation", "regulation", "report", "treaty", "legal_case", "post"}
+    | {"hearing", "webpage"}
 )
+AS_WRITTEN_TYPES = frozenset({"legal_case", "post"})
 
 
 def _year(item: Mapping[str, Any]) -> int | None:
@@ -84,11 +78,15 @@ def csl_cited(
     elif names:
         who = names[0]
     else:
+        kind = str(item.get("type") or "")
         title = str(item.get("title-short") or item.get("title") or "").strip()
-        if str(item.get("language") or "en").lower().startswith("en"):
+        english = str(item.get("language") or "en").lower().startswith("en")
+        if english and kind not in AS_WRITTEN_TYPES:
             title = title_case(title)  # APA 7 8.14; only English titles, as citeproc-js
         title = title or str(item.get("id", ""))
-        who = f"“{title}”" if item.get("type") in PART_TYPES else title
+        quoted = kind not in UNQUOTED_TYPES and bool(item.get("container-title"))
+        who = f"“{title}”" if quoted else title
+    who = typographic(who)
     return who, _suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
 
 
@@ -200,4 +198,4 @@ def in_text(ref: Reference, narrative: bool = False) -> str:
     return f"{who} ({when})" if narrative else f"({who_when(who, when)})"
 
 
-__all__ = ["PART_TYPES", "cited", "csl_cited", "csl_in_text", "in_text", "who_when"]
+__all__ = ["cited", "csl_cited", "csl_in_text", "in_text", "who_when"]

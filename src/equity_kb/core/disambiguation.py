@@ -24,8 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from . import dates
-from .citeproc_names import initialise
-from .csl import csl_issued
+from .citeproc_fixes import initialise
 from .model import CiteAs, Person, Reference
 
 # APA 7 section 9.47: works are put in title order "excluding A, An and The".
@@ -42,7 +41,10 @@ def title_sort_key(title: str) -> str:
 
 
 def _person_key(p: Person) -> tuple[str, str]:
-    return (p.family.casefold(), initialise(p.given).casefold())
+    # Initials compared by their letters: "P.-M." and "P. M." are one person's, as
+    # citeproc-js reads them.
+    letters = "".join(c for c in initialise(p.given) if c.isalpha())
+    return (p.family.casefold(), letters.casefold())
 
 
 def _names_of(ref: Reference) -> tuple[Person, ...]:
@@ -50,7 +52,7 @@ def _names_of(ref: Reference) -> tuple[Person, ...]:
 
 
 def _year_text(ref: Reference) -> str:
-    issued = csl_issued(ref)
+    issued = dates.issued(ref.fields, ref.issued)
     return (dates.citation_year(issued) if issued else None) or "n.d."
 
 

@@ -171,10 +171,11 @@ def to_ris(refs: Iterable[Reference]) -> str:
 
 
 def to_csl_json(refs: Iterable[Reference]) -> str:
-    """CSL-JSON (for Zotero and pandoc): a JSON array of the items ``csl.to_csl`` makes."""
+    """CSL-JSON (for Zotero and pandoc): a JSON array of the items ``csl.to_csl`` makes,
+    with CSL rich text (``<i>``, ``<span class="nocase">``) where the LaTeX has markup."""
     # One item per line: readable in a diff, and written by json's C encoder (``indent``
     # falls back to the pure-Python one, a second for 10,000 references).
-    items = [json.dumps(to_csl(ref), ensure_ascii=False) for ref in refs]
+    items = [json.dumps(to_csl(ref, rich=True), ensure_ascii=False) for ref in refs]
     return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 

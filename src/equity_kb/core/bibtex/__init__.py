@@ -17,8 +17,8 @@ cannot read at all is dropped (and reported).
 from __future__ import annotations
 
 from .cache import clear_cache
+from .latex import decode_latex, latex_to_csl_rich
 from .load import BibResult, load_bibliography
-from .names import decode_latex
 from .rules import CORE_FIELDS, MONTH_MACROS, PROBLEM_CODES
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "PROBLEM_CODES",
     "clear_cache",
     "decode_latex",
+    "latex_to_csl_rich",
     "load_bibliography",
 ]

@@ -17,11 +17,12 @@ import bibtexparser
 from equity_kb.core import background
 from equity_kb.core.model import Problem, Reference
 
-from .names import decode_latex, person
+from . import latex
+from .names import person
 from .parse import Chunks, ParsedFile, from_plain, parse_text, to_plain
 
 # Bump when the cached parse format or the parsing rules change.
-CACHE_VERSION = f"3-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
+CACHE_VERSION = f"4-bibtexparser{getattr(bibtexparser, '__version__', '?')}"
 
 # A chunk is the text from one '@' at the start of a line to the next: an entry (with
 # any comment after it). Parsed chunks are cached by their text, so editing one entry
@@ -68,6 +69,9 @@ def chunk_key(piece: str) -> bytes:
 _PARSED: dict[str, Chunks] = {}  # by the digest of a whole file's bytes
 _CHUNK_CACHE: dict[bytes, ParsedFile] = {}  # by chunk_key
 VALIDATED: dict[tuple[str, ...], tuple[tuple[Reference, ...], tuple[Problem, ...]]] = {}
+# By a file's digest: its @string definitions (absolute lines), and whether a field of it
+# waits for other files' macros (macros.py).
+FILE_MACROS: dict[str, tuple[tuple[tuple[str, str, int], ...], bool]] = {}
 _MAX_CACHED = 64
 _MAX_CHUNKS = 200_000
 
@@ -193,5 +197,6 @@ def clear_cache() -> None:
     _PARSED.clear()
     _CHUNK_CACHE.clear()
     VALIDATED.clear()
-    decode_latex.cache_clear()
+    FILE_MACROS.clear()
+    latex.clear()
     person.cache_clear()

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 from .names import split_persons
-from .parse import Chunks, Field, ParsedEntry, ParsedFile
+from .parse import Chunks, Field, ParsedEntry
 from .rules import NAME_FIELDS, NOT_INHERITED
 
 _BOOKS = ("inbook", "bookinbook", "suppbook")
@@ -88,7 +88,7 @@ class Resolver:
                 if resolved is not entry:
                     digest.update(repr(resolved).encode())
                 entries.append(resolved)
-            out.append((first, ParsedFile(tuple(entries), chunk.issues)))
+            out.append((first, chunk._replace(entries=tuple(entries))))
         return tuple(out), problems, digest.hexdigest()
 
     def resolve(

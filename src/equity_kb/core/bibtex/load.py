@@ -16,6 +16,7 @@ from equity_kb.core.vocabulary import Vocabulary
 
 from .cache import VALIDATED, parsed_chunks, remember
 from .inherit import Resolver, index, needs_inheritance
+from .macros import expand_macros
 from .parse import Chunks
 from .validate import validate
 
@@ -72,6 +73,13 @@ def _load(
             found.append(Problem(path, line, message, code))
         digest, parsed = parsed_chunks(path, data, text, cache)
         files.append((path, digest, parsed, found))
+    # @string macros of every file apply in all of them (each file's own first).
+    expanded = expand_macros([(path, digest, parsed) for path, digest, parsed, _ in files])
+    for i, (parsed, macro_problems, changed) in enumerate(expanded):
+        path, digest, _, found = files[i]
+        found.extend(macro_problems)
+        # What other files' macros changed is part of what validation depends on.
+        files[i] = (path, f"{digest}+{changed}" if changed else digest, parsed, found)
     resolver = None
     if needs_inheritance(parsed for _, _, parsed, _ in files):
         resolver = Resolver(index(parsed for _, _, parsed, _ in files))

@@ -1,12 +1,11 @@
-"""Names and LaTeX: BibTeX values decoded to plain Unicode text, name lists split into
-:class:`~equity_kb.core.model.Person` tuples, in BibTeX's name forms and BibLaTeX's
-extended name format (``family=Santos, given=Joao, prefix=dos, useprefix=false``)."""
+"""Names: BibTeX name lists split into :class:`~equity_kb.core.model.Person` tuples, each
+part decoded to plain text (``latex.py``), in BibTeX's name forms and BibLaTeX's extended
+name format (``family=Santos, given=Joao, prefix=dos, useprefix=false``)."""
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import Any
 
 from bibtexparser.middlewares.names import (
     InvalidNameError,
@@ -16,82 +15,7 @@ from bibtexparser.middlewares.names import (
 
 from equity_kb.core.model import Person
 
-_WS = re.compile(r"[ \t\r\n]+")  # not \s: a LaTeX ~ decodes to a no-break space we keep
-_PARAGRAPH = re.compile(r"\n[ \t\r]*\n\s*")
-
-
-def squash(text: str) -> str:
-    """Collapse runs of whitespace (as BibTeX does) but keep blank-line paragraph breaks."""
-    if "\n" not in text and "  " not in text and "\t" not in text and "\r" not in text:
-        return text.strip()  # the common case, without two regular expressions
-    paragraphs = _PARAGRAPH.split(text.strip())
-    return "\n\n".join(_WS.sub(" ", p).strip() for p in paragraphs)
-
-
-@functools.cache
-def _latex_converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    # verbatim math: a stray '$5' should stay as written, not vanish into math mode
-    return LatexNodes2Text(math_mode="verbatim")
-
-
-_LATEX_HINT = re.compile(r"[\\{}~]|--|``|''|[!?]`")
-_NEEDS_FULL_DECODER = re.compile(r"[\\$]|[!?]`")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
-# pylatexenc's text ligatures, longest first; applied before braces go, as it does.
-_LIGATURES = (
-    ("---", "\u2014"),
-    ("--", "\u2013"),
-    ("``", "\u201c"),
-    ("''", "\u201d"),
-    ("~", "\xa0"),
-)
-
-
-# pylatexenc recurses once per nested group (a RecursionError past about 160) and takes
-# exponential time on nested accents (seconds past 20 levels); real titles nest a few.
-MAX_NESTING = 12
-
-
-def nesting(value: str) -> int:
-    """How deep braces nest in ``value`` (a macro's argument is a group too)."""
-    depth = deepest = 0
-    for ch in value:
-        if ch == "{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch == "}":
-            depth -= 1
-    return deepest
-
-
-def _pylatexenc(value: str) -> str:
-    if nesting(value) > MAX_NESTING:
-        # Not decoded, and said where it is read (parse.py): shown with braces dropped.
-        return squash(value.replace("{", "").replace("}", ""))
-    # BibTeX does not treat % as a comment inside a value; LaTeX would drop the rest.
-    return squash(_latex_converter().latex_to_text(_BARE_PERCENT.sub(r"\\%", value)))
-
-
-@functools.lru_cache(maxsize=65536)
-def decode_latex(value: str) -> str:
-    """Plain Unicode text of a BibTeX value, decoding LaTeX only where there is some.
-
-    pylatexenc costs ~0.5 ms a call; applied to every field it made parsing about 40
-    times slower (DESIGN.md). So a value without LaTeX is only whitespace-normalised,
-    and one whose only markup is braces and typographic ligatures (``{PRE}``,
-    ``10--20``, ````quoted''``) gets exactly what pylatexenc would return for it
-    (a test compares the two); anything with a macro goes through pylatexenc.
-    """
-    if not _LATEX_HINT.search(value):
-        return squash(value)
-    if _NEEDS_FULL_DECODER.search(value):
-        return _pylatexenc(value)
-    for ligature, char in _LIGATURES:
-        value = value.replace(ligature, char)
-    return squash(value.replace("{", "").replace("}", ""))
-
+from .latex import decode_latex
 
 # BibLaTeX's extended name format: "family=Santos, given=Joao, prefix=dos, useprefix=false".
 _EXTENDED = re.compile(r"^\s*(family|given|prefix|suffix|useprefix)(?:-i)?\s*=", re.IGNORECASE)

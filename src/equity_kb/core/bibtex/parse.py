@@ -17,8 +17,17 @@ from bibtexparser.exceptions import BlockAbortedException
 
 from equity_kb.core.model import Person
 
-from .names import MAX_NESTING, decode_latex, nesting, split_persons, squash
-from .rules import JOINED_FIELDS, NAME_FIELDS, VERBATIM_FIELDS
+from .latex import MAX_NESTING, decode, nesting, squash, unknown_macros, url_text
+from .names import split_persons
+from .rules import (
+    JOINED_FIELDS,
+    NAME_FIELDS,
+    RICH_FIELDS,
+    TITLE_FIELDS,
+    URL_FIELDS,
+    VERBATIM_FIELDS,
+)
+from .strings import Macros, split_value
 
 _HEAD = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]*)")
 _STRAY_FIELD = re.compile(r"(?m)^[\s,]*([A-Za-z][\w:.-]*)\s*=\s*[{\"\d]")
@@ -28,10 +37,13 @@ _STRAY_FIELD = re.compile(r"(?m)^[\s,]*([A-Za-z][\w:.-]*)\s*=\s*[{\"\d]")
 # worker processes, and as plain tuples that is ten times faster than as dataclasses.
 class Field(NamedTuple):
     name: str  # lower-case
-    raw: str  # as written, without the enclosing braces or quotes
+    raw: str  # as written, without the enclosing braces or quotes; @string macros expanded
     text: str  # LaTeX decoded, whitespace normalised
     line: int  # 1-based
-    bare: bool  # written without braces or quotes: a number, a month or an unknown @string
+    # A number, or an expression with a macro its file does not define: ``raw`` is then
+    # the expression as written, for the macros of the other files (macros.py).
+    bare: bool
+    rich: str = ""  # CSL rich text (latex.py), when it differs from ``text``
 
 
 class ParsedEntry(NamedTuple):
@@ -50,6 +62,7 @@ class ParsedEntry(NamedTuple):
 class ParsedFile(NamedTuple):
     entries: tuple[ParsedEntry, ...]
     issues: tuple[tuple[int, str, str], ...]
+    strings: tuple[tuple[str, str, int], ...] = ()  # @string (name, expression, line)
 
 
 # A file's parsed chunks, each with the 0-based line it starts on.
@@ -75,11 +88,11 @@ def to_plain(chunk: ParsedFile) -> tuple[Any, ...]:
         )
         for e in chunk.entries
     )
-    return (entries, chunk.issues)
+    return (entries, chunk.issues, chunk.strings)
 
 
 def from_plain(plain: tuple[Any, ...]) -> ParsedFile:
-    entries, issues = plain
+    entries, issues, strings = plain
     # tuple.__new__ straight away: NamedTuple's own constructors are Python functions.
     new = tuple.__new__
     field = functools.partial(new, Field)
@@ -106,6 +119,7 @@ def from_plain(plain: tuple[Any, ...]) -> ParsedFile:
             for e in entries
         ),
         issues,
+        strings,
     )
 
 
@@ -201,53 +215,102 @@ def absolute(message: str, first: int) -> str:
     return _LINE_REF.sub(lambda m: str(int(m.group(1)) + first), message)
 
 
-def _parse_entry(entry: bm.Entry, base: int = 0) -> ParsedEntry:
+def decode_field(
+    name: str, raw: str, line: int, bare: bool, key: str
+) -> tuple[Field, tuple[Person, ...] | None, list[tuple[int, str, str]]]:
+    """A field from its raw value: its text (and CSL rich text), the people of a name
+    list (None for other fields), and what is worth saying about it, at ``line``."""
+    issues: list[tuple[int, str, str]] = []
+    people: tuple[Person, ...] | None = None
+    rich = ""
+    kept: tuple[str, ...] = ()
+    if raw.count("{") > MAX_NESTING and nesting(raw) > MAX_NESTING:  # count: fast
+        issues.append(
+            (
+                line,
+                f"field '{name}' of '{key}' nests braces or macros {nesting(raw)} deep "
+                f"(more than {MAX_NESTING}); its LaTeX is not decoded and it is shown as "
+                "written: simplify it",
+                "bib_syntax",
+            )
+        )
+    if name in NAME_FIELDS:
+        people, bad, text = split_persons(raw)
+        issues.extend((line, bad_name_message(name, person), "bad_name") for person in bad)
+        kept = unknown_macros(raw)
+    elif name in URL_FIELDS:
+        text = url_text(raw)
+    elif name in VERBATIM_FIELDS:
+        text = squash(raw)
+    else:
+        text, rich, kept = decode(raw, name in RICH_FIELDS, name in TITLE_FIELDS)
+    if kept:
+        issues.append((line, kept_message(name, key, kept), "latex_kept"))
+    return Field(name, raw, text, line, bare, rich), people, issues
+
+
+def kept_message(name: str, key: str, kept: tuple[str, ...]) -> str:
+    which = ", ".join(kept)
+    return (
+        f"field '{name}' of '{key}' uses LaTeX the site does not understand ({which}); it "
+        "is shown as written: write the text it stands for, or leave it if that is right"
+    )
+
+
+def field_value(value: str, macros: Macros | None) -> tuple[str, str, bool]:
+    """A value as bibtexparser gives it (enclosing kept) as (raw, text source, bare):
+    braces or quotes removed, macros expanded, parts joined. An expression with a macro
+    not defined here stays as written in ``raw``, bare, for the macros of the other
+    files (macros.py); its text source shows the macro's name meanwhile."""
+    parts = split_value(value)
+    if parts is None:
+        return value.strip(), value.strip(), True
+    if len(parts) == 1 and not parts[0].macro:
+        bare = value.lstrip()[:1] not in ("{", '"')  # a number
+        return parts[0].text, parts[0].text, bare
+    text, missing = (macros or Macros()).expand(parts, "")
+    return (value.strip() if missing else text), text, bool(missing)
+
+
+def _parse_entry(entry: bm.Entry, base: int = 0, macros: Macros | None = None) -> ParsedEntry:
     """The entry, with lines counted from ``base`` (the 0-based line its chunk starts on)."""
     issues: list[tuple[int, str, str]] = []
     fields: dict[str, Field] = {}
     roles: dict[str, tuple[Person, ...]] = {}
+    key = entry.key.strip()
     entry_line = _line_of(entry) - base
     for f in entry.fields:
         name = f.key.strip().lower()
         line = (f.start_line + 1 - base) if f.start_line is not None else entry_line
-        raw = f.value if isinstance(f.value, str) else str(f.value)
+        raw, source, bare = field_value(
+            f.value if isinstance(f.value, str) else str(f.value), macros
+        )
         if name in fields and name in JOINED_FIELDS:
             # Zotero writes each note as its own annote field: keep them all, in order.
             first = fields[name]
             joined = f"{first.raw}\n\n{raw}"
-            fields[name] = first._replace(raw=joined, text=decode_latex(joined))
+            fields[name] = decode_field(name, joined, first.line, False, key)[0]
+            issues.extend(decode_field(name, source, line, bare, key)[2])  # its own notes
             continue
         if name in fields:
             issues.append(
                 (
                     line,
-                    f"field '{name}' is given twice in entry '{entry.key}' (first on line "
+                    f"field '{name}' is given twice in entry '{key}' (first on line "
                     f"{line_ref(fields[name].line)}); the first is used: delete one of them",
                     "duplicate_field",
                 )
             )
             continue
-        if nesting(raw) > MAX_NESTING:
-            issues.append(
-                (
-                    line,
-                    f"field '{name}' of '{entry.key}' nests braces or macros {nesting(raw)} "
-                    f"deep (more than {MAX_NESTING}); its LaTeX is not decoded and it is "
-                    "shown as written: simplify it",
-                    "bib_syntax",
-                )
-            )
-        if name in NAME_FIELDS:
-            people, bad, text = split_persons(raw)
+        field, people, found = decode_field(name, source, line, bare, key)
+        if bare and not raw.isdigit():  # waits for other files' macros (macros.py)
+            field, found = field._replace(raw=raw), []
+        fields[name] = field
+        issues.extend(found)
+        if people is not None:
             roles[name] = people
-            issues.extend((line, bad_name_message(name, person), "bad_name") for person in bad)
-        elif name in VERBATIM_FIELDS:
-            text = squash(raw)
-        else:
-            text = decode_latex(raw)
-        fields[name] = Field(name, raw, text, line, f.enclosing == "no-enclosing")
     return ParsedEntry(
-        key=entry.key.strip(),
+        key=key,
         bibtype=entry.entry_type.strip().lower(),
         line=entry_line,
         fields=tuple(fields.values()),
@@ -266,48 +329,25 @@ def bad_name_message(name: str, person: str) -> str:
     )
 
 
-def _enclosed_in_braces(value: str) -> bool:
-    """Whether the '{' opening ``value`` is the one its last '}' closes."""
-    if not (value.startswith("{") and value.endswith("}")):
-        return False
-    depth = 0
-    for i, ch, depth in _depths(value):
-        if ch == "}" and depth == 0 and i < len(value) - 1:
-            return False
-    return depth == 0
-
-
-def _finish_unprocessed(entry: bm.Entry, strings: dict[str, str]) -> bm.Entry:
-    """Strip enclosing braces and resolve @strings of an entry bibtexparser set aside.
-
-    bibtexparser wraps an entry with a duplicate key or a duplicate field in a failed
-    block before its parse stack runs, so its values still carry their braces.
-    """
-    for f in entry.fields:
-        if not isinstance(f.value, str):
-            continue
-        value = f.value.strip()
-        if _enclosed_in_braces(value) or (
-            len(value) >= 2 and value.startswith('"') and value.endswith('"')
-        ):
-            f.value = value[1:-1]
-        elif value.lower() in strings:
-            f.value = strings[value.lower()]
-        else:
-            f.value = value
-            f.enclosing = "no-enclosing"
-    return entry
-
-
 def parse_text(text: str, bases: Sequence[int] = (0,)) -> list[ParsedFile]:
     """Parse ``text`` (no validation): one result per chunk of it, chunk ``i`` starting
     on 0-based line ``bases[i]``, its lines counted from there. Depends on the text only.
     """
     with _quiet_bibtexparser():
-        library = bibtexparser.parse_string(text)
-    strings = {k.lower(): str(s.value) for k, s in library.strings_dict.items()}
+        # No middleware: values come as written, braces and all, and are read here
+        # (strings.py), so a macro joined to text with '#' is expanded too.
+        library = bibtexparser.parse_string(text, parse_stack=[])
     entries: list[list[ParsedEntry]] = [[] for _ in bases]
     issues: list[list[tuple[int, str, str]]] = [[] for _ in bases]
+    strings: list[list[tuple[str, str, int]]] = [[] for _ in bases]
+    macros = None
+    if library.strings:
+        macros = Macros()
+        for s in library.strings:
+            chunk = max(bisect.bisect_right(bases, s.start_line or 0) - 1, 0)
+            definition = (s.key.lower(), str(s.value), _line_of(s) - bases[chunk])
+            strings[chunk].append(definition)
+            macros.define("", *definition)
     last_key: str | None = None
     for block in library.blocks:
         chunk = max(bisect.bisect_right(bases, block.start_line or 0) - 1, 0)
@@ -317,12 +357,12 @@ def parse_text(text: str, bases: Sequence[int] = (0,)) -> list[ParsedFile]:
             # duplicate keys by the merge step, within and across files alike.
             inner = block.ignore_error_block
             if isinstance(inner, bm.Entry):
-                entries[chunk].append(_parse_entry(_finish_unprocessed(inner, strings), base))
+                entries[chunk].append(_parse_entry(inner, base, macros))
                 last_key = inner.key
         elif isinstance(block, bm.ParsingFailedBlock):
             issues[chunk].append(_failed_block_issue(block, base))
         elif isinstance(block, bm.Entry):
-            entries[chunk].append(_parse_entry(block, base))
+            entries[chunk].append(_parse_entry(block, base, macros))
             last_key = block.key
         elif isinstance(block, bm.ImplicitComment) and last_key is not None:
             # An extra '}' ends an entry early; bibtexparser then reads the rest of the
@@ -342,4 +382,7 @@ def parse_text(text: str, bases: Sequence[int] = (0,)) -> list[ParsedFile]:
                         "bib_syntax",
                     )
                 )
-    return [ParsedFile(tuple(e), tuple(i)) for e, i in zip(entries, issues, strict=True)]
+    return [
+        ParsedFile(tuple(e), tuple(i), tuple(s))
+        for e, i, s in zip(entries, issues, strings, strict=True)
+    ]

@@ -75,8 +75,9 @@ NOT_WORKS: dict[str, str] = {
     "cite the member entries instead",
     "bibnote": "is a note for the printed bibliography, which this site does not show",
 }
-# Fields BibLaTeX lets an entry give more than once, joined here (Zotero: one per note).
-JOINED_FIELDS = frozenset({"annote"})
+# Fields an entry may give more than once, joined as paragraphs in order (Zotero writes
+# one annote per note); any other field given twice is reported and the first kept.
+JOINED_FIELDS = frozenset({"annote", "annotation", "note"})
 # Name lists: split into people and checked like author and editor.
 NAME_FIELDS = frozenset(
     {
@@ -95,6 +96,46 @@ NAME_FIELDS = frozenset(
         "editorc",
     }
 )
+# Which type field names the role of the people in which name field (biblatex 2.3.6).
+ROLE_TYPES = {
+    "editor": "editortype",
+    "editora": "editoratype",
+    "editorb": "editorbtype",
+    "editorc": "editorctype",
+}
+# The roles an editor...type names (biblatex's own, and biblatex-apa's for media), as the
+# CSL name variable for them. biblatex's editorial roles that CSL has no variable for
+# (founder, continuator, redactor, reviser, collaborator) are CSL's generic contributor:
+# an "(Ed.)" would say what they are not.
+EDITOR_ROLES = {
+    "editor": "editor",
+    "compiler": "compiler",
+    "organizer": "organizer",
+    "director": "director",
+    "producer": "producer",
+    "execproducer": "executive-producer",
+    "executiveproducer": "executive-producer",
+    "writer": "script-writer",
+    "scriptwriter": "script-writer",
+    "host": "host",
+    "guest": "guest",
+    "narrator": "narrator",
+    "performer": "performer",
+    "composer": "composer",
+    "illustrator": "illustrator",
+    "translator": "translator",
+    "curator": "curator",
+    "chair": "chair",
+    "interviewer": "interviewer",
+    "recipient": "recipient",
+    "reviewedauthor": "reviewed-author",
+    "editorialdirector": "editorial-director",
+    "serieseditor": "collection-editor",
+    "collectioneditor": "collection-editor",
+    **dict.fromkeys(
+        ("founder", "continuator", "redactor", "reviser", "collaborator"), "contributor"
+    ),
+}
 # Fields a crossref or xdata child never takes from its parent: biblatex's own list, and
 # ours, which describe one work and how it serves the partnership.
 NOT_INHERITED = frozenset(
@@ -128,12 +169,12 @@ NOT_INHERITED = frozenset(
 )
 # Our own fields on top of BibTeX.
 TAG_FIELDS = FACETS  # tenets, focus, levels: comma-separated vocabulary ids
+# Addresses: verbatim but for BibTeX's escapes of LaTeX's specials (\%, \_, \#, \&).
+URL_FIELDS = frozenset({"url", "doi", "eprint"})
 # Fields whose text is an identifier, never LaTeX (a '%' or '~' in a URL is literal).
 VERBATIM_FIELDS = frozenset(
     {
-        "url",
-        "doi",
-        "eprint",
+        *URL_FIELDS,
         "file",
         "isbn",
         "issn",
@@ -147,15 +188,63 @@ VERBATIM_FIELDS = frozenset(
         *TAG_FIELDS,
     }
 )
+# Text fields a CSL-JSON item carries (csl.py), kept as CSL rich text too (italics,
+# small caps, ...); in the titles among them, braced words are protected (nocase).
+TITLE_FIELDS = frozenset(
+    {
+        "title",
+        "subtitle",
+        "titleaddon",
+        "booktitle",
+        "booksubtitle",
+        "booktitleaddon",
+        "maintitle",
+        "mainsubtitle",
+        "maintitleaddon",
+        "journaltitle",
+        "journalsubtitle",
+        "journal",
+        "issuetitle",
+        "issuesubtitle",
+        "series",
+        "eventtitle",
+        "origtitle",
+        "shorttitle",
+    }
+)
+RICH_FIELDS = TITLE_FIELDS | {
+    "publisher",
+    "institution",
+    "school",
+    "organization",
+    "howpublished",
+    "location",
+    "address",
+    "edition",
+    "version",
+    "note",
+    "venue",
+    "type",
+    "pubstate",
+    "abstract",
+    "annotation",
+    "annote",
+    "origpublisher",
+    "origlocation",
+}
 DATE_FIELDS = ("date", "urldate", "eventdate", "origdate")
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 EDITED = frozenset(t for t, rules in CORE_FIELDS.items() if ("author", "editor") in rules)
 PLACEHOLDERS = frozenset({"todo", "tbd", "fixme", "xxx", "..."})
 
 
+# Codes reported as notes (severity "note"): facts worth showing that fail no build.
+NOTE_CODES = frozenset({"latex_kept", "macro_redefined", "unknown_role"})
+
 # Every Problem.code this module reports (Sphinx warning subtype kb.<code>).
 PROBLEM_CODES: dict[str, str] = {
-    "bib_syntax": "BibTeX the parser cannot read (the entry is skipped) or stray fields",
+    "bib_syntax": "BibTeX the parser cannot read (the entry is skipped), stray fields, or a "
+    "macro no @string in the bibliography defines",
     "duplicate_key": "a citation key used before, in this file or an earlier one",
     "duplicate_field": "a field given twice in one entry (the first is used)",
     "duplicate_tag": "a tenet, focus area or level listed twice",
@@ -176,6 +265,9 @@ PROBLEM_CODES: dict[str, str] = {
     "not_a_work": "a BibLaTeX entry that is not a work to list (@set, @bibnote)",
     "bad_doi": "a DOI that does not start with 10. and contain a /",
     "bad_name": "an author or editor name BibTeX cannot split",
+    "latex_kept": "(note) a LaTeX macro the site does not understand, shown as written",
+    "macro_redefined": "(note) an @string macro that another file defines differently",
+    "unknown_role": "(note) an editortype (or editoratype, ...) the site has no role for",
     "unknown_type": "an entry type we do not know (checked as @misc)",
     "unreadable": "the file cannot be read",
     "bad_encoding": "the file is not UTF-8 (another encoding, UTF-16, a NUL byte)",

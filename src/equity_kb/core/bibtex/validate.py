@@ -18,9 +18,11 @@ from .rules import (
     CORE_FIELDS,
     DATE_FIELDS,
     EDITED,
-    MONTH_MACROS,
+    EDITOR_ROLES,
     NOT_WORKS,
+    NOTE_CODES,
     PLACEHOLDERS,
+    ROLE_TYPES,
     TAG_FIELDS,
 )
 
@@ -82,7 +84,7 @@ def reference(
         problems.append(Problem(path, line + first, message, code, severity))
 
     for line, message, code in entry.issues:
-        report(line, absolute(message, first), code)
+        report(line, absolute(message, first), code, "note" if code in NOTE_CODES else "error")
     if not entry.key:
         report(
             entry.line,
@@ -140,18 +142,22 @@ def reference(
         )
         rules = CORE_FIELDS["misc"]
 
-    for f in entry.fields:
-        if (
-            f.bare
-            and not f.raw.isdigit()
-            and not (f.name == "month" and f.raw.strip().lower() in MONTH_MACROS)
-        ):
-            report(
-                f.line,
-                f"field '{f.name}' = {f.raw} is not in braces and no @string defines it: "
-                f"write {f.name} = {{{f.raw}}}",
-                "bib_syntax",
-            )
+    for role, type_field in ROLE_TYPES.items():
+        role_type = fields.get(type_field)
+        if role_type is None or role_type.text.strip().lower() in EDITOR_ROLES:
+            continue
+        if type_field in placeholders or not role_type.text.strip():
+            continue
+        hint = _closest(role_type.text.strip().lower(), EDITOR_ROLES)
+        report(
+            role_type.line,
+            f"{type_field} {role_type.text!r} of '{key}' is not a role the site knows"
+            + (f" (did you mean {hint}?)" if hint else "")
+            + f"; the {role} is listed as a contributor. Roles: "
+            + ", ".join(sorted(EDITOR_ROLES)),
+            "unknown_role",
+            "note",
+        )
 
     # The year: BibLaTeX's date (ISO 8601 / EDTF, core/dates.py) first, as biblatex reads
     # it, else BibTeX's four-digit year. Other dates are checked the same way.
@@ -236,6 +242,7 @@ def reference(
             "missing_annotation",
         )
         annotation = ""
+        placeholders.add(note_field)
 
     tags: dict[str, tuple[str, ...]] = {}
     for kind in TAG_FIELDS:
@@ -277,6 +284,8 @@ def reference(
             else:
                 report(f.line, vocabulary.unknown_message("evidence", value), "bad_evidence")
 
+    # A placeholder is never shown or exported as if it were the value (an author TODO
+    # printed as "TODO. (n.d.)"): its field is left out; the problem above stays.
     decoded = {f.name: f.text for f in entry.fields if f.name not in placeholders}
     if "doi" in fields and "doi" not in placeholders:
         f = fields["doi"]
@@ -305,10 +314,15 @@ def reference(
         bibtype=bibtype,
         fields=decoded,
         # As written: an export with the crossref keeps the parent's fields in the parent.
-        raw_fields={f.name: f.raw for f in entry.fields if f.name not in entry.inherited},
-        persons=entry.persons,
-        editors=entry.editors,
-        names=dict(entry.names),
+        raw_fields={
+            f.name: f.raw
+            for f in entry.fields
+            if f.name not in entry.inherited and f.name not in placeholders
+        },
+        rich_fields={f.name: f.rich for f in entry.fields if f.rich and f.name not in placeholders},
+        persons=() if "author" in placeholders else entry.persons,
+        editors=() if "editor" in placeholders else entry.editors,
+        names={role: p for role, p in entry.names if role not in placeholders},
         issued=issued,
         annotation=annotation,
         evidence_kind=evidence_kind,

@@ -1,5 +1,6 @@
-"""An import planned (which exported entries are new, which duplicate the bibliography,
-what each new one still lacks) and then written, appended to the target file."""
+"""An import planned, one item for every block of the export (a new entry, a duplicate
+with its evidence, a skipped block with its reason, or a block that is no entry), and then
+written: the new entries appended to the target file."""
 
 from __future__ import annotations
 
@@ -11,32 +12,46 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from equity_kb.core.bibtex import load_bibliography
-from equity_kb.core.bibtex.cache import parsed_chunks
-from equity_kb.core.bibtex.parse import ParsedEntry
-from equity_kb.core.bibtex.rules import PLACEHOLDERS
+from equity_kb.core.bibtex.rules import NOT_WORKS
 from equity_kb.core.exports import to_bibtex
 from equity_kb.core.model import Problem, Reference
-from equity_kb.core.source_text import decode
-from equity_kb.core.vocabulary import FACETS, Vocabulary
+from equity_kb.core.vocabulary import Vocabulary
 
-from .duplicates import Catalogue, fresh_key
-from .tags import map_keywords, split_keywords
-from .text import bibtex_value, html_to_text
+from .blocks import Block
+from .duplicates import OTHER_DOI, SHARED_DOI, Catalogue, Hint, Known, Match
+from .fields import written_fields
+from .reading import ReadExport, read_export
 
-TODO = "TODO"  # the loader's placeholder for an annotation; see the package docstring
-NOTE_FIELDS = frozenset({"annote", "annotation"})  # Zotero's notes: the annotation
-DROPPED_FIELDS = frozenset({"file"})  # paths into one person's Zotero storage
-KEY_FIELDS = frozenset({"crossref", "xdata"})  # keys of other entries, renamed with them
-# What the loader says about the fields the import fills in or marks TODO itself.
-FILLED_CODES = frozenset({"missing_annotation", "missing_tenets", "missing_field", "incomplete"})
+# What the loader says about what the import itself reports for each new entry (missing
+# fields, annotation and tenets) or leaves out (a placeholder such as TODO).
+HANDLED_CODES = frozenset(
+    {"missing_annotation", "missing_tenets", "missing_field", "incomplete", "placeholder"}
+)
+GARBLED = (
+    "it holds bytes that are not UTF-8 (shown as '\ufffd'): re-save the export as UTF-8 "
+    "and import it again"
+)
 HEADER = (
-    "% Entries added by `equity-kb import` from reference-manager exports. Complete every\n"
-    "% TODO (`equity-kb check` lists them); edit the entries here like any others.\n"
+    "% Entries added by `equity-kb import` from reference-manager exports. What an entry\n"
+    "% still lacks is left out: `equity-kb check` lists it. Edit the entries here like any\n"
+    "% others.\n"
 )
 
 
-class ExportError(Exception):
-    """The export cannot be read at all (nothing was planned)."""
+@dataclasses.dataclass(frozen=True)
+class Place:
+    path: str
+    line: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Note:
+    """Something about an entry worth a person's look, about the entry at ``place``:
+    read as ``lead`` + " at " + place + ``tail``."""
+
+    lead: str
+    place: Place
+    tail: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +61,12 @@ class NewEntry:
     reference: Reference  # key, type and raw fields to write
     export_key: str  # its key in the export (``reference.key`` differs after a clash)
     line: int  # where it starts in the export
-    todo: tuple[str, ...]  # fields written as TODO: what someone must still complete
+    missing: tuple[str, ...]  # core fields it lacks, left out ("year or date")
+    needs: tuple[str, ...]  # what `equity-kb check` will ask for: missing, annotation, tenets
+    left_out: tuple[str, ...]  # fields whose value was a placeholder such as TODO
     unmatched: tuple[str, ...]  # tags that name no vocabulary term, kept in keywords
-    clash: Reference | None  # the different entry that already had its key
+    clash: Place | None  # a different entry that has its key (renamed: key + a, b, ...)
+    notes: tuple[Note, ...] = ()
 
     @property
     def key(self) -> str:
@@ -59,25 +77,48 @@ class NewEntry:
 class Duplicate:
     """An exported entry the bibliography (or this import) already has: not written."""
 
-    key: str
+    key: str  # in the export
     line: int
-    of: Reference  # the entry it duplicates, unchanged
-    reason: str  # "by DOI", "by title, year and first author" or "by key"
+    of: str  # the key of the entry it is the same work as
+    place: Place  # where that entry is (in the export, for a new one)
+    evidence: str  # "by DOI 10.5555/x and title", "by title, year 2021 and first author X"
     within_export: bool  # ``of`` is new in this import (the export lists the work twice)
 
     def __str__(self) -> str:
         whose = "new" if self.within_export else "existing"
-        return f"{self.key} duplicates {whose} {self.of.key} ({self.reason})"
+        return f"{self.key} duplicates {whose} {self.of} ({self.evidence})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """An entry block that is not imported, and why."""
+
+    line: int
+    what: str  # "@article broken2020"
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OtherBlock:
+    """A block that is no entry: read (a @string's text goes into the entries that use
+    it), not imported."""
+
+    line: int
+    kind: str  # "string", "preamble" or "comment"
+    name: str  # a @string's name
+
+
+Item = NewEntry | Duplicate | Skipped | OtherBlock
 
 
 @dataclasses.dataclass(frozen=True)
 class ImportPlan:
     export: Path
     target: Path
-    items: tuple[NewEntry | Duplicate, ...]  # in the export's order
+    items: tuple[Item, ...]  # one per block of the export, in its order
     problems: tuple[Problem, ...]  # in the export, each at its line
-    # Problems of entries the bibliography already has: not shown (those entries are not
-    # written), only counted, so a re-import of a whole library is not a wall of noise.
+    # Problems of duplicates: not shown (those entries are not written), only counted, so
+    # a re-import of a whole library is not a wall of noise.
     unshown: int = 0
 
     @property
@@ -89,8 +130,25 @@ class ImportPlan:
         return [i for i in self.items if isinstance(i, Duplicate)]
 
     @property
+    def skipped(self) -> list[Skipped]:
+        return [i for i in self.items if isinstance(i, Skipped)]
+
+    @property
+    def others(self) -> list[OtherBlock]:
+        return [i for i in self.items if isinstance(i, OtherBlock)]
+
+    @property
+    def entries(self) -> int:
+        """Entry blocks: every block but @string, @preamble and @comment."""
+        return len(self.items) - len(self.others)
+
+    @property
+    def renamed(self) -> list[NewEntry]:
+        return [i for i in self.new if i.clash is not None]
+
+    @property
     def incomplete(self) -> list[NewEntry]:
-        return [i for i in self.new if i.todo]
+        return [i for i in self.new if i.needs]
 
     def text(self) -> str:
         """The BibTeX the import appends to the target (empty if nothing is new)."""
@@ -106,116 +164,160 @@ def plan_import(
     today: dt.date | None = None,
 ) -> ImportPlan:
     """What importing ``export`` into ``target`` would do; nothing is written."""
-    pairs, problems = _read_export(export, vocabulary)
-    existing = load_bibliography(bibliography, vocabulary).references.values()
-    catalogue = Catalogue(existing)
+    existing = load_bibliography(bibliography, vocabulary).references
+    read = read_export(export, bibliography, existing, vocabulary)
+    catalogue = Catalogue(Known.existing(ref) for ref in existing.values())
+    matches: dict[int, Match] = {}
+    hints: dict[int, list[Hint]] = {}
+    final: dict[str, str] = {}  # lower-case key in the export as read -> in the bibliography
+    # Bytes that were not UTF-8 read as U+FFFD: such an entry is not written, or a
+    # replacement character would be printed, and the export fixed later would not match it.
+    garbled = {
+        i
+        for i, ref in read.references.items()
+        if read.lossy and any("\ufffd" in value for value in ref.raw_fields.values())
+    }
+    for i, found in sorted(read.references.items()):
+        if i in garbled:
+            continue
+        block = read.blocks[i]
+        match = catalogue.match(found)
+        if match is not None:
+            matches[i] = match
+            final[found.key.lower()] = match.known.reference.key
+            continue
+        final[found.key.lower()] = found.key
+        hints[i] = catalogue.hints(found, block.key or found.key)
+        catalogue.add(Known.added(found, str(export), block.line, block.key or found.key))
+
     provenance = (
         f"Imported from the export {export.name} with equity-kb import on "
         f"{(today or dt.date.today()).isoformat()}."
     )
-    keys: dict[str, str] = {}  # export key -> its key in the bibliography
-    new_keys: set[str] = set()
-    planned: list[tuple[ParsedEntry, Reference, Reference | None] | Duplicate] = []
-    duplicate_lines: set[int] = set()  # where the duplicates and their fields start
-    for entry, ref in pairs:
-        match = catalogue.match(ref)
-        if match is not None:
-            keys[ref.key] = match.reference.key
-            within = match.reference.key in new_keys
-            planned.append(Duplicate(ref.key, ref.line, match.reference, match.reason, within))
-            offset = ref.line - entry.line  # the parsed entry counts lines from its chunk
-            duplicate_lines |= {ref.line, *(f.line + offset for f in entry.fields)}
-            continue
-        clash = catalogue.holder(ref.key)
-        key = fresh_key(ref.key, lambda k: catalogue.holder(k) is not None) if clash else ref.key
-        keys[ref.key] = key
-        new_keys.add(key)
-        catalogue.add(dataclasses.replace(ref, key=key))
-        planned.append((entry, ref, clash))
-    items: list[NewEntry | Duplicate] = []
-    for item in planned:  # once every key is known: a crossref parent may come later
-        if isinstance(item, Duplicate):
-            items.append(item)
+    items: list[Item] = []
+    for i, block in enumerate(read.blocks):
+        ref = read.references.get(i)
+        if block.kind in ("string", "preamble", "comment"):
+            items.append(OtherBlock(block.line, block.kind, block.key))
+        elif ref is None:
+            items.append(Skipped(block.line, block.what, _reason(block, i, read)))
+        elif i in garbled:
+            items.append(Skipped(block.line, block.what, GARBLED))
+        elif i in matches:
+            known = matches[i].known
+            items.append(
+                Duplicate(
+                    block.key or ref.key,
+                    block.line,
+                    known.reference.key,
+                    Place(known.path, known.line),
+                    matches[i].evidence,
+                    known.new,
+                )
+            )
         else:
-            items.append(_new_entry(*item, keys, vocabulary, provenance))
-    shown = tuple(p for p in problems if p.line not in duplicate_lines)
+            written = written_fields(ref, final, vocabulary, provenance)
+            items.append(
+                NewEntry(
+                    dataclasses.replace(ref, raw_fields=written.raw, source=str(export)),
+                    block.key,
+                    block.line,
+                    written.missing,
+                    written.needs,
+                    written.left_out,
+                    written.unmatched,
+                    _clash(i, read, existing, export),
+                    (*_hint_notes(hints[i]), *_parent_notes(i, read, export, final)),
+                )
+            )
+    duplicates = set(matches)
+    problems = [p for p in read.problems if p.code not in HANDLED_CODES]
+    shown = tuple(p for p in problems if read.block_at(p.line) not in duplicates)
     return ImportPlan(export, target, tuple(items), shown, len(problems) - len(shown))
 
 
-def _read_export(
-    export: Path, vocabulary: Vocabulary
-) -> tuple[list[tuple[ParsedEntry, Reference]], list[Problem]]:
-    """The export's entries, each as parsed (raw fields) and as the loader validates it
-    (names, dates, crossref), and the export's problems but those the import fills in."""
-    try:
-        data = export.read_bytes()
-    except OSError as err:
-        raise ExportError(f"cannot read {export}: {err.strerror}") from err
-    loaded = load_bibliography([export], vocabulary)  # reports a byte that is not UTF-8
-    problems = [p for p in loaded.problems if p.code not in FILLED_CODES]
-    by_place = {(r.key, r.line): r for r in loaded.references.values()}
-    # The loader's own parse, from its memory cache: the same bytes are not parsed twice.
-    # Its chunks count lines from where each starts; the references count from the top.
-    _, chunks = parsed_chunks(str(export), data, decode(data).text, None)
-    pairs = [
-        (entry, by_place[(entry.key, entry.line + first)])
-        for first, chunk in chunks
-        for entry in chunk.entries
-        if (entry.key, entry.line + first) in by_place  # not an unreadable or reused key
-    ]
-    return pairs, problems
+def _reason(block: Block, index: int, read: ReadExport) -> str:
+    """Why an entry block has no reference: what the loader said about it."""
+    if block.bibtype == "xdata":
+        return "an @xdata entry holds fields for the entries that name it: written into them"
+    if block.bibtype in NOT_WORKS:
+        return f"this @{block.bibtype} entry {NOT_WORKS[block.bibtype]}"
+    errors = [p for p in read.problems if p.severity == "error" and read.block_at(p.line) == index]
+    at = f" (the problem at line {errors[0].line} says what to fix)" if errors else ""
+    if block.kind == "unreadable":
+        return f"not valid BibTeX{at}"
+    if not block.key:
+        return f"it has no citation key{at}"
+    return f"the loader could not read it{at}"
 
 
-def _new_entry(
-    entry: ParsedEntry,
-    ref: Reference,
-    clash: Reference | None,
-    keys: dict[str, str],
-    vocabulary: Vocabulary,
-    provenance: str,
-) -> NewEntry:
-    raw: dict[str, str] = {}
-    notes: list[str] = []
-    tags: dict[str, list[str]] = {kind: [] for kind in FACETS}
-    unmatched: tuple[str, ...] = ()
-    ours: dict[str, str] = {}  # our own fields the export already has (evidence, provenance)
-    for f in entry.fields:
-        if f.name in NOTE_FIELDS:
-            note = html_to_text(f.text)
-            if note and note.strip(".!").lower() not in PLACEHOLDERS:
-                notes.append(note)
-        elif f.name in FACETS:
-            tags[f.name].extend(t for t in split_keywords(f.raw) if t.lower() not in PLACEHOLDERS)
-        elif f.name == "keywords":
-            mapped = map_keywords(f.raw, vocabulary)
-            for kind, ids in mapped.ids.items():
-                tags[kind].extend(i for i in ids if i not in tags[kind])
-            unmatched = mapped.unmatched
-            if unmatched:
-                raw["keywords"] = ", ".join(unmatched)
-        elif f.name in ("evidence", "provenance"):
-            ours[f.name] = f.raw
-        elif f.name in KEY_FIELDS:
-            raw[f.name] = ", ".join(keys.get(k, k) for k in split_keywords(f.raw))
-        elif f.name not in DROPPED_FIELDS:
-            raw[f.name] = f.raw
-    todo = [name for name in ref.missing if not raw.get(name, "").strip()]
-    raw.update(dict.fromkeys(todo, TODO))
-    raw["annotation"] = bibtex_value("\n\n".join(notes)) if notes else TODO
-    if not notes:
-        todo.append("annotation")
-    for kind in FACETS:  # focus areas and levels are optional; every entry needs a tenet
-        if tags[kind]:
-            raw[kind] = ", ".join(dict.fromkeys(tags[kind]))
-        elif kind == "tenets":
-            raw[kind] = TODO
-            todo.append(kind)
-    if "evidence" in ours:
-        raw["evidence"] = ours["evidence"]
-    mine = bibtex_value(provenance)
-    raw["provenance"] = f"{ours['provenance']} {mine}" if "provenance" in ours else mine
-    written = dataclasses.replace(ref, key=keys[ref.key], raw_fields=raw)
-    return NewEntry(written, ref.key, ref.line, tuple(todo), unmatched, clash)
+def _clash(
+    index: int, read: ReadExport, existing: dict[str, Reference], export: Path
+) -> Place | None:
+    holder = read.keys.clashes.get(index)
+    if holder is None:
+        return None
+    if isinstance(holder, int):
+        return Place(str(export), read.blocks[holder].line)
+    ref = existing[holder]
+    return Place(ref.source, ref.line)
+
+
+def _hint_notes(hints: list[Hint]) -> list[Note]:
+    notes = []
+    for hint in hints:
+        known = hint.known
+        whose = f"{'new' if known.new else 'existing'} {known.reference.key}"
+        place = Place(known.path, known.line)
+        if hint.kind == SHARED_DOI:
+            more = (
+                f"; {hint.others} more {'entry has' if hint.others == 1 else 'entries have'} it"
+                if hint.others
+                else ""
+            )
+            notes.append(
+                Note(
+                    f"has the DOI {known.fingerprint.doi} of {whose}",
+                    place,
+                    " but not its title: imported as a different work (the papers of a "
+                    f"proceedings volume often carry the volume's DOI){more}",
+                )
+            )
+        elif hint.kind == OTHER_DOI:
+            notes.append(
+                Note(
+                    f"has the title, year and first author of {whose}",
+                    place,
+                    " but another DOI: imported as a different work",
+                )
+            )
+        else:
+            notes.append(
+                Note(
+                    f"has the key of {whose}",
+                    place,
+                    " and nothing the two give differs, but they share neither DOI and title "
+                    "nor title, year and first author: imported as a different work; if they "
+                    "are one, delete this one",
+                )
+            )
+    return notes
+
+
+def _parent_notes(index: int, read: ReadExport, export: Path, final: dict[str, str]) -> list[Note]:
+    notes = []
+    for parent in read.keys.ambiguous.get(index, []):
+        key = read.keys.keys.get(parent.block, parent.key)
+        lines = ", ".join(str(read.blocks[j].line) for j in parent.among)
+        which = "nearest before it" if parent.block < index else "first after it"
+        notes.append(
+            Note(
+                f"{parent.link} '{parent.key}' names {len(parent.among)} entries of the export "
+                f"(lines {lines}): it now names the {which}, {final.get(key.lower(), key)},",
+                Place(str(export), read.blocks[parent.block].line),
+            )
+        )
+    return notes
 
 
 def write_plan(plan: ImportPlan) -> None:
