@@ -112,3 +112,8 @@ def test_what_apa_prints_for_the_cases_the_issue_lists() -> None:
     assert "What counts as evidence in Fernvale? *Made-up Review of Schools*" in text["yew2015"]
     assert "*Start now! A guide for NASA-style teams*. Test." in text["yew2014"]
     assert text["tuck2009made"].startswith("Tuck & Fen. (2009).")
+    # LaTeX markup: \emph in an italic title is roman, in an article's title italic;
+    # \mkbibquote as quotation marks (the period inside), \TeX and \hyphen as text.
+    assert "(2008). *Reading* Beloved *in class*. Test." in text["ember2008"]
+    assert "(2007). On *Brown v. Board* and “Deliberate Speed.” *Made-up" in text["fenn2007"]
+    assert "*Typesetting with TeX in small-town schools*" in text["gale2006"]

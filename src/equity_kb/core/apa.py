@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from . import background, citeproc_fixes, dates
-from .apa_fixups import ISSUED_TEXT, fix_up, with_year_suffix
+from .apa_fixups import ISSUED_TEXT, RICH, fix_up, from_markers, to_markers, with_year_suffix
 from .apa_in_text import cited, csl_cited, csl_in_text, in_text, who_when
 from .citation_style import (
     DEFAULT_STYLE,
@@ -82,8 +82,15 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     kind = str(item.get("type") or "document")
     # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
     # year, a season) go to it as APA's text (core/dates.py).
+    rich = bool(item.get(RICH))  # CSL rich text: its tags go through citeproc-py as markers
     out = {
-        k: _escape(dates.for_citeproc(v, kind) if k in _DATE_VARIABLES - {"issued"} else v)
+        k: _escape(
+            dates.for_citeproc(v, kind)
+            if k in _DATE_VARIABLES - {"issued"}
+            else to_markers(v)
+            if rich and isinstance(v, str)
+            else v
+        )
         for k, v in item.items()
         if k in keep
     }
@@ -354,12 +361,13 @@ def _fallback(item: Mapping[str, Any]) -> str:
     """A minimal reference when citeproc renders nothing: title (year). Already escaped."""
     year = _year(item)
     title = item.get("title") or item.get("id", "")
-    return f"<i>{title}</i>. ({year if year else 'n.d.'})."
+    return from_markers(f"<i>{title}</i>. ({year if year else 'n.d.'}).")
 
 
 def _item_hash(item: Mapping[str, Any]) -> str:
     payload = {k: v for k, v in item.items() if k in _rendered_keys() and k != "id"}
     payload["type"] = item.get("type")
+    payload[RICH] = bool(item.get(RICH))
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(f"{_VERSION}\0{style_name()}\0{data}".encode()).hexdigest()
 
@@ -411,7 +419,9 @@ def format_bibliography(
     ``parallel``: see format_csl_items.
     """
     refs = list(refs)
-    html_items = format_csl_items((to_csl(ref) for ref in refs), cache, parallel=parallel)
+    # Rich text: "\\emph{Hamlet}" in a title is printed in italics (roman in an italic one).
+    items = ({**to_csl(ref, rich=True), RICH: True} for ref in refs)
+    html_items = format_csl_items(items, cache, parallel=parallel)
     # The year suffix is put in after the cache: it depends on the other references.
     return {
         ref.key: with_year_suffix(text, ref.cite_as.year_suffix)

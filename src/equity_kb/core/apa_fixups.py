@@ -33,8 +33,8 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
     ("Title. (n.d.). Title. URL") and an edited book its editors twice. Both are
     removed here, with two smaller slips below; the rest of the output is citeproc's.
     """
-    if style_name() != DEFAULT_STYLE:
-        return link(text, item)  # the fixes below are for citeproc-py's APA output
+    if style_name() != DEFAULT_STYLE:  # the fixes below are for citeproc-py's APA output
+        return link(from_markers(text), item)
     authors = any(_short_name(n) for n in item.get("author") or [])
     if not authors and item.get("editor"):
         text = _EDITOR_REPEAT.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text, 1)
@@ -66,8 +66,8 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
         text = _RETRIEVED.sub("", text, count=1)
     text = _two_names(text, item)
     text = _DOUBLED.sub(r"\1\2", text)
-    text = _typographic(text, item)
-    return link(text, item)
+    text = _quoted_punctuation(_typographic(text, item))
+    return link(from_markers(text), item)
 
 
 # A role after the names it follows: "(R. Pike, trans.)" is APA's "(R. Pike, Trans.)".
@@ -124,6 +124,18 @@ def _typographic(text: str, item: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+# American English, as APA and citeproc-js's en-US locale write it: a period or comma
+# after a closing quotation mark goes inside it ("“deliberate speed.”").
+_AFTER_DOUBLE = re.compile(r"”([.,])")
+_AFTER_SINGLE = re.compile(r"(‘[^’]*)’([.,])")
+
+
+def _quoted_punctuation(text: str) -> str:
+    if "”" not in text and "‘" not in text:
+        return text
+    return _AFTER_SINGLE.sub(r"\1\2’", _AFTER_DOUBLE.sub(r"\1”", text))
+
+
 def typographic(text: str) -> str:
     """Plain text (an in-text citation's names or title) with typographic quotes."""
     text = _OPENING_SINGLE.sub("\\1\u2018", text.replace("'", "&#x27;").replace('"', "&quot;"))
@@ -155,3 +167,88 @@ def link(text: str, item: Mapping[str, Any]) -> str:
             head, _, tail = text.rpartition(target)
             return head + anchor + tail
     return text
+
+
+# ---------------------------------------------------------------- markup in titles
+#
+# CSL rich text (``\\emph{...}`` read as ``<i>...</i>``, core/bibtex/latex) goes through
+# citeproc-py as private-use characters, which it passes on as text, and comes out as
+# HTML: italics inside an italic title in roman, as citeproc-js and APA print them.
+
+RICH = "kb-rich"  # set on an item whose strings are CSL rich text (not a CSL variable)
+_TAG = re.compile(r'<(/?)(i|b|sup|sub|span)((?: [a-z-]+="[^"<>]*")*)>')
+_OPEN = {"i": "\ue000", "b": "\ue002", "sup": "\ue004", "sub": "\ue006", "sc": "\ue008"}
+_CLOSE = {"i": "\ue001", "b": "\ue003", "sup": "\ue005", "sub": "\ue007", "sc": "\ue009"}
+_HTML = {
+    "\ue000": "<i>",
+    "\ue001": "</i>",
+    "\ue002": "<b>",
+    "\ue003": "</b>",
+    "\ue004": "<sup>",
+    "\ue005": "</sup>",
+    "\ue006": "<sub>",
+    "\ue007": "</sub>",
+    "\ue008": '<span style="font-variant:small-caps">',
+    "\ue009": "</span>",
+}
+_MARK = re.compile("[\ue000-\ue009]|</?i>")
+
+
+def to_markers(rich: str) -> str:
+    """CSL rich text with its tags as markers; ``nocase`` spans dropped (case is settled
+    before citeproc-py sees a title), any other ``<`` left as the text it is."""
+    if "<" not in rich:
+        return rich
+    out, at, spans = [], 0, []
+    for m in _TAG.finditer(rich):
+        closing, name, attrs = m.group(1), m.group(2), m.group(3)
+        out.append(rich[at : m.start()])
+        at = m.end()
+        if name == "span" and not closing:
+            kind = "sc" if "small-caps" in attrs else "nocase" if "nocase" in attrs else ""
+            spans.append(kind)
+            out.append(_OPEN["sc"] if kind == "sc" else "" if kind else m.group(0))
+        elif name == "span":
+            kind = spans.pop() if spans else ""
+            out.append(_CLOSE["sc"] if kind == "sc" else "" if kind else m.group(0))
+        elif attrs:
+            out.append(m.group(0))  # not CSL's markup: text
+        else:
+            out.append((_CLOSE if closing else _OPEN)[name])
+    out.append(rich[at:])
+    return "".join(out)
+
+
+def from_markers(text: str) -> str:
+    """Rendered HTML with the markers as tags again; ``<i>`` inside italics as roman."""
+    if not any("\ue000" <= ch <= "\ue009" for ch in text):
+        return text
+    out, at, italic, flipped = [], 0, 0, []
+    for m in _MARK.finditer(text):
+        out.append(text[at : m.start()])
+        at = m.end()
+        mark = m.group(0)
+        if mark == "<i>":
+            italic += 1
+            out.append(mark)
+        elif mark == "</i>":
+            italic = max(italic - 1, 0)
+            out.append(mark)
+        elif mark == "\ue000":
+            flipped.append(italic > 0)
+            out.append('<span style="font-style:normal">' if italic else "<i>")
+            italic = 0 if italic else italic + 1
+        elif mark == "\ue001":
+            roman = flipped.pop() if flipped else None
+            if roman is None:
+                continue  # a stray end (a cut title): dropped
+            out.append("</span>" if roman else "</i>")
+            italic = 1 if roman else max(italic - 1, 0)
+        else:
+            out.append(_HTML[mark])
+    out.append(text[at:])
+    out.extend("</span>" if roman else "</i>" for roman in reversed(flipped))  # a cut title
+    html = "".join(out)
+    for opening, closing in (("<b>", "</b>"), ("<sup>", "</sup>"), ("<sub>", "</sub>")):
+        html += closing * max(html.count(opening) - html.count(closing), 0)
+    return html

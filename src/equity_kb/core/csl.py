@@ -164,21 +164,24 @@ def _joined(title: str | None, subtitle: str | None) -> str | None:
     return f"{title} {subtitle}" if title.rstrip()[-1:] in "?!:" else f"{title}: {subtitle}"
 
 
-def _sentence_cased(ref: Reference, name: str, sub: str) -> str | None:
-    """A work's title and subtitle as APA prints them: in sentence case (core/titles)."""
+def _sentence_cased(ref: Reference, name: str, sub: str, rich: bool = False) -> str | None:
+    """A work's title and subtitle as APA prints them: in sentence case (core/titles);
+    ``rich``: as CSL rich text."""
     f, raw, langid = ref.fields, ref.raw_fields, ref.fields.get("langid", "")
     text = ref.title if name == "title" else f.get(name)
-    title = printed_title(text, raw.get(name), langid)
-    subtitle = printed_title(f.get(sub), raw.get(sub), langid)
+    title = printed_title(text, raw.get(name), langid, rich=rich)
+    subtitle = printed_title(f.get(sub), raw.get(sub), langid, rich=rich)
     return _joined(title, subtitle)
 
 
-def _volume_of_multivolume_work(ref: Reference, item: dict[str, Any], kind: str) -> None:
+def _volume_of_multivolume_work(
+    ref: Reference, item: dict[str, Any], kind: str, rich: bool = False
+) -> None:
     """A volume of a multivolume work (biblatex's ``maintitle``), as CSL 1.0.2 and APA's
     CSL style have it: the work's title as the title (or the container's, for a part of
     the volume) and the volume's own as ``volume-title``: "Main title: Vol. 2. Volume
     title" (APA 7, 10.2 example 30, as citeproc-js prints it)."""
-    main = _sentence_cased(ref, "maintitle", "mainsubtitle")
+    main = _sentence_cased(ref, "maintitle", "mainsubtitle", rich)
     if not main or ref.bibtype not in BOOK_TYPES:
         return
     where = "container-title" if kind in _PARTS else "title"
@@ -234,22 +237,22 @@ def to_csl(ref: Reference, *, rich: bool = False) -> dict[str, Any]:
         if ref.names.get(role):
             item.setdefault(csl_role, []).extend(_csl_names(ref.names[role]))
     # Titles of works in sentence case (journals' keep their case: the style's own).
-    title = _sentence_cased(ref, "title", "subtitle")
+    title = _sentence_cased(ref, "title", "subtitle", rich)
     if title:
         item["title"] = title
     if f.get("shorttitle"):
         item["title-short"] = printed_title(
-            f["shorttitle"], ref.raw_fields.get("shorttitle"), f.get("langid", "")
+            f["shorttitle"], ref.raw_fields.get("shorttitle"), f.get("langid", ""), rich=rich
         )
     if kind in ("article-journal", "article-magazine", "article-newspaper", "periodical"):
-        container = _with_subtitle(f, _first(f, "journaltitle", "journal"), "journalsubtitle")
+        container = _with_subtitle(text, _first(text, "journaltitle", "journal"), "journalsubtitle")
     elif kind in ("chapter", "paper-conference", "entry-encyclopedia"):
-        container = _sentence_cased(ref, "booktitle", "booksubtitle")
+        container = _sentence_cased(ref, "booktitle", "booksubtitle", rich)
     else:
         container = None
     if container:
         item["container-title"] = container
-    _volume_of_multivolume_work(ref, item, kind)
+    _volume_of_multivolume_work(ref, item, kind, rich)
     publisher = _first(text, "publisher", "institution", "school", "organization", "howpublished")
     if publisher:
         item["publisher"] = publisher

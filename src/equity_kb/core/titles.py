@@ -5,8 +5,9 @@ decoded, because braces are how BibTeX files mark what must keep its capitals: l
 biblatex's ``\\MakeSentenceCase*``, it lower-cases every letter outside braces except
 the first, keeps a brace group whole (``{COVID-19}``, ``{Los Angeles}``), case-changes
 a group that opens with a command (``{\\"U}ber``, BibTeX's special characters) and
-the argument of a text command (``\\emph{...}``), and never touches a command's name or
-math. As APA 7 (section 6.17) asks and biblatex-apa does for its subtitles, the first
+keeps a command's argument as written too (``\\emph{Beloved}``: BibTeX protects any group
+but a special character, and emphasis usually marks a name), and never touches a
+command's name or math. As APA 7 (section 6.17) asks and biblatex-apa does for its subtitles, the first
 word after a colon, "?" or "!" is capitalised too. A title in another language
 (``langid``) is left as written, as biblatex does.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .bibtex.names import decode_latex
+from .bibtex.latex import decode_latex, latex_to_csl_rich
 
 # kb_title_case: "sentence" (APA 7, as biblatex-apa prints it) or "as-written" (for a
 # bibliography kept in sentence case already); one setting per build process.
@@ -97,7 +98,7 @@ def _pieces(raw: str) -> list[tuple[str, bool]]:
         if ch == "{":
             end = _closing(raw, i)
             inner = raw[i + 1 : end]
-            if argument_of_text_command or inner.startswith("\\"):
+            if inner.startswith("\\") and not argument_of_text_command:
                 out.append(("{", False))
                 out.extend(_pieces(inner))
                 out.append(("}", False))
@@ -162,14 +163,21 @@ def _same_words(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def printed_title(text: str | None, raw: str | None, langid: str = "") -> str | None:
+def printed_title(
+    text: str | None, raw: str | None, langid: str = "", *, rich: bool = False
+) -> str | None:
     """A title (``title``, ``subtitle``, ``booktitle``, ... decoded as ``text``, written
     in the file as ``raw``) as APA prints it: in sentence case from the field as written,
-    then decoded; as written when the setting says so or ``langid`` is not English."""
-    if not text or _mode[0] == "as-written":
+    then decoded; as written when the setting says so or ``langid`` is not English.
+    ``rich``: as CSL rich text (``\\emph`` as ``<i>``, braced words as ``nocase``)."""
+    if not text:
         return text
-    if raw and _same_words(decode_latex(raw), text):
-        return decode_latex(sentence_case(raw, langid))
+    written = bool(raw) and _same_words(decode_latex(raw or ""), text)
+    decoder = latex_to_csl_rich if rich else decode_latex
+    if _mode[0] == "as-written":
+        return decoder(raw or "") if written and rich else text
+    if written:
+        return decoder(sentence_case(raw or "", langid))
     # The value as read differs from the one written (a macro, an inherited field): its
     # braces are gone, so every word but the first is lower-cased, as biblatex would.
     return decode_latex(sentence_case(text.replace("{", "").replace("}", ""), langid))
