@@ -7,8 +7,8 @@ the first, keeps a brace group whole (``{COVID-19}``, ``{Los Angeles}``), case-c
 a group that opens with a command (``{\\"U}ber``, BibTeX's special characters) and
 keeps a command's argument as written too (``\\emph{Beloved}``: BibTeX protects any group
 but a special character, and emphasis usually marks a name), and never touches a
-command's name or math. As APA 7 (section 6.17) asks and biblatex-apa does for its subtitles, the first
-word after a colon, "?" or "!" is capitalised too. A title in another language
+command's name or math. As APA 7 (section 6.17) asks and biblatex-apa does for its
+subtitles, the first word after a colon, "?" or "!" is capitalised too. A title in another language
 (``langid``) is left as written, as biblatex does.
 
 """
