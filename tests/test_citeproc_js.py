@@ -86,6 +86,20 @@ def test_every_construct_prints_as_citeproc_js_prints_it_but_for_the_exceptions(
     assert len(report.same) == len(refs) - len(report.explained)
 
 
+def test_the_layouts_zotero_better_bibtex_and_biblatex_write() -> None:
+    # Every fixture written in those layouts (roles, multivolume works, macros across
+    # files, EDTF dates, crossref, repeated notes, ...), as one bibliography.
+    refs = _fixtures("real-layouts/*.bib", "biblatex/*.bib", "zotero/*.bib")
+    report = compare.compare(refs)
+    assert not report.different and not report.citations_different, _explain(report)
+    assert len(refs) >= 50 and len(report.same) >= len(refs) - 6
+    assert {name for used in report.explained.values() for name in used} == {
+        "year-suffix-title-order",
+        "open-range-present",
+        "uncertain-year",
+    }
+
+
 def test_what_apa_prints_for_the_cases_the_issue_lists() -> None:
     # Read off the site's own output, with citeproc-js's beside it for each.
     from equity_kb.core import apa

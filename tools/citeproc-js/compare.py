@@ -194,6 +194,16 @@ def _initials_of_first_authors_only(text: str, item: Item, items: list[Item]) ->
     return re.sub(pattern, lambda _: f"({family}", text)
 
 
+def _uncertain_year(text: str, item: Item, items: list[Item]) -> str:
+    # An uncertain date ("2019?" in BibLaTeX's EDTF): citeproc-js prints "2019". The
+    # manual gives no form; the site keeps the question mark (core/dates.py), a reading
+    # choice like open-range-present, so as not to state as certain what the source doubts.
+    raw = str((item.get("issued") or {}).get("raw") or "")
+    if raw.endswith("?") or raw.endswith("%"):
+        text = re.sub(r"(\d{4})(?=[a-z]?[),])", r"\1?", text, count=1)
+    return text
+
+
 @dataclass(frozen=True)
 class Deviation:
     """One place where the site follows the APA manual and citeproc-js does not."""
@@ -209,6 +219,7 @@ EXCEPTIONS = [
     Deviation("hyphenated-given-names", "APA 7 section 9.8", _hyphenated_given_names),
     Deviation("year-suffix-title-order", "APA 7 section 9.47", _suffix_order),
     Deviation("open-range-present", "no rule in the manual: a reading choice", _open_range),
+    Deviation("uncertain-year", "no rule in the manual: a reading choice", _uncertain_year),
     Deviation("initials-of-first-authors", "APA 7 section 8.20", _initials_of_first_authors_only),
 ]
 
@@ -266,9 +277,9 @@ def compare(refs: Iterable[Any]) -> Report:
             report.explained[ref.key] = used
         else:
             report.different[ref.key] = (mine, theirs)
-        cite_theirs_apa = _initials_of_first_authors_only(
-            _open_range(_suffix_order(cite_theirs, item, items), item, items), item, items
-        )
+        cite_theirs_apa = cite_theirs
+        for rule in (_suffix_order, _open_range, _uncertain_year, _initials_of_first_authors_only):
+            cite_theirs_apa = rule(cite_theirs_apa, item, items)
         if cite_mine in (cite_theirs, cite_theirs_apa):
             report.citations_same.append(ref.key)
         else:

@@ -32,7 +32,18 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from . import background, citeproc_fixes, dates
-from .apa_fixups import ISSUED_TEXT, RICH, fix_up, from_markers, to_markers, with_year_suffix
+from .apa_fixups import (
+    ISSUED_TEXT,
+    RICH,
+    ROLE,
+    WITH,
+    fix_up,
+    from_markers,
+    issued_year,
+    roles_for_citeproc_py,
+    to_markers,
+    with_year_suffix,
+)
 from .apa_in_text import cited, csl_cited, csl_in_text, in_text, who_when
 from .citation_style import (
     DEFAULT_STYLE,
@@ -82,6 +93,7 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     kind = str(item.get("type") or "document")
     # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
     # year, a season) go to it as APA's text (core/dates.py).
+    item = roles_for_citeproc_py(item)
     rich = bool(item.get(RICH))  # CSL rich text: its tags go through citeproc-py as markers
     out = {
         k: _escape(
@@ -104,6 +116,9 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     for name in ("volume", "issue"):  # "1-2" as a range, "1–2", as citeproc-js prints it
         if isinstance(out.get(name), str) and "-" in out[name]:
             out[name] = _NUMBER_RANGE.sub("–", out[name])
+    for name in (ROLE, WITH):  # for fix_up: labels and names citeproc-py cannot print
+        if item.get(name):
+            out[name] = _escape(item[name])
     out["id"] = internal_id  # citeproc lower-cases ids; ours may not be
     out["type"] = str(item.get("type") or "document")
     return out
@@ -350,16 +365,9 @@ def _render_parallel(items: list[dict[str, Any]], workers: int | None = None) ->
     return out if len(out) == len(items) else None
 
 
-def _year(item: Mapping[str, Any]) -> int | None:
-    try:
-        return int(item["issued"]["date-parts"][0][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-
-
 def _fallback(item: Mapping[str, Any]) -> str:
     """A minimal reference when citeproc renders nothing: title (year). Already escaped."""
-    year = _year(item)
+    year = issued_year(item)
     title = item.get("title") or item.get("id", "")
     return from_markers(f"<i>{title}</i>. ({year if year else 'n.d.'}).")
 

@@ -12,10 +12,21 @@ from typing import Any
 from .citation_style import DEFAULT_STYLE, style_name
 
 ISSUED_TEXT = "kb-issued-text"  # not a CSL variable: citeproc ignores it
+ROLE = "kb-role"  # the label of a primary contributor who is not the author ("Director")
+WITH = "kb-with"  # contributors, as APA names them after the others ("with Roe, A.")
 
 
-def _short_name(name: Mapping[str, str]) -> str:
+def short_name(name: Mapping[str, str]) -> str:
+    """The part of a CSL name a citation shows: the family name, or the whole literal."""
     return name.get("family") or name.get("literal") or name.get("given") or ""
+
+
+def issued_year(item: Mapping[str, Any]) -> int | None:
+    """The year of a CSL item's issued date, if it has a readable one."""
+    try:
+        return int(item["issued"]["date-parts"][0][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 _DESCRIPTION = re.compile(r"^ \[[^\]]*\]")
@@ -35,7 +46,7 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
     """
     if style_name() != DEFAULT_STYLE:  # the fixes below are for citeproc-py's APA output
         return link(from_markers(text), item)
-    authors = any(_short_name(n) for n in item.get("author") or [])
+    authors = any(short_name(n) for n in item.get("author") or [])
     if not authors and item.get("editor"):
         text = _EDITOR_REPEAT.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text, 1)
     elif not authors and item.get("title"):
@@ -64,7 +75,7 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
         text = text.replace(" (Patent)", "", 1)
     if not item.get("accessed"):  # "Retrieved <date>, from" needs the date it lacks
         text = _RETRIEVED.sub("", text, count=1)
-    text = _two_names(text, item)
+    text = _labelled(_two_names(text, item), item)
     text = _DOUBLED.sub(r"\1\2", text)
     text = _quoted_punctuation(_typographic(text, item))
     return link(from_markers(text), item)
@@ -94,6 +105,75 @@ def _volumes(text: str, item: Mapping[str, Any]) -> str:
 # no comma before "&" when the second of two names is an organisation's ("Smith, J. &
 # Org"; "Honig & Rainey"), and no period after a title that ends in "?" or "!".
 _DOUBLED = re.compile(r"([?!])((?:</[a-z]+>)*)\.")
+
+
+# ---------------------------------------------------------------- what citeproc-py lacks
+#
+# Roles citeproc-py does not know (director, compiler, contributor, ...) and CSL 1.0.2's
+# volume-title, given to it in a form it prints, the rest put in after rendering.
+
+# A work with no author or editor is listed under these, labelled, as citeproc-js does.
+PRIMARY_ROLES = {
+    "director": ("Director", "Directors"),
+    "compiler": ("Compiler", "Compilers"),
+    "producer": ("Producer", "Producers"),
+    "executive-producer": ("Executive Producer", "Executive Producers"),
+    "host": ("Host", "Hosts"),
+    "guest": ("Guest Expert", "Guest Experts"),
+    "curator": ("Curator", "Curators"),
+}
+
+
+def roles_for_citeproc_py(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``item`` as citeproc-py can print it: a director (and the like) of a work with no
+    author as its author, labelled by ``fix_up``; contributors named by ``fix_up``; a
+    volume's own title in the title ("Collected works: Vol. 2. The second volume")."""
+    out = dict(item)
+    if not item.get("author") and not item.get("editor"):
+        for role, (one, many) in PRIMARY_ROLES.items():
+            if item.get(role):
+                out["author"] = item[role]
+                out[ROLE] = one if len(item[role]) == 1 else many
+                break
+    if item.get("contributor") and (out.get("author") or out.get("editor")):
+        out[WITH] = _with_names(item["contributor"])
+    volume_title = item.get("volume-title")
+    if volume_title and item.get("volume") and not str(item.get("type", "")).startswith("article"):
+        where = "container-title" if item.get("container-title") else "title"
+        if item.get(where):
+            out[where] = f"{item[where]}: Vol. {item['volume']}. {volume_title}"
+            out.pop("volume")
+    return out
+
+
+def _with_names(names: list[Mapping[str, str]]) -> str:
+    from .citeproc_fixes import initialise
+
+    shown = [
+        f"{n['family']}, {initialise(n['given'])}"
+        if n.get("family") and n.get("given")
+        else n.get("literal") or n.get("family") or ""
+        for n in names
+    ]
+    shown = [s for s in shown if s]
+    if len(shown) < 2:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + ", & " + shown[-1]
+
+
+def _labelled(text: str, item: Mapping[str, Any]) -> str:
+    """ "Cole, A. (Director). (2020)", "Quinn, E. (with Roe, A.). (2019)"."""
+    role, others = item.get(ROLE), item.get(WITH)
+    if not role and not others:
+        return text
+    match = _DATE.search(text)
+    if match is None:
+        return text
+    head = text[: match.start()].rstrip()
+    if head.endswith(")."):  # "(Ed.)." then "(with ...)": one period, after the last
+        head = head[:-1]
+    extra = (f" ({role})" if role else "") + (f" (with {others})" if others else "")
+    return f"{head}{extra}. {text[match.start() :]}"
 
 
 def _two_names(text: str, item: Mapping[str, Any]) -> str:

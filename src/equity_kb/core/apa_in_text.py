@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from . import dates
-from .apa_fixups import typographic
+from .apa_fixups import PRIMARY_ROLES, issued_year, short_name, typographic
 from .citation_style import DEFAULT_STYLE, NOT_RENDERED, stock_style_named, style_name
 from .citeproc_fixes import initialise
 from .csl import to_csl
@@ -28,19 +28,8 @@ UNQUOTED_TYPES = frozenset(
 AS_WRITTEN_TYPES = frozenset({"legal_case", "post"})
 
 
-def _year(item: Mapping[str, Any]) -> int | None:
-    try:
-        return int(item["issued"]["date-parts"][0][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-
-
-def _short_name(name: Mapping[str, str]) -> str:
-    return name.get("family") or name.get("literal") or name.get("given") or ""
-
-
 def _who_names(names: list[Mapping[str, str]], cite_as: CiteAs) -> list[str]:
-    shown = [_short_name(n) for n in names]
+    shown = [short_name(n) for n in names]
     first = names[0] if names else {}
     if cite_as.initials and first.get("family") and first.get("given"):
         shown[0] = f"{initialise(first['given'])} {shown[0]}"  # "J. Smith" (APA 7 8.20)
@@ -66,7 +55,9 @@ def csl_cited(
     if style_name() != DEFAULT_STYLE:
         who, when = _other_cited(item)
         return who, _suffixed(when, cite_as.year_suffix)
-    names = _who_names(list(item.get("author") or item.get("editor") or []), cite_as)
+    listed = item.get("author") or item.get("editor")
+    listed = listed or next((item[r] for r in PRIMARY_ROLES if item.get(r)), [])
+    names = _who_names(list(listed), cite_as)
     joiner = " and " if narrative else " & "
     if len(names) >= 3 and not every_author and cite_as.names < len(names):
         who = ", ".join(names[: max(cite_as.names, 1)])
@@ -87,7 +78,9 @@ def csl_cited(
         quoted = kind not in UNQUOTED_TYPES and bool(item.get("container-title"))
         who = f"“{title}”" if quoted else title
     who = typographic(who)
-    return who, _suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
+    when = _suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
+    original = dates.citation_year(item.get("original-date"))
+    return who, f"{original}/{when}" if original else when  # a republished work (8.15)
 
 
 def _suffixed(when: str, suffix: str) -> str:
@@ -174,7 +167,7 @@ def _other_cited_json(name: str, data: str) -> tuple[str, str]:
         text = text[len(shape.opening) : len(text) - len(shape.closing)]
     if shape.no_date and text.endswith(shape.between_undated + shape.no_date):
         return text[: len(text) - len(shape.between_undated + shape.no_date)], shape.no_date
-    year = _year(item)
+    year = issued_year(item)
     at = text.rfind(str(year)) if year is not None else -1
     if at > 0 and text[:at].endswith(shape.between):
         return text[: at - len(shape.between)], text[at:]

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -152,15 +152,28 @@ class ResolveCitations(SphinxPostTransform):
             form = node.get("form") or ("t" if node["narrative"] else "p")
             notes = node.get("notes") or [["", ""]] * len(node["keys"])
             parts: list[list[nodes.Node]] = []
-            for key, (pre, post) in zip(node["keys"], notes, strict=True):
+            cites = list(zip(node["keys"], notes, strict=True))
+            if form in ("p", "ps"):
+                cites = in_apa_order(cites, refs)
+            previous: tuple[str, str] | None = None  # the last cite's who, and its post-text
+            for key, (pre, post) in cites:
                 ref = refs.get(key)
                 if ref is None:
                     problem = unknown_key(key, refs, "", 0, "citation key")
                     logger.warning(problem.message, location=node, type="kb", subtype=problem.code)
                     parts.append([nodes.inline(text=key, classes=["kb-cite-unknown"])])
+                    previous = None
                     continue
                 uri = ref_uri(self.config, domain, self.env.docname, key)
-                parts.append(cite_part(apa, ref, form, pre, post, uri))
+                who = apa.cited(ref, every_author=form == "ps")[0]
+                if form in ("p", "ps") and previous == (who, "") and not pre:
+                    # The same authors again: only the date, "(Quill, 2019, 2021a)" (8.12).
+                    parts[-1].extend(
+                        [nodes.Text(", "), *cite_part(apa, ref, "year", "", post, uri)]
+                    )
+                else:
+                    parts.append(cite_part(apa, ref, form, pre, post, uri))
+                previous = (who, post)
                 cited.setdefault(key, ref)
             out = nodes.inline(classes=["kb-citation-group"])
             parenthetical = form in ("p", "ps", "yearpar", "authorpar", "authorspar")
@@ -176,6 +189,23 @@ class ResolveCitations(SphinxPostTransform):
             node.replace_self(out)
         if cited:
             self.document += previews_node(list(cited.values()), domain.data["apa_html"])
+
+
+def in_apa_order(
+    cites: list[tuple[str, list[str]]], refs: Mapping[str, Reference]
+) -> list[tuple[str, list[str]]]:
+    """The works of one parenthetical citation in the order APA 7 (8.12) and citeproc-js
+    give them: by first author, then undated before dated, then by year; ties (and an
+    unknown key) keep the order written."""
+
+    def key(cite: tuple[str, list[str]]) -> tuple[object, ...]:
+        ref = refs.get(cite[0])
+        if ref is None:
+            return ("", 0, 0)
+        family, given = sort_name(ref)
+        return (family.casefold(), given.casefold(), ref.year is not None, ref.year or 0)
+
+    return sorted(cites, key=key)
 
 
 def cite_part(apa: Any, ref: Any, form: str, pre: str, post: str, uri: str) -> list[nodes.Node]:

@@ -124,7 +124,7 @@ def from_plain(plain: tuple[Any, ...]) -> ParsedFile:
 
 
 @contextmanager
-def _quiet_bibtexparser() -> Iterator[None]:
+def quiet_bibtexparser() -> Iterator[None]:
     """Silence bibtexparser's own log lines while we parse: we report the same
     problems with 1-based lines and advice; its messages use 0-based lines."""
     loggers = [logging.getLogger(f"bibtexparser.{n}") for n in ("splitter", "entrypoint")]
@@ -333,7 +333,7 @@ def parse_text(text: str, bases: Sequence[int] = (0,)) -> list[ParsedFile]:
     """Parse ``text`` (no validation): one result per chunk of it, chunk ``i`` starting
     on 0-based line ``bases[i]``, its lines counted from there. Depends on the text only.
     """
-    with _quiet_bibtexparser():
+    with quiet_bibtexparser():
         # No middleware: values come as written, braces and all, and are read here
         # (strings.py), so a macro joined to text with '#' is expanded too.
         library = bibtexparser.parse_string(text, parse_stack=[])

@@ -5,15 +5,14 @@ its line and its place in the text, so that keys can be rewritten where they sta
 from __future__ import annotations
 
 import bisect
-import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 import bibtexparser
 from bibtexparser import model as bm
+
+from ..bibtex.parse import quiet_bibtexparser
 
 Kind = Literal["entry", "string", "preamble", "comment", "unreadable"]
 
@@ -53,7 +52,7 @@ class Block:
 
 def read_blocks(text: str) -> list[Block]:
     """The blocks of ``text`` in order (text between blocks, a comment, is no block)."""
-    with _quiet_bibtexparser():
+    with quiet_bibtexparser():
         library = bibtexparser.parse_string(text, parse_stack=[])
     newlines = [i for i, c in enumerate(text) if c == "\n"]
     blocks: list[Block] = []
@@ -116,17 +115,3 @@ def _links(entry: bm.Entry, raw: str, start: int) -> tuple[Link, ...]:
         keys = tuple(k.strip() for k in value.split(",") if k.strip())
         links.append(Link(name, keys, start + match.start(group), start + match.end(group)))
     return tuple(links)
-
-
-@contextmanager
-def _quiet_bibtexparser() -> Iterator[None]:
-    """bibtexparser logs what it cannot read; the loader reports the same at its line."""
-    loggers = [logging.getLogger(f"bibtexparser.{n}") for n in ("splitter", "entrypoint")]
-    drop = logging.Filter("\0never")  # a filter matching no logger name drops every record
-    for lg in loggers:
-        lg.addFilter(drop)
-    try:
-        yield
-    finally:
-        for lg in loggers:
-            lg.removeFilter(drop)
