@@ -204,6 +204,18 @@ def _uncertain_year(text: str, item: Item, items: list[Item]) -> str:
     return text
 
 
+def _page_range(text: str, item: Item, items: list[Item]) -> str:
+    # APA 7 section 9.27 (and 9.30's examples): a page range takes "pp." and an en dash.
+    # citeproc-js leaves a range of article-numbered pages ("16:1-16:34") as written,
+    # with "p.": it only reads plain numbers as a range.
+    page = str(item.get("page") or "")
+    if "-" not in page or page.replace("-", "").isdigit():
+        return text
+    dashed = re.sub(r"(?<=\w)\s*-+\s*(?=\w)", "–", page)
+    text = text.replace(f"p. {page}", f"pp. {dashed}")
+    return text.replace(page, dashed)
+
+
 @dataclass(frozen=True)
 class Deviation:
     """One place where the site follows the APA manual and citeproc-js does not."""
@@ -220,6 +232,7 @@ EXCEPTIONS = [
     Deviation("year-suffix-title-order", "APA 7 section 9.47", _suffix_order),
     Deviation("open-range-present", "no rule in the manual: a reading choice", _open_range),
     Deviation("uncertain-year", "no rule in the manual: a reading choice", _uncertain_year),
+    Deviation("page-range", "APA 7 section 9.27", _page_range),
     Deviation("initials-of-first-authors", "APA 7 section 8.20", _initials_of_first_authors_only),
 ]
 

@@ -116,6 +116,8 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     for name in ("volume", "issue"):  # "1-2" as a range, "1–2", as citeproc-js prints it
         if isinstance(out.get(name), str) and "-" in out[name]:
             out[name] = _NUMBER_RANGE.sub("–", out[name])
+    if isinstance(out.get("page"), str) and "-" in out["page"]:
+        out["page"] = _PAGE_RANGE.sub(_expanded, out["page"])  # the style's "expanded" form
     for name in (ROLE, WITH):  # for fix_up: labels and names citeproc-py cannot print
         if item.get(name):
             out[name] = _escape(item[name])
@@ -125,6 +127,16 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
 
 
 _NUMBER_RANGE = re.compile(r"(?<=\d)\s*-+\s*(?=\d)")
+_PAGE_RANGE = re.compile(r"\b(\d+)\s*[-–]+\s*(\d+)\b")
+
+
+def _expanded(match: re.Match[str]) -> str:
+    """ "326-32" as "326-332": APA's style asks for page ranges in full, which citeproc-js
+    does and citeproc-py does not."""
+    first, last = match.group(1), match.group(2)
+    if len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return f"{first}-{last}"
 
 
 # Sample items rendered both ways before the fast style is used (see _style).

@@ -64,7 +64,7 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
     # drop a group whose only variable is empty ("(Publication)" on a thesis with no number,
     # "Retrieved" on a web page with no access date).
     text = text.replace("(ed.)", "(Ed.)").replace("(eds.)", "(Eds.)")
-    text = _ROLE_LABEL.sub(lambda m: m.group(0).capitalize(), text)
+    text = _ROLE_LABEL.sub(lambda m: m.group(0).title().replace("&Amp;", "&amp;"), text)
     text = _volumes(text, item)
     if item.get(ISSUED_TEXT):
         year = item["issued"]["date-parts"][0][0]
@@ -76,13 +76,17 @@ def fix_up(text: str, item: Mapping[str, Any]) -> str:
     if not item.get("accessed"):  # "Retrieved <date>, from" needs the date it lacks
         text = _RETRIEVED.sub("", text, count=1)
     text = _labelled(_two_names(text, item), item)
-    text = _DOUBLED.sub(r"\1\2", text)
+    text = _container_author(text, item)
+    text = _DOUBLED.sub(lambda m: m.group(3) or m.group(1) + m.group(2), text)
     text = _quoted_punctuation(_typographic(text, item))
     return link(from_markers(text), item)
 
 
 # A role after the names it follows: "(R. Pike, trans.)" is APA's "(R. Pike, Trans.)".
-_ROLE_LABEL = re.compile(r"(?<=, )(?:eds?|trans)\.(?=[);])")
+_ROLE_LABEL = re.compile(r"(?<=, )(?:eds?|trans)\.(?=[);])|(?<=, )eds?\. &amp; trans\.(?=[);])")
+
+
+_ROLE_AT_END = re.compile(r", (?:Eds?\.|Trans\.|Eds?\. &amp; Trans\.)$")
 
 
 def _volumes(text: str, item: Mapping[str, Any]) -> str:
@@ -97,14 +101,17 @@ def _volumes(text: str, item: Mapping[str, Any]) -> str:
         return text
     if tail.startswith(" (") and ")" in tail:
         inside, _, rest = tail[2:].partition(")")
-        return f"{head}</i> ({inside}, {label}){rest}"
+        # After names and their role a semicolon, after an edition a comma (as citeproc-js).
+        sep = "; " if _ROLE_AT_END.search(inside) else ", "
+        return f"{head}</i> ({inside}{sep}{label}){rest}"
     return f"{head}</i> ({label}){tail}"
 
 
 # What citeproc-js does and citeproc-py does not, each as APA 7 wants it too:
 # no comma before "&" when the second of two names is an organisation's ("Smith, J. &
-# Org"; "Honig & Rainey"), and no period after a title that ends in "?" or "!".
-_DOUBLED = re.compile(r"([?!])((?:</[a-z]+>)*)\.")
+# Org"; "Honig & Rainey"), and no period after a title that ends in "?", "!" or, in
+# italics, ".".
+_DOUBLED = re.compile(r"([?!]|(?<!\.)\.)((?:</[a-z]+>)+)\.|([?!])\.")
 
 
 # ---------------------------------------------------------------- what citeproc-py lacks
@@ -141,7 +148,9 @@ def roles_for_citeproc_py(item: Mapping[str, Any]) -> Mapping[str, Any]:
     if volume_title and item.get("volume") and not str(item.get("type", "")).startswith("article"):
         where = "container-title" if item.get("container-title") else "title"
         if item.get(where):
-            out[where] = f"{item[where]}: Vol. {item['volume']}. {volume_title}"
+            volume = str(item["volume"])  # "Vol. 2", but a lettered volume is "C"
+            label = f"Vol. {volume}" if volume.isdigit() else volume
+            out[where] = f"{item[where]}: {label}. {volume_title}"
             out.pop("volume")
     return out
 
@@ -159,6 +168,26 @@ def _with_names(names: list[Mapping[str, str]]) -> str:
     if len(shown) < 2:
         return "".join(shown)
     return ", ".join(shown[:-1]) + ", & " + shown[-1]
+
+
+def _container_author(text: str, item: Mapping[str, Any]) -> str:
+    """ "In I. Kant, *Kants Werke*": the author of the book a part is in (BibLaTeX's
+    ``bookauthor``), which citeproc-py leaves out."""
+    names = item.get("container-author")
+    if not names or " In <i>" not in text:
+        return text
+    from .citeproc_fixes import initialise
+
+    shown = [
+        f"{initialise(n['given'])} {n['family']}"
+        if n.get("given") and n.get("family")
+        else short_name(n)
+        for n in names
+    ]
+    who = (
+        " &amp; ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + ", &amp; " + shown[-1]
+    )
+    return text.replace(" In <i>", f" In {who}, <i>", 1)
 
 
 def _labelled(text: str, item: Mapping[str, Any]) -> str:
@@ -206,14 +235,14 @@ def _typographic(text: str, item: Mapping[str, Any]) -> str:
 
 # American English, as APA and citeproc-js's en-US locale write it: a period or comma
 # after a closing quotation mark goes inside it ("“deliberate speed.”").
-_AFTER_DOUBLE = re.compile(r"”([.,])")
-_AFTER_SINGLE = re.compile(r"(‘[^’]*)’([.,])")
+_AFTER_DOUBLE = re.compile(r"”((?:</[a-z]+>)*)([.,])")
+_AFTER_SINGLE = re.compile(r"(‘[^’]*)’((?:</[a-z]+>)*)([.,])")
 
 
 def _quoted_punctuation(text: str) -> str:
     if "”" not in text and "‘" not in text:
         return text
-    return _AFTER_SINGLE.sub(r"\1\2’", _AFTER_DOUBLE.sub(r"\1”", text))
+    return _AFTER_SINGLE.sub(r"\1\3’\2", _AFTER_DOUBLE.sub(r"\2”\1", text))
 
 
 def typographic(text: str) -> str:

@@ -57,10 +57,13 @@ def _initialize(self: Any, given: str, mark: str, context: Any) -> str:
 
 def _cased(original: Any) -> Any:
     def case(self: Any, text: Any, language: Any = None) -> Any:
-        from citeproc.string import NoCase, String
+        from citeproc.string import MixedString, NoCase, String
 
         text_case = self.get("text-case")
-        plain = type(text) is String  # not NoCase, not a mix of formatted pieces
+        # Plain text, or pieces that are all plain (citeproc-py splits "arXiv:1 [cs]").
+        plain = type(text) is String or (
+            type(text) is MixedString and all(type(piece) is String for piece in text)
+        )
         if text_case == "title" and plain and language == "en":  # as citeproc-py gates it
             return String(title_case(str(text)))
         if text_case == "capitalize-first" and not isinstance(text, NoCase):

@@ -47,6 +47,12 @@ def _person_key(p: Person) -> tuple[str, str]:
     return (p.family.casefold(), letters.casefold())
 
 
+def _printed_title(ref: Reference) -> str:
+    """The title as the reference list prints it: a volume after its work's title."""
+    main = ref.fields.get("maintitle")
+    return f"{main} {ref.fields.get('volume', '')} {ref.title}" if main else ref.title
+
+
 def _names_of(ref: Reference) -> tuple[Person, ...]:
     return ref.persons or ref.editors
 
@@ -120,7 +126,7 @@ def disambiguate(refs: Iterable[Reference]) -> dict[str, CiteAs]:
     for members in alike.values():
         if len(members) < 2:
             continue
-        members.sort(key=lambda m: (title_sort_key(m.title), m.key))
+        members.sort(key=lambda m: (title_sort_key(_printed_title(m)), m.key))
         for n, m in enumerate(members):
             suffix[m.key] = _letters(n)
     return {

@@ -125,17 +125,18 @@ _PART = re.compile(r"[^\s\-/]+")  # words, and the parts of hyphenated or slashe
 def title_case(text: str) -> str:
     """``text`` in title case as citeproc-js makes it: each word and each part of a
     hyphenated one capitalised ("Anti-Racism"), but its skip words ("of", "the",
-    "between"), unless first or after a colon; a word with a capital already (an
-    acronym, "iPhone") is left as written."""
+    "between"), which keep their case unless first, last or after a colon; a word with a
+    capital already (an acronym, "iPhone") is left as written."""
     out, at = [], 0
-    for n, m in enumerate(_PART.finditer(text)):
+    parts = list(_PART.finditer(text))
+    for n, m in enumerate(parts):
         word = m.group(0)
         lead = len(word) - len(word.lstrip("\"'“”‘’([¿¡"))
         core = word[lead:].rstrip("\"'“”‘’)],.;:?!")
         tail = word[lead + len(core) :]
-        starts = n == 0 or bool(_NEW_PHRASE.search(text[: m.start()]))
+        starts = n in (0, len(parts) - 1) or bool(_NEW_PHRASE.search(text[: m.start()]))
         if core.lower() in SKIP_WORDS and not starts:
-            core = core.lower()
+            pass  # as written: "of the", and "of The" where the source capitalised it
         elif not any(c.isupper() for c in core):
             core = core[:1].upper() + core[1:]
         out.append(text[at : m.start()] + word[:lead] + core + tail)
