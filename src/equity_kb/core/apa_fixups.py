@@ -301,6 +301,7 @@ _HTML = {
     "\ue009": "</span>",
 }
 _MARK = re.compile("[\ue000-\ue009]|</?i>")
+_ANY_MARKER = re.compile("[\ue000-\ue009]")
 
 
 def to_markers(rich: str) -> str:
@@ -330,7 +331,7 @@ def to_markers(rich: str) -> str:
 
 def from_markers(text: str) -> str:
     """Rendered HTML with the markers as tags again; ``<i>`` inside italics as roman."""
-    if not any("\ue000" <= ch <= "\ue009" for ch in text):
+    if _ANY_MARKER.search(text) is None:
         return text
     out, at, italic, flipped = [], 0, 0, []
     for m in _MARK.finditer(text):

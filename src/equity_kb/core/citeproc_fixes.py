@@ -56,10 +56,12 @@ def _initialize(self: Any, given: str, mark: str, context: Any) -> str:
 
 
 def _cased(original: Any) -> Any:
-    def case(self: Any, text: Any, language: Any = None) -> Any:
-        from citeproc.string import MixedString, NoCase, String
+    from citeproc.string import MixedString, NoCase, String
 
+    def case(self: Any, text: Any, language: Any = None) -> Any:
         text_case = self.get("text-case")
+        if text_case is None:
+            return text  # the common case, as citeproc-py's own
         # Plain text, or pieces that are all plain (citeproc-py splits "arXiv:1 [cs]").
         plain = type(text) is String or (
             type(text) is MixedString and all(type(piece) is String for piece in text)

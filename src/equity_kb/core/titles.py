@@ -15,6 +15,7 @@ subtitles, the first word after a colon, "?" or "!" is capitalised too. A title 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .bibtex.latex import decode_latex, latex_to_csl_rich
@@ -143,20 +144,22 @@ def sentence_case(raw: str, langid: str = "") -> str:
                 capitalise = False  # a protected word stands first: it is kept as written
             out.append(text)
             continue
-        chars = []
-        for ch in text:
-            if ch.isalpha():
-                chars.append(ch.upper() if capitalise else ch.lower())
-                capitalise = False
-            else:
-                chars.append(ch)
-                if ch in ":?!":
-                    capitalise = True
-                elif not ch.isspace() and capitalise and chars[:-1] and ch not in "\"'`(":
-                    # "2: a" capitalises; a digit or dash after the colon ends the chance
-                    capitalise = not any(c.isalnum() for c in ch)
-        out.append("".join(chars))
+        low = text.lower()
+        if capitalise:  # the first letter, unless a digit comes before it
+            at = next((i for i, c in enumerate(low) if c.isalnum()), -1)
+            if at >= 0 and low[at].isalpha():
+                low = low[:at] + low[at].upper() + low[at + 1 :]
+            capitalise = at < 0
+        low = _SUBTITLE_LETTER.sub(lambda m: m.group(1) + m.group(2).upper(), low)
+        if _SUBTITLE_PENDING.search(low):
+            capitalise = True  # the subtitle's first letter is in the next piece
+        out.append(low)
     return "".join(out)
+
+
+# After a colon, "?" or "!" (and spaces or quotes), the first letter, before any digit.
+_SUBTITLE_LETTER = re.compile(r"([:?!]\W*?)([^\W\d_])")
+_SUBTITLE_PENDING = re.compile(r"[:?!]\W*$")
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -170,11 +173,16 @@ def printed_title(
     in the file as ``raw``) as APA prints it: in sentence case from the field as written,
     then decoded; as written when the setting says so or ``langid`` is not English.
     ``rich``: as CSL rich text (``\\emph`` as ``<i>``, braced words as ``nocase``)."""
+    return _printed(text, raw, langid, rich, _mode[0])
+
+
+@functools.lru_cache(maxsize=65536)  # every list and citation asks again, per reference
+def _printed(text: str | None, raw: str | None, langid: str, rich: bool, mode: str) -> str | None:
     if not text:
         return text
     written = bool(raw) and _same_words(decode_latex(raw or ""), text)
     decoder = latex_to_csl_rich if rich else decode_latex
-    if _mode[0] == "as-written":
+    if mode == "as-written":
         return decoder(raw or "") if written and rich else text
     if written:
         return decoder(sentence_case(raw or "", langid))
