@@ -135,6 +135,12 @@ def roles_for_citeproc_py(item: Mapping[str, Any]) -> Mapping[str, Any]:
     """``item`` as citeproc-py can print it: a director (and the like) of a work with no
     author as its author, labelled by ``fix_up``; contributors named by ``fix_up``; a
     volume's own title in the title ("Collected works: Vol. 2. The second volume")."""
+    if not (
+        item.get("contributor")
+        or item.get("volume-title")
+        or (not item.get("author") and not item.get("editor"))
+    ):
+        return item  # the common case: nothing citeproc-py cannot print
     out = dict(item)
     if not item.get("author") and not item.get("editor"):
         for role, (one, many) in PRIMARY_ROLES.items():

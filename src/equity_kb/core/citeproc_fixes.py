@@ -16,6 +16,7 @@ Case. citeproc-py's title case capitalises neither the parts of a hyphenated wor
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -27,6 +28,7 @@ _ABBREVIATION = re.compile(r"^[A-Z][a-z]+\.$")
 _installed: list[bool] = []
 
 
+@functools.lru_cache(maxsize=65536)  # given names repeat: every list, every citation
 def initialise(given: str, mark: str = ". ", hyphen: bool = True) -> str:
     """``given`` as initials with ``mark`` after each ("J. M." for "Joao Miguel");
     ``hyphen``: keep hyphens between the initials of a hyphenated name ("J.-K.")."""

@@ -151,12 +151,15 @@ def with_cite_as(references: Mapping[str, Reference]) -> dict[str, Reference]:
     decided = disambiguate(references.values())
     return {
         key: (
-            dataclasses.replace(ref, cite_as=decided.get(key, CiteAs()))
-            if ref.cite_as != decided.get(key, CiteAs())
+            dataclasses.replace(ref, cite_as=decided.get(key, _NOTHING))
+            if ref.cite_as != decided.get(key, _NOTHING)
             else ref
         )
         for key, ref in references.items()
     }
+
+
+_NOTHING = CiteAs()
 
 
 __all__ = ["disambiguate", "title_sort_key", "with_cite_as"]

@@ -132,6 +132,7 @@ def _closing(raw: str, start: int) -> int:
 _SUBTITLE = re.compile(r"[:?!]\s+$")
 
 
+@functools.lru_cache(maxsize=65536)  # a title is asked for as text and as rich text
 def sentence_case(raw: str, langid: str = "") -> str:
     """The LaTeX title ``raw`` in sentence case (still LaTeX: decode it after)."""
     if langid.strip().lower() not in ENGLISH:
