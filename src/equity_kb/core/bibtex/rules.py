@@ -136,6 +136,10 @@ EDITOR_ROLES = {
         ("founder", "continuator", "redactor", "reviser", "collaborator"), "contributor"
     ),
 }
+# Ours (and Zotero's tags): about one work and how it serves the partnership.
+OWN_FIELDS = frozenset(
+    {"annotation", "annote", "tenets", "focus", "levels", "evidence", "provenance", "keywords"}
+)
 # Fields a crossref or xdata child never takes from its parent: biblatex's own list, and
 # ours, which describe one work and how it serves the partnership.
 NOT_INHERITED = frozenset(
@@ -157,15 +161,8 @@ NOT_INHERITED = frozenset(
         "shorthand",
         "shorthandintro",
         "sortkey",
-        "annotation",
-        "annote",
-        "tenets",
-        "focus",
-        "levels",
-        "evidence",
-        "provenance",
-        "keywords",
     }
+    | OWN_FIELDS
 )
 # Our own fields on top of BibTeX.
 TAG_FIELDS = FACETS  # tenets, focus, levels: comma-separated vocabulary ids

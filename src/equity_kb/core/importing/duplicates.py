@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from equity_kb.core.bibtex.rules import OWN_FIELDS
 from equity_kb.core.model import Reference
 from equity_kb.core.vocabulary import fold
 
@@ -18,21 +19,7 @@ _DOI = re.compile(r"^10\.\S+/\S+$")
 _SUBTITLE = re.compile(r"\s*(?::|\?|!|\.\s|\s[-\u2013\u2014]{1,3}\s)")
 # Fields that are not the work's description: ours, Zotero's storage and tags, links to
 # other entries (keys that an import renames).
-_NOT_DESCRIPTION = frozenset(
-    {
-        "annotation",
-        "annote",
-        "tenets",
-        "focus",
-        "levels",
-        "evidence",
-        "provenance",
-        "keywords",
-        "file",
-        "crossref",
-        "xdata",
-    }
-)
+_NOT_DESCRIPTION = frozenset(OWN_FIELDS | {"file", "crossref", "xdata"})
 _SPACE = re.compile(r"\s+")
 
 
