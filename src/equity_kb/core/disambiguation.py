@@ -58,6 +58,8 @@ def _names_of(ref: Reference) -> tuple[Person, ...]:
 
 
 def _year_text(ref: Reference) -> str:
+    if "date" not in ref.fields:  # BibTeX's year: the citation's date is just that
+        return str(ref.issued) if ref.issued is not None else "n.d."
     issued = dates.issued(ref.fields, ref.issued)
     return (dates.citation_year(issued) if issued else None) or "n.d."
 
