@@ -50,8 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--notes",
         action="store_true",
-        help="also list notes: incomplete entries, and summaries above the reading grade "
-        "(kb_reading_grade in conf.py, default 10)",
+        help="also list notes: incomplete entries, summaries above the reading grade "
+        "(kb_reading_grade in conf.py, default 10), and summaries that name a number, "
+        "year, quotation or name their page's body does not",
     )
     p.add_argument(
         "--suggest-tenets",

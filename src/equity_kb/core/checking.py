@@ -16,6 +16,7 @@ from .frontmatter import read_front_matter
 from .model import Entry, Problem, Reference
 from .reading_grade import DEFAULT_MAX_GRADE, summary_notes
 from .source_text import decode
+from .summary_facts import summary_fact_notes
 from .validation import DEFAULT_ENTRY_DIRS, entry_from_front_matter, entry_type_of
 from .vocabulary import Vocabulary, VocabularyError, load_vocabulary
 
@@ -123,6 +124,8 @@ def check(
     if grades:
         graded = [e for e in result.entries if (settings.root / e.source).resolve() in wanted]
         result.notes.extend(summary_notes(graded, float(settings.reading_grade)))  # type: ignore[arg-type]
+        pages = [(e, decode((settings.root / e.source).read_bytes()).text) for e in graded]
+        result.notes.extend(summary_fact_notes(pages))
     result.problems = sorted(
         (_relative(p, settings.root) for p in result.problems), key=lambda p: (p.path, p.line)
     )
