@@ -91,10 +91,10 @@ def _escaped(item: Mapping[str, Any], internal_id: str) -> dict[str, Any]:
     """What citeproc gets: rendered variables only, every string HTML-escaped once."""
     keep = _rendered_keys()
     kind = str(item.get("type") or "document")
-    # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
-    # year, a season) go to it as APA's text (core/dates.py).
     item = roles_for_citeproc_py(item)
     rich = bool(item.get(RICH))  # CSL rich text: its tags go through citeproc-py as markers
+    # Dates citeproc-py cannot print as APA does (a range within a year, an uncertain
+    # year, a season) go to it as APA's text (core/dates.py).
     out = {
         k: _escape(
             dates.for_citeproc(v, kind)

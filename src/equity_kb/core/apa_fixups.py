@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .citation_style import DEFAULT_STYLE, style_name
+from .citeproc_fixes import initialise
 
 ISSUED_TEXT = "kb-issued-text"  # not a CSL variable: citeproc ignores it
 ROLE = "kb-role"  # the label of a primary contributor who is not the author ("Director")
@@ -19,6 +20,23 @@ WITH = "kb-with"  # contributors, as APA names them after the others ("with Roe,
 def short_name(name: Mapping[str, str]) -> str:
     """The part of a CSL name a citation shows: the family name, or the whole literal."""
     return name.get("family") or name.get("literal") or name.get("given") or ""
+
+
+def name_series(names: list[str], last: str = " & ", comma_for_two: bool = False) -> str:
+    """Names as APA runs them together: "A & B", "A, B, & C" (with ``comma_for_two``, as
+    between inverted names, "Roe, A., & Poe, B.")."""
+    if len(names) < 2:
+        return "".join(names)
+    if len(names) == 2 and not comma_for_two:
+        return names[0] + last + names[1]
+    return ", ".join(names[:-1]) + "," + last + names[-1]
+
+
+def suffixed(when: str, suffix: str) -> str:
+    """A date with its year suffix: "2019a", "n.d.-a" (APA 7 section 9.47)."""
+    if not suffix:
+        return when
+    return f"{when}-{suffix}" if when.endswith("n.d.") else f"{when}{suffix}"
 
 
 def issued_year(item: Mapping[str, Any]) -> int | None:
@@ -107,13 +125,6 @@ def _volumes(text: str, item: Mapping[str, Any]) -> str:
     return f"{head}</i> ({label}){tail}"
 
 
-# What citeproc-js does and citeproc-py does not, each as APA 7 wants it too:
-# no comma before "&" when the second of two names is an organisation's ("Smith, J. &
-# Org"; "Honig & Rainey"), and no period after a title that ends in "?", "!" or, in
-# italics, ".".
-_DOUBLED = re.compile(r"([?!]|(?<!\.)\.)((?:</[a-z]+>)+)\.|([?!])\.")
-
-
 # ---------------------------------------------------------------- what citeproc-py lacks
 #
 # Roles citeproc-py does not know (director, compiler, contributor, ...) and CSL 1.0.2's
@@ -162,18 +173,13 @@ def roles_for_citeproc_py(item: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _with_names(names: list[Mapping[str, str]]) -> str:
-    from .citeproc_fixes import initialise
-
     shown = [
         f"{n['family']}, {initialise(n['given'])}"
         if n.get("family") and n.get("given")
         else n.get("literal") or n.get("family") or ""
         for n in names
     ]
-    shown = [s for s in shown if s]
-    if len(shown) < 2:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + ", & " + shown[-1]
+    return name_series([s for s in shown if s], comma_for_two=True)
 
 
 def _container_author(text: str, item: Mapping[str, Any]) -> str:
@@ -182,17 +188,13 @@ def _container_author(text: str, item: Mapping[str, Any]) -> str:
     names = item.get("container-author")
     if not names or " In <i>" not in text:
         return text
-    from .citeproc_fixes import initialise
-
     shown = [
         f"{initialise(n['given'])} {n['family']}"
         if n.get("given") and n.get("family")
         else short_name(n)
         for n in names
     ]
-    who = (
-        " &amp; ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + ", &amp; " + shown[-1]
-    )
+    who = name_series(shown, " &amp; ")
     return text.replace(" In <i>", f" In {who}, <i>", 1)
 
 
@@ -209,6 +211,13 @@ def _labelled(text: str, item: Mapping[str, Any]) -> str:
         head = head[:-1]
     extra = (f" ({role})" if role else "") + (f" (with {others})" if others else "")
     return f"{head}{extra}. {text[match.start() :]}"
+
+
+# What citeproc-js does and citeproc-py does not, each as APA 7 wants it too:
+# no comma before "&" when the second of two names is an organisation's ("Smith, J. &
+# Org"; "Honig & Rainey"), and no period after a title that ends in "?", "!" or, in
+# italics, ".".
+_DOUBLED = re.compile(r"([?!]|(?<!\.)\.)((?:</[a-z]+>)+)\.|([?!])\.")
 
 
 def _two_names(text: str, item: Mapping[str, Any]) -> str:
@@ -266,8 +275,7 @@ def with_year_suffix(text: str, suffix: str) -> str:
     match = _DATE.search(text)
     if match is None:
         return text
-    sep = "-" if match.group(0).endswith("n.d.") else ""
-    return f"{text[: match.end()]}{sep}{suffix}{text[match.end() :]}"
+    return f"{text[: match.start() + 1]}{suffixed(match.group(0)[1:], suffix)}{text[match.end() :]}"
 
 
 # The date of a reference: the first parenthesis that opens with a year or "n.d.".
@@ -292,19 +300,18 @@ def link(text: str, item: Mapping[str, Any]) -> str:
 
 RICH = "kb-rich"  # set on an item whose strings are CSL rich text (not a CSL variable)
 _TAG = re.compile(r'<(/?)(i|b|sup|sub|span)((?: [a-z-]+="[^"<>]*")*)>')
-_OPEN = {"i": "\ue000", "b": "\ue002", "sup": "\ue004", "sub": "\ue006", "sc": "\ue008"}
-_CLOSE = {"i": "\ue001", "b": "\ue003", "sup": "\ue005", "sub": "\ue007", "sc": "\ue009"}
-_HTML = {
-    "\ue000": "<i>",
-    "\ue001": "</i>",
-    "\ue002": "<b>",
-    "\ue003": "</b>",
-    "\ue004": "<sup>",
-    "\ue005": "</sup>",
-    "\ue006": "<sub>",
-    "\ue007": "</sub>",
-    "\ue008": '<span style="font-variant:small-caps">',
-    "\ue009": "</span>",
+# Each tag's pair of markers, and the HTML each marker stands for.
+_TAGS = {
+    "i": ("<i>", "</i>"),
+    "b": ("<b>", "</b>"),
+    "sup": ("<sup>", "</sup>"),
+    "sub": ("<sub>", "</sub>"),
+    "sc": ('<span style="font-variant:small-caps">', "</span>"),
+}
+_OPEN = {name: chr(0xE000 + 2 * n) for n, name in enumerate(_TAGS)}
+_CLOSE = {name: chr(0xE001 + 2 * n) for n, name in enumerate(_TAGS)}
+_HTML = {_OPEN[name]: tags[0] for name, tags in _TAGS.items()} | {
+    _CLOSE[name]: tags[1] for name, tags in _TAGS.items()
 }
 _MARK = re.compile("[\ue000-\ue009]|</?i>")
 _ANY_MARKER = re.compile("[\ue000-\ue009]")
@@ -339,31 +346,30 @@ def from_markers(text: str) -> str:
     """Rendered HTML with the markers as tags again; ``<i>`` inside italics as roman."""
     if _ANY_MARKER.search(text) is None:
         return text
-    out, at, italic, flipped = [], 0, 0, []
+    # ``italic``: how deep in italics the text is; ``opened``: for each marker <i> still
+    # open, the depth before it (a roman span inside italics, an <i> outside them).
+    out: list[str] = []
+    at, italic, opened = 0, 0, []
     for m in _MARK.finditer(text):
         out.append(text[at : m.start()])
         at = m.end()
         mark = m.group(0)
-        if mark == "<i>":
-            italic += 1
+        if mark in ("<i>", "</i>"):  # citeproc-py's own italics
+            italic = italic + 1 if mark == "<i>" else max(italic - 1, 0)
             out.append(mark)
-        elif mark == "</i>":
-            italic = max(italic - 1, 0)
-            out.append(mark)
-        elif mark == "\ue000":
-            flipped.append(italic > 0)
+        elif mark == _OPEN["i"]:
+            opened.append(italic)
             out.append('<span style="font-style:normal">' if italic else "<i>")
-            italic = 0 if italic else italic + 1
-        elif mark == "\ue001":
-            roman = flipped.pop() if flipped else None
-            if roman is None:
+            italic = 0 if italic else 1
+        elif mark == _CLOSE["i"]:
+            if not opened:
                 continue  # a stray end (a cut title): dropped
-            out.append("</span>" if roman else "</i>")
-            italic = 1 if roman else max(italic - 1, 0)
+            italic = opened.pop()
+            out.append("</span>" if italic else "</i>")
         else:
             out.append(_HTML[mark])
     out.append(text[at:])
-    out.extend("</span>" if roman else "</i>" for roman in reversed(flipped))  # a cut title
+    out.extend("</span>" if depth else "</i>" for depth in reversed(opened))  # a cut title
     html = "".join(out)
     for opening, closing in (("<b>", "</b>"), ("<sup>", "</sup>"), ("<sub>", "</sub>")):
         html += closing * max(html.count(opening) - html.count(closing), 0)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from . import dates
-from .apa_fixups import PRIMARY_ROLES, issued_year, short_name, typographic
+from .apa_fixups import PRIMARY_ROLES, issued_year, name_series, short_name, suffixed, typographic
 from .citation_style import DEFAULT_STYLE, NOT_RENDERED, stock_style_named, style_name
 from .citeproc_fixes import initialise
 from .csl import to_csl
@@ -54,20 +54,15 @@ def csl_cited(
     """
     if style_name() != DEFAULT_STYLE:
         who, when = _other_cited(item)
-        return who, _suffixed(when, cite_as.year_suffix)
+        return who, suffixed(when, cite_as.year_suffix)
     listed = item.get("author") or item.get("editor")
     listed = listed or next((item[r] for r in PRIMARY_ROLES if item.get(r)), [])
     names = _who_names(list(listed), cite_as)
-    joiner = " and " if narrative else " & "
     if len(names) >= 3 and not every_author and cite_as.names < len(names):
         who = ", ".join(names[: max(cite_as.names, 1)])
         who += ", et al." if cite_as.names > 1 else " et al."
-    elif len(names) >= 3:
-        who = ", ".join(names[:-1]) + "," + joiner + names[-1]
-    elif len(names) == 2:
-        who = names[0] + joiner + names[1]
     elif names:
-        who = names[0]
+        who = name_series(names, " and " if narrative else " & ")
     else:
         kind = str(item.get("type") or "")
         title = str(item.get("title-short") or item.get("title") or "").strip()
@@ -78,22 +73,17 @@ def csl_cited(
         quoted = kind not in UNQUOTED_TYPES and bool(item.get("container-title"))
         who = f"“{title}”" if quoted else title
     who = typographic(who)
-    when = _suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
+    when = suffixed(dates.citation_year(item.get("issued")) or "n.d.", cite_as.year_suffix)
     original = dates.citation_year(item.get("original-date"))
     return who, f"{original}/{when}" if original else when  # a republished work (8.15)
 
 
-def _suffixed(when: str, suffix: str) -> str:
-    """ "2019a", "n.d.-a" (APA 7 section 9.47)."""
-    if not suffix:
-        return when
-    return f"{when}-{suffix}" if when.endswith("n.d.") else f"{when}{suffix}"
-
-
-def csl_in_text(item: Mapping[str, Any], narrative: bool = False) -> str:
+def csl_in_text(
+    item: Mapping[str, Any], narrative: bool = False, cite_as: CiteAs = NO_DISAMBIGUATION
+) -> str:
     """APA 7 in-text citation, as plain text, for a plain-text CSL item (``csl_cited``):
     "(Bowman et al., 2021)", or in running text "Bowman et al. (2021)"."""
-    who, when = csl_cited(item, narrative)
+    who, when = csl_cited(item, narrative, cite_as=cite_as)
     if narrative:
         return f"{who} ({when})"
     return f"({who_when(who, when)})"
@@ -187,8 +177,7 @@ def cited(ref: Reference, narrative: bool = False, every_author: bool = False) -
 def in_text(ref: Reference, narrative: bool = False) -> str:
     """APA 7 in-text citation as plain text: "(Bowman et al., 2021)" or, narrative,
     "Bowman et al. (2021)". Escape it when putting it into HTML."""
-    who, when = cited(ref, narrative)
-    return f"{who} ({when})" if narrative else f"({who_when(who, when)})"
+    return csl_in_text(to_csl(ref), narrative, ref.cite_as)
 
 
 __all__ = ["cited", "csl_cited", "csl_in_text", "in_text", "who_when"]

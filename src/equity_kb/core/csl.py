@@ -152,13 +152,9 @@ def _first(f: dict[str, str], *names: str) -> str | None:
     return next((f[n] for n in names if f.get(n)), None)
 
 
-def _with_subtitle(f: dict[str, str], title: str | None, sub: str) -> str | None:
-    """APA's "Title: Subtitle", from BibLaTeX's separate subtitle fields."""
-    return _joined(title, f.get(sub))
-
-
 def _joined(title: str | None, subtitle: str | None) -> str | None:
-    """ "Title: Subtitle"; after a title that ends in "?" or "!", no colon (APA 7 6.17)."""
+    """APA's "Title: Subtitle", from BibLaTeX's separate subtitle fields; after a title
+    that ends in "?" or "!", no colon (APA 7 6.17)."""
     if not title or not subtitle:
         return title
     return f"{title} {subtitle}" if title.rstrip()[-1:] in "?!:" else f"{title}: {subtitle}"
@@ -245,7 +241,7 @@ def to_csl(ref: Reference, *, rich: bool = False) -> dict[str, Any]:
             f["shorttitle"], ref.raw_fields.get("shorttitle"), f.get("langid", ""), rich=rich
         )
     if kind in ("article-journal", "article-magazine", "article-newspaper", "periodical"):
-        container = _with_subtitle(text, _first(text, "journaltitle", "journal"), "journalsubtitle")
+        container = _joined(_first(text, "journaltitle", "journal"), text.get("journalsubtitle"))
     elif kind in ("chapter", "paper-conference", "entry-encyclopedia"):
         container = _sentence_cased(ref, "booktitle", "booksubtitle", rich)
     else:

@@ -165,8 +165,9 @@ class ResolveCitations(SphinxPostTransform):
                     previous = None
                     continue
                 uri = ref_uri(self.config, domain, self.env.docname, key)
-                who = apa.cited(ref, every_author=form == "ps")[0]
-                if form in ("p", "ps") and previous == (who, "") and not pre:
+                # Only a parenthetical citation runs one author's works together.
+                who = apa.cited(ref, every_author=form == "ps")[0] if form in ("p", "ps") else ""
+                if who and previous == (who, "") and not pre:
                     # The same authors again: only the date, "(Quill, 2019, 2021a)" (8.12).
                     parts[-1].extend(
                         [nodes.Text(", "), *cite_part(apa, ref, "year", "", post, uri)]
