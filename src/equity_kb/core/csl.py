@@ -242,7 +242,7 @@ def to_csl(ref: Reference, *, rich: bool = False) -> dict[str, Any]:
         )
     if kind in ("article-journal", "article-magazine", "article-newspaper", "periodical"):
         container = _joined(_first(text, "journaltitle", "journal"), text.get("journalsubtitle"))
-    elif kind in ("chapter", "paper-conference", "entry-encyclopedia"):
+    elif kind in _PARTS:
         container = _sentence_cased(ref, "booktitle", "booksubtitle", rich)
     else:
         container = None
