@@ -119,7 +119,7 @@ class Brief(Entry):
     type: ClassVar[EntryType] = "brief"
     author_names: tuple[str, ...] = ()
     date: dt.date | None = None  # when it was written (published, unless a draft)
-    reviewed: dt.date | None = None  # when it was last checked against its sources
+    reviewed: dt.date | None = None  # the day a person checked the whole entry against its sources
     status: str = "published"
 
     @property
@@ -143,7 +143,7 @@ class Practice(Entry):
     organization: str = ""
     evidence: tuple[str, ...] = ()  # bibliography keys the card rests on
     date: dt.date | None = None  # when it was written
-    reviewed: dt.date | None = None  # when it was last checked against its sources
+    reviewed: dt.date | None = None  # the day a person checked the whole entry against its sources
 
     @property
     def year(self) -> int | None:

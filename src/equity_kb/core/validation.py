@@ -146,8 +146,8 @@ class _Checker:
         if reviewed > dt.date.today() + dt.timedelta(days=1):
             self.report(
                 self.fm.line("reviewed"),
-                f"'reviewed' {reviewed.isoformat()} is in the future: write the date the entry "
-                "was last checked against its sources",
+                f"'reviewed' {reviewed.isoformat()} is in the future: write the day a person "
+                "checked the whole entry against its sources",
                 "bad_date",
             )
             return None
@@ -285,7 +285,7 @@ _HINTS = {
     "organization": "who developed or runs the practice",
     "authors": "a list of names",
     "date": "YYYY-MM-DD",
-    "reviewed": "YYYY-MM-DD, the day it was last checked against its sources",
+    "reviewed": "YYYY-MM-DD, the day a person checked the whole entry against its sources",
     "status": "draft, in-review or published",
 }
 
