@@ -38,7 +38,7 @@ from .generations import (
     write_words,
 )
 from .layout import WORDS_NAME, index_dir, static_dir
-from .schema import FACET_FIELDS, STORED_BODY_CHARS, build_schema
+from .schema import build_schema, index_fields
 from .static_index import (
     StaticWrite,
     changed_records,
@@ -368,41 +368,6 @@ def digest(doc: Doc) -> str:
     """A short fingerprint of a document; a change in any field changes it."""
     raw = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
-
-
-def index_fields(doc: Doc) -> dict[str, Any]:
-    """Whoosh field values for one document (see ``documents.search_document``)."""
-    text = {k: str(doc.get(k) or "") for k in ("title", "summary", "body", "annotation")}
-    authors = [str(a) for a in doc.get("authors") or ()]
-    fields: dict[str, Any] = {
-        "key": str(doc["key"]),
-        "id": str(doc.get("id") or doc["key"]),
-        "title": text["title"],
-        "summary": text["summary"],
-        "_stored_summary": text["summary"],
-        "body": text["body"],
-        # All of the body is indexed; only its start is stored, for snippets.
-        "_stored_body": text["body"][:STORED_BODY_CHARS],
-        "annotation": text["annotation"],
-        "authors": "\n".join(authors),
-        "_stored_authors": authors,
-        "url": str(doc.get("url") or ""),
-    }
-    if text["summary"] and text["annotation"].startswith(text["summary"].rstrip("…")):
-        # A summary taken from the annotation (a reference's first sentence) is stored
-        # for display but not indexed twice: a fifth fewer postings to write.
-        fields["summary"] = ""
-    for name in FACET_FIELDS:
-        raw = doc.get(name) or ()
-        values = [raw] if isinstance(raw, str) else [str(v) for v in raw]
-        values = [v.replace(",", " ").strip() for v in values if str(v).strip()]
-        fields[name] = ",".join(values)
-        # An entry has one type (stored as text); the tag facets are lists.
-        fields[f"_stored_{name}"] = (values[0] if values else "") if name == "type" else values
-    year = doc.get("year")
-    if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000:
-        fields["year"] = year
-    return fields
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")

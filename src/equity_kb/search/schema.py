@@ -8,7 +8,7 @@ no longer read correctly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from whoosh.analysis import (
@@ -91,7 +91,7 @@ class StemmedPositions(Positions):
         self._encoded = {}
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Any:
-        steps = _stemming_steps(analyzer)
+        steps = stemming_steps(analyzer)
         plain = {k: v for k, v in kwargs.items() if k != "mode"}
         if steps is None or plain or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)
@@ -135,7 +135,7 @@ class StemmedPositions(Positions):
         return out
 
 
-def _stemming_steps(analyzer: Any) -> tuple[Any, ...] | None:
+def stemming_steps(analyzer: Any) -> tuple[Any, ...] | None:
     """The settings of a StemmingAnalyzer-shaped chain, or None for any other analyzer."""
     items = getattr(analyzer, "items", None)
     if not isinstance(items, list) or [type(i) for i in items] != [
@@ -185,3 +185,38 @@ def build_schema() -> Schema:
     for name in STEMMED_FIELDS:
         schema[name].format = StemmedPositions()  # field_boost 1.0, as TEXT's default
     return schema
+
+
+def index_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Whoosh field values for one document (see ``documents.search_document``)."""
+    text = {k: str(doc.get(k) or "") for k in ("title", "summary", "body", "annotation")}
+    authors = [str(a) for a in doc.get("authors") or ()]
+    fields: dict[str, Any] = {
+        "key": str(doc["key"]),
+        "id": str(doc.get("id") or doc["key"]),
+        "title": text["title"],
+        "summary": text["summary"],
+        "_stored_summary": text["summary"],
+        "body": text["body"],
+        # All of the body is indexed; only its start is stored, for snippets.
+        "_stored_body": text["body"][:STORED_BODY_CHARS],
+        "annotation": text["annotation"],
+        "authors": "\n".join(authors),
+        "_stored_authors": authors,
+        "url": str(doc.get("url") or ""),
+    }
+    if text["summary"] and text["annotation"].startswith(text["summary"].rstrip("…")):
+        # A summary taken from the annotation (a reference's first sentence) is stored
+        # for display but not indexed twice: a fifth fewer postings to write.
+        fields["summary"] = ""
+    for name in FACET_FIELDS:
+        raw = doc.get(name) or ()
+        values = [raw] if isinstance(raw, str) else [str(v) for v in raw]
+        values = [v.replace(",", " ").strip() for v in values if str(v).strip()]
+        fields[name] = ",".join(values)
+        # An entry has one type (stored as text); the tag facets are lists.
+        fields[f"_stored_{name}"] = (values[0] if values else "") if name == "type" else values
+    year = doc.get("year")
+    if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000:
+        fields["year"] = year
+    return fields

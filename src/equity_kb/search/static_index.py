@@ -9,7 +9,9 @@ whenever some document changed; it is written beside the site and swapped in, so
 browser never reads half a bundle.
 
 Beside it, ``words.json``: the index's words by how many entries use them, which the
-page fetches only when a search finds nothing, to offer "did you mean".
+page fetches only when a search finds nothing, to offer "did you mean"; and ``terms/``
+(static_terms.py): which entries each of the service's terms matches, from which the
+page decides what a query matches, Pagefind ranking the matches.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import errno
 import gzip
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,18 +35,16 @@ from pagefind.service import PagefindService
 from equity_kb.core import faults
 
 from .layout import STATIC_DIRNAME, WORDS_NAME, state_dir, static_dir
+from .pagefind_binary import pagefind_binary
+from .static_terms import entry_terms, term_data_exists, write_term_data
 
 Doc = Mapping[str, Any]
 Record = dict[str, Any]
 
 RECORDS_NAME = "static-records.json"
-RECORDS_VERSION = 2
+RECORDS_VERSION = 3  # 3: records carry their entry's terms (static_terms.py)
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
-# The last word of every record: search_static.js searches for it to list every entry
-# (by facet, in an order), since Pagefind 1.5.2 loads every index chunk for a search
-# with no words. It is stripped from what results show.
-EVERY = "kbentryall"
 # The word list: enough for suggestions, small enough to fetch after a search that failed.
 _MAX_WORDS = 40_000
 # Sort keys Pagefind orders the Explore page by; every record has each of them.
@@ -68,7 +69,9 @@ def static_record(doc: Doc) -> Record:
     """The Pagefind custom record of one search document.
 
     ``meta`` is what a result shows (Pagefind stores it in the record's fragment);
-    ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders."""
+    ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders;
+    ``terms`` what the service's analyzers make of it (static_terms.py), which Pagefind
+    never sees."""
     title = str(doc.get("title") or "")
     year = doc.get("year")
     has_year = isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000
@@ -105,11 +108,24 @@ def static_record(doc: Doc) -> Record:
     return {
         "key": str(doc["key"]),
         "url": meta["url"],
-        "content": "\n".join([*(t for t in text if t), EVERY]),
+        "content": _parts(text),
         "meta": meta,
         "filters": {k: v for k, v in filters.items() if v},
         "sort": sort,
+        "terms": entry_terms(doc),
     }
+
+
+# Between the parts of a record's text (title, summary, byline, each heading and paragraph
+# of the page): the page's excerpts stay within one part (search_static.js PART_BREAK),
+# as Pagefind keeps no line breaks. Not a word to Pagefind or to the service.
+PART_BREAK = "\u00b6"
+_LINES = re.compile(r"\s*\n\s*")
+
+
+def _parts(texts: Sequence[str]) -> str:
+    parts = (p for t in texts if t for p in _LINES.split(t.strip()) if p)
+    return f" {PART_BREAK} ".join(parts)
 
 
 # -- the records kept between builds -------------------------------------------------------
@@ -169,7 +185,12 @@ def changed_records(
 ) -> bool:
     """Whether ``records`` differ from what the static index in ``site`` answers from
     (``store``, as ``read_store`` read it)."""
-    return store is None or not static_index_exists(site) or store["current"] != records
+    return (
+        store is None
+        or not static_index_exists(site)
+        or not term_data_exists(static_dir(site))
+        or store["current"] != records
+    )
 
 
 class StaticWrite:
@@ -281,6 +302,9 @@ def write_delta(
     info["hide"] += [ids[k] for k in replaced]
     # The replaced pages are still counted in the base's facet counts: what to subtract.
     info["fix"] = {ids[k]: base[k]["filters"] for k in replaced}
+    # The term data names every entry's page: the changed ones' are in the delta bundle.
+    fresh = {key: page for page, key, meta in pages if not meta.get("ballast")} if changed else {}
+    write_term_data(target, records, {**ids, **fresh}, fresh)
     _write_json(target / DELTA_NAME, info)
     return len(changed)
 
@@ -316,6 +340,7 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
     records it holds."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
+    by_key = {r["key"]: r for r in listed}
     work = state_dir(site_path)
     work.mkdir(parents=True, exist_ok=True)
     tmp = work / f"{STATIC_DIRNAME}.{os.getpid()}.tmp"
@@ -327,6 +352,7 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
         if (tmp / "wasm.en.pagefind").is_file():  # every record is English (force_language)
             (tmp / "wasm.unknown.pagefind").unlink(missing_ok=True)
         _write_json(tmp / DELTA_NAME, {"delta": None, "hide": [], "fix": {}, "ids": []})
+        write_term_data(tmp, by_key, {key: page for page, key, _ in page_meta(tmp)})
         target = static_dir(site_path)
         words = target / WORDS_NAME
         if words.is_file():
@@ -367,9 +393,7 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
     try:
         service = await _Service().launch()
     except FileNotFoundError as err:
-        raise StaticIndexError(
-            "the pagefind binary is missing: pip install 'pagefind[bin]'"
-        ) from err
+        raise StaticIndexError(f"the pagefind binary is missing: {err}") from err
     try:
         index = await service.create_index(IndexConfig(force_language="en"))
 
@@ -446,13 +470,21 @@ def _whole(folder: Path, sizes: Mapping[str, int]) -> bool:
 
 
 class _Service(PagefindService):
-    """Pagefind's service client, reading answers as they come.
+    """Pagefind's service client, reading answers as they come, running the binary
+    ``pagefind_binary()`` chooses (``tools/pagefind``'s in a checkout, else pip's).
 
     The library's reader sleeps 0.1 s before each answer it reads (pagefind 1.5.2;
     upstream issue Pagefind/pagefind#976), which made 13,500 records take 22 minutes
     one by one. This reader awaits the pipe instead; the protocol (base64 JSON
     messages, each ended by a comma) is the library's own. If the process dies, every
     pending request fails at once instead of waiting for ever."""
+
+    def __init__(self) -> None:
+        # The library's __init__ (1.5.2) but for the binary, which it would look up
+        # itself (and fail without pip's).
+        self._loop = asyncio.get_running_loop()
+        self._bin = pagefind_binary().path
+        self._responses = {}
 
     async def _wait_for_responses(self) -> None:
         assert self._backend.stdout is not None

@@ -1,12 +1,22 @@
-/* Equity KB static search: the site's Pagefind index (kb-search/), queried in the
- * browser with no server, answering in the shape /api/search answers in, so the search
- * page draws both the same way.
+/* Equity KB static search: the site's static index (kb-search/), queried in the browser
+ * with no server, answering in the shape /api/search answers in, so the search page
+ * draws both the same way.
  *
- * Pagefind finds the entries holding every word (or a "quoted phrase"), ranked. On top
- * of it, as the search service does:
+ * What a query matches, and how the matches rank, is decided as the service decides,
+ * from data the build writes (search/static_terms.py): each entry's terms, field by
+ * field, as the service's analyzers make them, with their frequencies (kb-search/terms/).
+ * A query word is analysed here as the service analyses it (the same tokenizers, stop
+ * words and Porter stemmer, whoosh.lang.porter ported below) and matches the entries
+ * that have its terms in some field, ranked by the service's BM25 with its field boosts.
+ * So stems ("vulnerability" finds "vulnerable"), hyphens ("role-play"), apostrophes and
+ * numbers match as they do there, and a word the index does not hold matches nothing
+ * (Pagefind alone falls back to a prefix of it). Pagefind answers quoted phrases (the
+ * terms hold no positions) and is loaded only for them; every result's text comes from
+ * its Pagefind fragment.
+ *
+ * As the service does:
  * - facets: values of one facet OR, facets AND, each facet counted over the result of the
- *   others: Pagefind counts with every filter applied, so each facet with choices gets
- *   one more search without its own;
+ *   others (from the rows' facet values in pages.json);
  * - questions: common words are left out; when fewer than three entries have every word,
  *   the entries with the most (and rarest) of them follow, with a note saying so;
  * - no results: the nearest entries (outside the filters, or for a suggested spelling)
@@ -38,6 +48,12 @@
   // (the service's WIDEN_BELOW, search/snapshot.py).
   var WIDEN_BELOW = 3;
   var NEAREST = 5;
+  var CACHED = 64;
+  var TITLE_WEIGHT = 15;
+  var EXCERPT_WORDS = 30;
+  // Between the parts of an entry's text (title, summary, byline, headings, paragraphs)
+  // in its record (search/static_index.py PART_BREAK): an excerpt stays within one part.
+  var PART_BREAK = "\u00b6";
 
   function contentWords(q) {
     var all = String(q || "").replace(/["()]/g, " ").split(/\s+/).filter(function (w) {
@@ -48,19 +64,145 @@
     return { all: all, words: (kept.length ? kept : all).slice(0, MAX_WORDS), dropped: all.length - kept.length };
   }
 
+  /**
+   * Query words split as the service's parser splits them, at every character that is
+   * not part of a word ("role-play", "www.call-ecl.org"), without single letters or,
+   * unless nothing else is left, common words: "what's" is nothing to search for.
+   */
+  function splitWords(words) {
+    var parts = [];
+    words.forEach(function (w) {
+      (w.match(ID_WORD) || []).forEach(function (p) {
+        if (Array.from(p).length >= 2 && parts.indexOf(p) < 0) parts.push(p);
+      });
+    });
+    // Common words count when there is nothing else ("why"), as contentWords keeps them.
+    var kept = parts.filter(function (p) { return stopwords().indexOf(p) < 0; });
+    return (kept.length ? kept : parts).slice(0, MAX_WORDS);
+  }
+
   function isPhrase(q) { return /^\s*".+"\s*$/.test(q || ""); }
 
-  /** A page's sort key, as search/static_index.py static_record writes it. */
-  var TYPE_RANK = { practice: "0", brief: "1", reference: "2" };
-  function sortKey(meta, name) {
-    var title = String(meta.title || "").toLowerCase();
-    var year = parseInt(meta.year || "", 10);
-    var has = year > 0 && year < 10000;
-    var pad = function (n) { return ("0000" + n).slice(-4); };
-    if (name === "order") return (TYPE_RANK[meta.type] || "9") + title;
-    if (name === "newest") return (has ? pad(9999 - year) : "9999") + " " + title;
-    if (name === "oldest") return (has ? pad(year) : "9999") + " " + title;
-    return title;
+  /* ---------------------------------------------------------------- the service's analysis */
+
+  /**
+   * whoosh.lang.porter.stem, line for line: the stemmer of the service's text fields. It
+   * departs from Porter's published algorithm where Whoosh does (its patterns are
+   * matched from the start of the word: "accelerated" is "accelerat"), since what
+   * counts is that a word here meets the term the index holds.
+   */
+  var STEP2 = {
+    ational: "ate", tional: "tion", enci: "ence", anci: "ance", izer: "ize", bli: "ble",
+    alli: "al", entli: "ent", eli: "e", ousli: "ous", ization: "ize", ation: "ate",
+    ator: "ate", alism: "al", iveness: "ive", fulness: "ful", ousness: "ous", aliti: "al",
+    iviti: "ive", biliti: "ble", logi: "log",
+  };
+  var STEP3 = { icate: "ic", ative: "", alize: "al", iciti: "ic", ical: "ic", ful: "", ness: "" };
+  var C = "[^aeiouy]+", V = "[aeiou]+";
+  var MGR0 = new RegExp("^(" + C + ")?" + V + C, "u");
+  var MEQ1 = new RegExp("^(" + C + ")?" + V + C + "(" + V + ")?$", "u");
+  var MGR1 = new RegExp("^(" + C + ")?" + V + C + V + C, "u");
+  var S_V = new RegExp("^(" + C + ")?[aeiouy]", "u");
+  var C_V = new RegExp("^" + C + "[aeiouy][^aeiouwxy]$", "u");
+  var ED_ING = /^(.*)(ed|ing)$/u;
+  var AT_BL_IZ = /^(at|bl|iz)$/u;
+  var STEP1B = /^([^aeiouylsz])\1$/u;
+  var RE2 = /^(.+?)(ational|tional|enci|anci|izer|bli|alli|entli|eli|ousli|ization|ation|ator|alism|iveness|fulness|ousness|aliti|iviti|biliti|logi)$/u;
+  var RE3 = /^(.+?)(icate|ative|alize|iciti|ical|ful|ness)$/u;
+  var RE4_1 = /^(.+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate|iti|ous|ive|ize)$/u;
+  var RE4_2 = /^(.+?)(s|t)(ion)$/u;
+  var RE5 = /^(.+?)e$/u;
+  var stemMemo = new Map();
+
+  function porter(word) {
+    var hit = stemMemo.get(word);
+    if (hit !== undefined) return hit;
+    var w = word, m;
+    if (Array.from(w).length < 3) return w;
+    var firstIsY = w[0] === "y";
+    if (firstIsY) w = "Y" + w.slice(1);
+    if (/s$/.test(w)) {
+      if (/sses$/.test(w) || /ies$/.test(w)) w = w.slice(0, -2);
+      else if (w[w.length - 2] !== "s") w = w.slice(0, -1);
+    }
+    if (/eed$/.test(w)) {
+      if (MGR0.test(w.slice(0, -3))) w = w.slice(0, -1);
+    } else if ((m = ED_ING.exec(w))) {
+      if (S_V.test(m[1])) {
+        w = m[1];
+        if (AT_BL_IZ.test(w)) w += "e";
+        else if (STEP1B.test(w)) w = w.slice(0, -1);
+        else if (C_V.test(w)) w += "e";
+      }
+    }
+    if (/y$/.test(w) && S_V.test(w.slice(0, -1))) w = w.slice(0, -1) + "i";
+    if ((m = RE2.exec(w)) && MGR0.test(m[1])) w = m[1] + STEP2[m[2]];
+    if ((m = RE3.exec(w)) && MGR0.test(m[1])) w = m[1] + STEP3[m[2]];
+    if ((m = RE4_1.exec(w))) {
+      if (MGR1.test(m[1])) w = m[1];
+    } else if ((m = RE4_2.exec(w))) {
+      if (MGR1.test(m[1] + m[2])) w = m[1] + m[2];
+    }
+    if ((m = RE5.exec(w))) {
+      var s = m[1];
+      if (MGR1.test(s) || (MEQ1.test(s) && !C_V.test(s))) w = s;
+    }
+    if (/ll$/.test(w) && MGR1.test(w)) w = w.slice(0, -1);
+    if (firstIsY) w = "y" + w.slice(1);
+    if (stemMemo.size > 20000) stemMemo.clear();
+    stemMemo.set(word, w);
+    return w;
+  }
+
+  // Whoosh's tokenizers (Python's \w is a letter, a number or "_"): the text fields' and
+  // authors' (\w+(\.?\w+)*, so "e.g" stays one word) and the id field's (\w+).
+  var WORD = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
+  var ID_WORD = /[\p{L}\p{N}_]+/gu;
+
+  // The searched fields by their code in the term data (search/static_terms.py).
+  var FIELDS = ["t", "u", "b", "n", "i", "a"];
+  var STEMMED = { t: true, u: true, b: true, n: true };
+
+  /**
+   * The terms of ``text`` per field, as the service's analyzers make them: the text
+   * fields' (tokens, lower case, stop words and short words out, stemmed), the id's
+   * (\w+, lower case) and the authors' (as the text fields', not stemmed).
+   */
+  function analyse(text, terms) {
+    var stop = terms.stop, min = terms.min;
+    var words = (String(text).match(WORD) || []).map(function (w) { return w.toLowerCase(); })
+      .filter(function (w) { return Array.from(w).length >= min && !stop.has(w); });
+    var stems = words.map(porter);
+    var ids = (String(text).match(ID_WORD) || []).map(function (w) { return w.toLowerCase(); });
+    var out = {};
+    FIELDS.forEach(function (f) { out[f] = STEMMED[f] ? stems : f === "i" ? ids : words; });
+    return out;
+  }
+
+  /** Rows in both sorted arrays. */
+  function intersect(a, b) {
+    var out = [], i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { out.push(a[i]); i++; j++; } else if (a[i] < b[j]) i++; else j++;
+    }
+    return out;
+  }
+
+  /** Rows in either sorted array. */
+  function union(a, b) {
+    var out = [], i = 0, j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+      else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+      else { out.push(a[i]); i++; j++; }
+    }
+    return out;
+  }
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
   }
 
   /* ---------------------------------------------------------------- spelling */
@@ -85,89 +227,186 @@
 
   /* ---------------------------------------------------------------- the engine */
 
-  // Every record ends with this word (search/static_index.py), so a search for it is a
-  // search for every entry that loads one index chunk: Pagefind 1.5.2 loads every
-  // chunk of the index for a search with no words (6.9 MB at 13,500 entries).
-  var EVERY = "kbentryall";
-  // A partial match (few entries with every word) counts the entries with any of the
-  // rarest words; the others only rank. Counts are exact by inclusion-exclusion over
-  // the subsets of these words: 2^n - 1 searches per facet counted.
-  var COUNTED_WORDS = 3;
-  var CACHED = 64;
-  var TITLE_WEIGHT = 15;
-
-  function Engine(base, pagefind, delta) {
+  /**
+   * ``terms``: pages.json (search/static_terms.py): per row (an entry, in the service's
+   * browse order) its Pagefind page id, year and facet values; the shards of the
+   * inverted terms are fetched as queries need them.
+   */
+  function Engine(base, pagefind, terms) {
     this.base = base;
     this.pf = pagefind;
+    this.terms = terms;
+    this.rows = terms.ids.length;
+    this.total = this.rows;
     this.wordList = null;
     this.memo = new Map(); // Pagefind's answers, by search (see cached)
-    this.years = null; // every year some entry has (for year ranges); set by open()
-    // A delta bundle over a large base (search/static_index.py write_delta): the base
-    // pages it replaces are hidden, and their stale facet values taken off the counts.
-    delta = delta || {};
-    this.hidden = {};
-    this.fix = delta.fix || {};
-    this.fresh = {};
+    this.shards = new Map();
+    this.norm = {};
+    this.shardNames = new Set(terms.shards || []);
+    this.fragments = new Map();
+    this.rowOf = new Map();
+    this.inDelta = new Set(terms.delta || []);
     var self = this;
-    (delta.hide || []).forEach(function (id) { self.hidden[id] = true; });
-    (delta.ids || []).forEach(function (id) { self.fresh[id] = true; });
+    terms.ids.forEach(function (id, row) { self.rowOf.set(id, row); });
+    terms.stop = new Set(terms.stop || []);
+    // value id by facet and value, and each row's values by facet
+    this.valueId = {};
+    (terms.values || []).forEach(function (fv, i) { self.valueId[fv[0] + "\u0000" + fv[1]] = i; });
+    this.facetOf = (terms.values || []).map(function (fv) { return FACETS.indexOf(fv[0]); });
+    var rank = new Array(this.rows);
+    (terms.by_title || []).forEach(function (row, i) { rank[row] = i; });
+    this.titleRank = rank;
+    this.years = Promise.resolve(Object.keys((terms.years || []).reduce(function (acc, y) {
+      if (y) acc[y] = true;
+      return acc;
+    }, {})));
   }
 
-  /** The results and counts of a Pagefind search with the delta's replaced pages out. */
-  Engine.prototype.clean = function (found) {
-    var self = this;
-    // A copy: ``found`` may be a cached answer, cleaned again by the next search.
-    var counts = {};
-    Object.keys(found.filters || {}).forEach(function (f) {
-      counts[f] = Object.assign({}, found.filters[f]);
+  Engine.prototype.shard = function (term) {
+    var name = Array.from(term).slice(0, 2).map(function (c) { return c.codePointAt(0).toString(16); }).join("_");
+    if (!this.shardNames.has(name)) return Promise.resolve({}); // no term starts so
+    var got = this.shards.get(name);
+    if (!got) {
+      got = fetch(this.base + "terms/" + this.terms.gen + "/" + name + ".json")
+        .then(function (res) { return res.ok ? res.json() : {}; });
+      var shards = this.shards;
+      got.catch(function () { shards.delete(name); });
+      this.shards.set(name, got);
+    }
+    return got;
+  };
+
+  /** The postings of ``term`` in ``field``: {rows, tfs}, rows sorted. */
+  Engine.prototype.postings = function (field, term) {
+    return this.shard(term).then(function (data) {
+      var flat = (data[field] || {})[term] || [];
+      var n = flat.length >> 1, rows = new Array(n), tfs = new Array(n), at = 0;
+      for (var i = 0; i < n; i++) {
+        rows[i] = at += flat[2 * i];
+        tfs[i] = flat[2 * i + 1];
+      }
+      return { rows: rows, tfs: tfs };
     });
-    var results = found.results.filter(function (r) {
-      var stale = self.fix[r.id];
-      Object.keys(stale || {}).forEach(function (f) {
-        (stale[f] || []).forEach(function (v) {
-          if (counts[f] && counts[f][v]) counts[f][v] -= 1;
-        });
-      });
-      return !self.hidden[r.id];
-    });
-    return { results: results, counts: counts };
   };
 
   /**
-   * A sorted list with the delta's pages where the sort puts them. Pagefind orders a
-   * merged search by score, which for a sorted search is minus the rank within each
-   * bundle: the base's pages stay in order, and each delta page is placed by comparing
-   * sort keys (from the pages' data) by bisection over them.
+   * A query word as the service's parser reads it: in each field, the entries with every
+   * term the word analyses into there; any field will do. Resolves {rows, terms}: the
+   * rows (sorted), and the (field, postings) pairs that rank them.
    */
-  Engine.prototype.placeFresh = function (results, sort) {
+  Engine.prototype.matchWord = function (word) {
     var self = this;
-    var fresh = results.filter(function (r) { return self.fresh[r.id]; });
-    if (!fresh.length || !sort) return Promise.resolve(results);
-    var name = Object.keys(sort)[0];
-    var desc = sort[name] === "desc";
-    var base = results.filter(function (r) { return !self.fresh[r.id]; });
-    function key(r) { return r.data().then(function (d) { return sortKey(d.meta || {}, name); }); }
-    function before(a, b) { return desc ? a > b : a < b; }
-    return fresh.reduce(function (done, r) {
-      return done.then(function (list) {
-        return key(r).then(function (k) {
-          var lo = 0, hi = list.length;
-          function step() {
-            if (lo >= hi) { list.splice(lo, 0, r); return list; }
-            var mid = (lo + hi) >> 1;
-            return key(list[mid]).then(function (km) {
-              if (before(km, k) || km === k) lo = mid + 1; else hi = mid;
-              return step();
-            });
-          }
-          return step();
-        });
+    var parts = analyse(word, this.terms);
+    return Promise.all(FIELDS.map(function (f) {
+      var ts = parts[f].filter(function (x, i, all) { return all.indexOf(x) === i; });
+      if (!ts.length) return Promise.resolve({ rows: [], terms: [] });
+      return Promise.all(ts.map(function (x) { return self.postings(f, x); })).then(function (lists) {
+        return {
+          rows: lists.map(function (p) { return p.rows; }).reduce(intersect),
+          terms: lists.map(function (p) { return { field: f, postings: p }; }),
+        };
       });
-    }, Promise.resolve(base));
+    })).then(function (fields) {
+      return {
+        rows: fields.map(function (x) { return x.rows; }).reduce(union),
+        terms: fields.reduce(function (acc, x) { return acc.concat(x.terms); }, []),
+      };
+    });
+  };
+
+  /**
+   * BM25 as the service ranks (search/matching.py): for each term of each word in each
+   * field, boost x idf x tf (k1 + 1) / (tf + k1 (1 - b + b length / average length)),
+   * summed; idf over the entries with the term in that field.
+   */
+  Engine.prototype.bm25 = function (matches) {
+    var t = this.terms, self = this;
+    var score = new Float64Array(this.rows);
+    matches.forEach(function (m) {
+      m.terms.forEach(function (term) {
+        var f = term.field, p = term.postings;
+        if (!p.rows.length) return;
+        var top = self.idf(p.rows.length) * (t.k1 + 1) * (t.boost[f] || 1);
+        var norm = self.norms(f);
+        for (var i = 0; i < p.rows.length; i++) {
+          var row = p.rows[i], tf = p.tfs[i];
+          score[row] += top * tf / (tf + norm[row]);
+        }
+      });
+    });
+    return score;
+  };
+
+  /** k1 (1 - b + b length / average length) per row, for ``field``. */
+  Engine.prototype.norms = function (f) {
+    if (this.norm[f]) return this.norm[f];
+    var t = this.terms, k1 = t.k1, b = (t.b || {})[f] || 0, lens = (t.len || {})[f];
+    var out = new Float64Array(this.rows);
+    var avg = 1;
+    if (b && lens) {
+      var sum = 0;
+      for (var i = 0; i < lens.length; i++) sum += lens[i];
+      avg = sum / Math.max(1, this.rows) || 1;
+    }
+    for (var r = 0; r < this.rows; r++) out[r] = b && lens ? k1 * (1 - b + b * lens[r] / avg) : k1;
+    this.norm[f] = out;
+    return out;
+  };
+
+  /**
+   * Pagefind's answer for ``term``, kept for the last CACHED searches: a question's
+   * words and the next page ask for the same searches again, and one over thousands of
+   * entries is hundreds of milliseconds.
+   */
+  Engine.prototype.cached = function (term, options) {
+    var key = JSON.stringify([term, options]);
+    var hit = this.memo.get(key);
+    if (hit) {
+      this.memo.delete(key);
+    } else {
+      hit = this.pf().then(function (pagefind) { return pagefind.search(term, options); });
+      var memo = this.memo;
+      hit.catch(function () { memo.delete(key); });
+    }
+    this.memo.set(key, hit); // most recent last
+    if (this.memo.size > CACHED) this.memo.delete(this.memo.keys().next().value);
+    return hit;
+  };
+
+  /** Pagefind's ranking for ``term``: row -> {pos, score}, over its matches. */
+  Engine.prototype.ranking = function (term) {
+    var self = this;
+    return this.cached(term, {}).then(function (found) {
+      var out = new Map();
+      (found.results || []).forEach(function (r, i) {
+        var row = self.rowOf.get(r.id);
+        if (row !== undefined && !out.has(row)) out.set(row, { pos: i, score: r.score || 0 });
+      });
+      return out;
+    });
+  };
+
+  /** An entry's Pagefind fragment (url, content, meta, filters), read from the bundle. */
+  Engine.prototype.fragment = function (row) {
+    var got = this.fragments.get(row);
+    if (!got) {
+      var id = this.terms.ids[row];
+      var url = this.base + (this.inDelta.has(row) ? "delta/" : "") + "fragment/" + id + ".pf_fragment";
+      got = fetch(url).then(function (res) {
+        if (!res.ok) throw new Error("static index: " + url + " answered " + res.status);
+        return new Response(res.body.pipeThrough(new DecompressionStream("gzip"))).text();
+      }).then(function (text) {
+        return JSON.parse(text.replace(/^pagefind_dcd/, ""));
+      });
+      var fragments = this.fragments;
+      got.catch(function () { fragments.delete(row); });
+      if (this.fragments.size > 500) this.fragments.clear();
+      this.fragments.set(row, got);
+    }
+    return got;
   };
 
   Engine.prototype.words = function () {
-    var self = this;
     if (!this.wordList) {
       this.wordList = fetch(this.base + "words.json", { headers: { Accept: "application/json" } })
         .then(function (res) { return res.ok ? res.json() : { words: [] }; })
@@ -199,100 +438,93 @@
     });
   };
 
-  /**
-   * Pagefind's answer for ``term`` and ``options``, kept for the last CACHED searches:
-   * a question's words, each facet's counts and the next page ask for the same
-   * searches again, and one over thousands of entries is hundreds of milliseconds.
-   */
-  Engine.prototype.cached = function (term, options) {
-    var key = JSON.stringify([term, options]);
-    var hit = this.memo.get(key);
-    if (hit) {
-      this.memo.delete(key);
-    } else {
-      hit = this.pf.search(term, options);
-      var memo = this.memo;
-      hit.catch(function () { memo.delete(key); });
-    }
-    this.memo.set(key, hit); // most recent last
-    if (this.memo.size > CACHED) this.memo.delete(this.memo.keys().next().value);
-    return hit;
+  /** BM25's idf, as the service's (search/matching.py idf). */
+  Engine.prototype.idf = function (df) {
+    return Math.log(1 + (this.total - df + 0.5) / (df + 0.5));
   };
 
   /**
-   * One Pagefind search: {results, counts}. ``words``: check them against the best
-   * result. Pagefind falls back to the longest indexed prefix of a word it does not know
-   * ("disiplne" finds an initial "D."), so a result counts only if each word is close
-   * to a word it matched; else nothing does.
+   * The state's facet choices as a test per row: ``fails(row)`` lists the facets (an
+   * index into FACETS, or 5 for the year range) the row is outside of.
    */
-  Engine.prototype.find = function (term, filters, sort, words) {
-    var options = { filters: filters || {} };
-    if (sort) options.sort = sort;
-    var self = this;
-    return this.cached(term, options).then(function (found) {
-      // Pagefind counts the (filtered) results only when given a filters object.
-      var answer = self.clean(found);
-      // Entries with the words regardless of filters (a delta's hidden pages included).
-      answer.df = found.unfilteredResultCount || answer.results.length;
-      return self.placeFresh(answer.results, sort).then(function (placed) {
-        answer.results = placed;
-        return answer;
+  Engine.prototype.filter = function (state) {
+    var self = this, terms = this.terms;
+    var chosen = FACETS.map(function (f) {
+      var ids = new Set();
+      (state[f] || []).forEach(function (v) {
+        var id = self.valueId[f + "\u0000" + v];
+        ids.add(id === undefined ? -1 : id);
       });
-    }).then(function (answer) {
-      if (!words || !words.length || !answer.results.length) return answer;
-      return answer.results[0].data().then(function (d) {
-        var tokens = String(d.content || "").split(/\s+/);
-        var matched = (d.locations || []).map(function (i) {
-          return String(tokens[i] || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
-        });
-        var ok = words.every(function (w) {
-          var head = w.slice(0, Math.max(3, w.length - 3));
-          return matched.some(function (t) {
-            return t.indexOf(head) === 0 || (w.indexOf(t) === 0 && t.length >= w.length - 3 && t.length >= 3);
-          });
-        });
-        return ok ? answer : { results: [], counts: {} };
-      });
+      return ids.size ? ids : null;
     });
+    var ranged = !!(state.year_from || state.year_to);
+    var lo = Number(state.year_from) || 0, hi = Number(state.year_to) || 10000;
+    var any = ranged || chosen.some(Boolean);
+    return {
+      any: any,
+      facets: FACETS.filter(function (_, i) { return chosen[i]; }).concat(ranged ? ["year"] : []),
+      fails: function (row) {
+        if (!any) return [];
+        var out = [];
+        var hit = chosen.map(function () { return false; });
+        terms.tags[row].forEach(function (v) {
+          var f = self.facetOf[v];
+          if (chosen[f] && chosen[f].has(v)) hit[f] = true;
+        });
+        chosen.forEach(function (c, f) { if (c && !hit[f]) out.push(f); });
+        if (ranged) {
+          var y = terms.years[row];
+          if (!y || y < lo || y > hi) out.push(5);
+        }
+        return out;
+      },
+    };
   };
 
-  /** Pagefind filters for the state's choices, leaving out the facet ``except``. */
-  function filtersFor(state, years, except) {
-    var filters = {};
-    FACETS.forEach(function (f) {
-      if (f !== except && (state[f] || []).length) filters[f] = { any: state[f].slice() };
+  /**
+   * The rows of ``rows`` within the filters, and the facet counts over them: each facet
+   * counted over the rows within every other facet's choices, as the service counts.
+   */
+  Engine.prototype.facetCounts = function (rows, filter) {
+    var terms = this.terms, facetOf = this.facetOf;
+    var counts = { year: {} };
+    FACETS.forEach(function (f) { counts[f] = {}; });
+    var kept = [];
+    rows.forEach(function (row) {
+      var fails = filter.fails(row);
+      if (fails.length > 1) return;
+      if (!fails.length) kept.push(row);
+      terms.tags[row].forEach(function (v) {
+        var f = facetOf[v];
+        if (fails.length && fails[0] !== f) return;
+        var value = terms.values[v][1], into = counts[FACETS[f]];
+        into[value] = (into[value] || 0) + 1;
+      });
+      var y = terms.years[row];
+      if (y && (!fails.length || fails[0] === 5)) counts.year[y] = (counts.year[y] || 0) + 1;
     });
-    if (years && except !== "year") filters.year = { any: years.length ? years : ["none"] };
-    return filters;
-  }
+    return { rows: kept, counts: counts };
+  };
 
-  /** Add ``b`` times ``sign`` to the counts ``a`` (facet -> value -> n). */
-  function addCounts(a, b, sign) {
-    Object.keys(b || {}).forEach(function (f) {
-      var into = a[f] || (a[f] = {});
-      Object.keys(b[f]).forEach(function (v) { into[v] = (into[v] || 0) + sign * b[f][v]; });
+  /** ``rows`` in an Explore order (pages.json's rows are in the "order" already). */
+  Engine.prototype.sorted = function (rows, sort) {
+    var name = sort ? Object.keys(sort)[0] : "order";
+    var years = this.terms.years, rank = this.titleRank;
+    if (name === "order") return rows.slice().sort(function (a, b) { return a - b; });
+    return rows.slice().sort(function (a, b) {
+      if (name === "newest" || name === "oldest") {
+        var ya = years[a] || 0, yb = years[b] || 0;
+        if (!ya !== !yb) return ya ? -1 : 1; // no year last
+        if (ya !== yb) return name === "newest" ? yb - ya : ya - yb;
+      }
+      return rank[a] - rank[b];
     });
-    return a;
-  }
-
-  /** The non-empty subsets of ``items``, each with its sign for inclusion-exclusion. */
-  function subsets(items) {
-    var out = [];
-    for (var mask = 1; mask < 1 << items.length; mask++) {
-      var pick = items.filter(function (_, i) { return mask & (1 << i); });
-      out.push({ words: pick, sign: pick.length % 2 ? 1 : -1 });
-    }
-    return out;
-  }
+  };
 
   /**
    * Search like the service: ``state`` uses URL names ({q, type: [], tenet: [], focus: [],
    * level: [], year_from, year_to, page}); resolves {mode: "static", total, hits, facets,
    * page, pages, page_size, note, suggestion, nearest, nearest_reason, partial, words}.
-   *
-   * Facets as the service counts them: values of one facet OR, facets AND, each facet
-   * counted over the result of the other facets (one more Pagefind search per facet
-   * with choices, or per facet and subset of words for a partial match).
    */
   Engine.prototype.search = function (state, options) {
     var self = this;
@@ -303,90 +535,59 @@
     var parsed = contentWords(q);
     var phrase = isPhrase(q);
     var browse = !q || !parsed.words.length;
-    var term = browse ? EVERY : phrase ? q : parsed.words.join(" ");
-    var check = browse || phrase ? null : parsed.words;
-    var ranged = !!(state.year_from || state.year_to);
-    var chosen = FACETS.filter(function (f) { return (state[f] || []).length; });
-    if (ranged) chosen.push("year");
-    var yearsP = ranged ? this.years.then(function (all) {
-      var lo = state.year_from || 0, hi = state.year_to || 10000;
-      return all.filter(function (y) { return Number(y) >= lo && Number(y) <= hi; });
-    }) : Promise.resolve(null);
-    var years = null;
+    var filter = this.filter(state);
+    var all = [];
+    for (var r = 0; r < this.rows; r++) all.push(r);
+    // The words as the service's parser splits them: "role-play" is "role" and "play",
+    // "PC-007" is "pc" and "007", each a word the query needs.
+    var words = browse ? [] : splitWords(parsed.words);
+    // What Pagefind is asked to rank: those words, or the phrase as written.
+    var asked = phrase ? q : words.join(" ");
 
-    /** Facet counts for the entries matching ``terms`` (any of them, if several). */
-    function countsFor(terms, except) {
-      var parts = terms.length === 1 ? [{ words: terms, sign: 1 }] : subsets(terms);
-      return Promise.all(parts.map(function (part) {
-        return self.find(part.words.join(" "), filtersFor(state, years, except), null, null)
-          .then(function (found) { return { sign: part.sign, counts: found.counts }; });
-      })).then(function (all) {
-        return all.reduce(function (acc, one) { return addCounts(acc, one.counts, one.sign); }, {});
+    var matched;
+    if (!browse && !phrase && !words.length) {
+      // Only common words or single letters: the service searches nothing either.
+      matched = Promise.resolve({ ranked: [], partial: false, few: false, missing: [] });
+    } else if (browse) {
+      matched = Promise.resolve({ ranked: self.sorted(all, sort), partial: false, few: false, missing: [] });
+    } else if (phrase) {
+      // A phrase is Pagefind's: the terms say which entries have the words, not where.
+      matched = this.ranking(asked).then(function (rank) {
+        var rows = Array.from(rank.keys()).sort(function (a, b) { return rank.get(a).pos - rank.get(b).pos; });
+        return { ranked: sort ? self.sorted(rows, sort) : rows, partial: false, few: false, missing: [] };
+      });
+    } else {
+      matched = Promise.all(words.map(function (w) { return self.matchWord(w); })).then(function (perWord) {
+        var sets = perWord.map(function (m) { return m.rows; });
+        var every = sets.reduce(intersect);
+        var missing = words.filter(function (_, i) { return !sets[i].length; });
+        var within = every.filter(function (row) { return !filter.fails(row).length; });
+        // Few entries have every word: those with any follow, the rarer and the more of
+        // the words they have the higher (the service's partial match, its WIDEN_BELOW).
+        var few = words.length >= 2 && within.length < WIDEN_BELOW;
+        var pool = few ? sets.reduce(union) : every;
+        var score = self.bm25(perWord);
+        var coverage = new Float64Array(self.rows);
+        if (few) {
+          sets.forEach(function (rows) {
+            var weight = self.idf(rows.length);
+            rows.forEach(function (row) { coverage[row] += weight; });
+          });
+        }
+        var ranked = pool.slice().sort(function (a, b) {
+          return coverage[b] - coverage[a] || score[b] - score[a] || a - b;
+        });
+        if (sort) ranked = self.sorted(ranked, sort);
+        return { ranked: ranked, partial: few && pool.length > every.length, few: few && within.length > 0, missing: missing };
       });
     }
 
-    return yearsP.then(function (ys) {
-      years = ys;
-      return self.find(term, filtersFor(state, years, null), sort, check);
-    }).then(function (main) {
-      var few = !browse && !phrase && parsed.words.length >= 2 && main.results.length < WIDEN_BELOW;
-      if (!few) {
-        return Promise.all(chosen.map(function (f) { return countsFor([term], f); })).then(function (others) {
-          var counts = main.counts;
-          chosen.forEach(function (f, i) { counts[f] = others[i][f] || {}; });
-          return { ranked: main.results, counts: counts, partial: false, few: false, missing: main.results.length ? [] : parsed.words };
-        });
-      }
-      // Few or no entries have every word: rank those with most of the (rarest) words.
-      var filters = filtersFor(state, years, null);
-      return Promise.all(parsed.words.map(function (w) { return self.find(w, filters, null, [w]); }))
-        .then(function (perWord) {
-          var missing = parsed.words.filter(function (_, i) { return !perWord[i].results.length; });
-          var found = parsed.words.map(function (w, i) { return { w: w, n: perWord[i].results.length, i: i }; })
-            .filter(function (x) { return x.n > 0; })
-            .sort(function (a, b) { return a.n - b.n; });
-          var counted = found.slice(0, COUNTED_WORDS);
-          // As the service ranks (search/matching.py partial): the summed BM25 idf of the
-          // words an entry has, over every entry, then the entry's own score.
-          var all = self.total || 1;
-          function idf(df) { return Math.log(1 + (all - df + 0.5) / (df + 0.5)); }
-          var byId = {};
-          function add(x, create) {
-            var weight = idf(perWord[x.i].df);
-            perWord[x.i].results.forEach(function (r) {
-              var row = byId[r.id];
-              if (!row && !create) return;
-              row = row || (byId[r.id] = { result: r, weight: 0, score: 0 });
-              row.weight += weight;
-              row.score += r.score;
-            });
-          }
-          counted.forEach(function (x) { add(x, true); });
-          // The other (more common) words only lift the entries that have them.
-          found.slice(COUNTED_WORDS).forEach(function (x) { add(x, false); });
-          var rows = Object.keys(byId).map(function (id) { return byId[id]; });
-          rows.sort(function (a, b) { return b.weight - a.weight || b.score - a.score; });
-          var words = counted.map(function (x) { return x.w; });
-          if (!words.length) {
-            return { ranked: [], counts: {}, partial: false, few: false, missing: missing };
-          }
-          var jobs = [countsFor(words, null)].concat(chosen.map(function (f) { return countsFor(words, f); }));
-          return Promise.all(jobs).then(function (all) {
-            var counts = all[0];
-            chosen.forEach(function (f, i) { counts[f] = all[i + 1][f] || {}; });
-            return {
-              ranked: rows.map(function (r) { return r.result; }), counts: counts,
-              partial: rows.length > main.results.length, few: main.results.length > 0, missing: missing,
-            };
-          });
-        });
-    }).then(function (matched) {
+    return matched.then(function (m) {
+      var counted = self.facetCounts(m.ranked, filter);
+      var results = counted.rows;
       var facets = {};
       FACETS.concat(["year"]).forEach(function (f) {
-        var counts = {};
-        Object.keys(matched.counts[f] || {}).forEach(function (v) {
-          if (matched.counts[f][v] > 0) counts[v] = matched.counts[f][v];
-        });
+        var counts = counted.counts[f];
         var picked = f === "year" ? [] : state[f] || [];
         picked.forEach(function (v) { if (!(v in counts)) counts[v] = 0; });
         var names = labels[FIELD[f]] || {};
@@ -402,38 +603,32 @@
             return ia - ib || b.count - a.count || String(a.value).localeCompare(String(b.value));
           });
       });
-      var results = matched.ranked;
       var pages = Math.max(1, Math.ceil(results.length / pageSize));
       var page = Math.min(Math.max(1, state.page || 1), pages);
       var shown = results.slice((page - 1) * pageSize, page * pageSize);
       var answer = {
         mode: "static", total: results.length, page: page, pages: pages, page_size: pageSize,
-        facets: facets, words: browse ? [] : parsed.words, note: null, suggestion: null, nearest: [],
-        nearest_reason: null, partial: matched.partial,
+        facets: facets, words: words, note: null, suggestion: null, nearest: [],
+        nearest_reason: null, partial: m.partial,
       };
-      if (matched.partial && results.length) {
-        answer.note = matched.few
+      if (m.partial && results.length) {
+        answer.note = m.few
           ? "Few entries have all of your words; after them come entries that match most of them."
           : "No entry has all of your words; showing entries that match most of them.";
       }
-      var extra = [self.hits(shown, answer.words)];
-      var filtered = chosen.length > 0;
-      if (!results.length && filtered && !browse) {
+      var extra = [self.hits(shown, words)];
+      if (!results.length && filter.any && m.ranked.length && !browse) {
         // Nothing with the filters: the nearest entries are the words' matches without them.
-        extra.push(self.find(term, {}, null, check).then(function (loose) {
-          if (!loose.results.length) return [];
-          answer.nearest_reason = "filters";
-          return self.hits(loose.results.slice(0, NEAREST), answer.words);
-        }));
-      } else if (!results.length && matched.missing.length) {
-        extra.push(self.suggest(parsed.words, matched.missing).then(function (suggestion) {
+        answer.nearest_reason = "filters";
+        extra.push(self.hits(m.ranked.slice(0, NEAREST), words));
+      } else if (!results.length && m.missing.length) {
+        extra.push(self.suggest(words, m.missing).then(function (suggestion) {
           answer.suggestion = suggestion;
           if (!suggestion) return [];
-          var words = contentWords(suggestion).words;
-          return self.find(words.join(" "), {}, null, words).then(function (again) {
-            if (!again.results.length) return [];
+          return self.search({ q: suggestion, page: 1 }, { pageSize: NEAREST }).then(function (again) {
+            if (!again.hits.length) return [];
             answer.nearest_reason = "spelling";
-            return self.hits(again.results.slice(0, NEAREST), words);
+            return again.hits;
           });
         }));
       }
@@ -445,21 +640,73 @@
     });
   };
 
-  /** The shown results' data (one fragment each), as the service's hits. */
-  Engine.prototype.hits = function (results, words) {
-    return Promise.all(results.map(function (r) { return r.data(); })).then(function (all) {
+  /**
+   * An excerpt of ``content`` around the words of the query, within one part of the
+   * entry (its title, summary, byline, a heading, a paragraph), as escaped HTML with
+   * whole words marked: a word is marked when it is one of the query's terms as the
+   * service analyses both.
+   */
+  Engine.prototype.excerpt = function (content, words) {
+    var terms = this.terms;
+    var wanted = { s: new Set(), i: new Set(), a: new Set() };
+    words.forEach(function (w) {
+      var t = analyse(w, terms);
+      t.t.forEach(function (x) { wanted.s.add(x); });
+      t.i.forEach(function (x) { wanted.i.add(x); });
+      t.a.forEach(function (x) { wanted.a.add(x); });
+    });
+    var parts = String(content || "").split(PART_BREAK).map(function (p) { return p.trim(); }).filter(Boolean);
+    var best = null;
+    parts.forEach(function (part, index) {
+      var tokens = [], m;
+      var re = new RegExp(WORD.source, "gu");
+      while ((m = re.exec(part))) {
+        var lower = m[0].toLowerCase();
+        var hit = wanted.s.has(porter(lower)) || wanted.a.has(lower);
+        if (!hit) {
+          // The id's words ("PC-007": "pc", "007") split at every non-word character.
+          hit = (m[0].match(ID_WORD) || []).some(function (x) { return wanted.i.has(x.toLowerCase()); });
+        }
+        tokens.push({ start: m.index, end: m.index + m[0].length, hit: hit });
+      }
+      var hits = tokens.filter(function (t) { return t.hit; }).length;
+      if (hits && (!best || hits > best.hits)) best = { part: part, tokens: tokens, hits: hits, index: index };
+    });
+    if (!best) return "";
+    var tokens = best.tokens;
+    var first = tokens.findIndex(function (t) { return t.hit; });
+    var from = Math.max(0, Math.min(first - 5, tokens.length - EXCERPT_WORDS));
+    var to = Math.min(tokens.length, from + EXCERPT_WORDS);
+    var text = best.part;
+    var start = from ? tokens[from].start : 0;
+    var end = to < tokens.length ? tokens[to - 1].end : text.length;
+    var out = from ? "\u2026 " : "";
+    var at = start;
+    for (var i = from; i < to; i++) {
+      var t = tokens[i];
+      if (!t.hit) continue;
+      out += escapeHtml(text.slice(at, t.start)) + "<mark>" + escapeHtml(text.slice(t.start, t.end)) + "</mark>";
+      at = t.end;
+    }
+    out += escapeHtml(text.slice(at, end)) + (to < tokens.length ? " \u2026" : "");
+    return out;
+  };
+
+  /** The shown rows' data (one fragment each), as the service's hits. */
+  Engine.prototype.hits = function (rows, words) {
+    var self = this;
+    return Promise.all(rows.map(function (row) { return self.fragment(row); })).then(function (all) {
       return all.map(function (d) {
         var meta = d.meta || {};
         var year = parseInt(meta.year || "", 10);
+        var content = String(d.content || "");
         return {
           key: meta.key || "", type: meta.type || "", title: meta.title || d.url || "",
           url: meta.url || "", year: year > 0 ? year : null,
           tenets: meta.tenets ? String(meta.tenets).split(",") : [],
           summary: meta.summary || "",
-          // Pagefind's excerpt marks the words it matched; a partial match marks each
-          // word of the query in the summary instead.
-          excerpt: String(d.excerpt || "").replace(/\s*kbentryall\s*$/, ""),
-          content: String(d.content || "").replace(/\s*kbentryall\s*$/, ""), words: words,
+          excerpt: words.length ? self.excerpt(content, words) : "",
+          content: content.split(PART_BREAK).join(" ").replace(/\s+/g, " "), words: words,
         };
       });
     });
@@ -467,42 +714,49 @@
 
   var opened = {};
 
-  window.KBStatic = {
-    contentWords: contentWords,
-    /** The engine for the Pagefind bundle at ``base`` (a URL ending in "/"), once. */
-    open: function (base) {
-      if (!opened[base]) {
+  /**
+   * Pagefind, loaded when a quoted phrase first needs it (words are matched and ranked
+   * from the term data alone), with the delta bundle merged over the base.
+   */
+  function loader(base) {
+    var ready = null;
+    return function () {
+      if (!ready) {
         var delta = fetch(base + "delta.json", { cache: "no-cache" })
           .then(function (res) { return res.ok ? res.json() : {}; })
           .catch(function () { return {}; });
-        opened[base] = Promise.all([import(base + "pagefind.js"), delta]).then(function (both) {
+        ready = Promise.all([import(base + "pagefind.js"), delta]).then(function (both) {
           var pagefind = both[0], changes = both[1] || {};
           // noWorker: Pagefind 1.5's shared web worker gives up after 5 s on a busy
           // machine and starts again on the page, and the two inits raced ("Failed to
           // load Pagefind metadata" in about one test run in five); on the page it is
           // one init, and the search's work is the same either way.
-          // A title match ranks higher, as the service boosts titles (schema.py
-          // FIELD_BOOSTS): measured on the bench's 30 questions, 18 agree with the
-          // service's first hit at title 15 or 40, 15 at Pagefind's default.
           var ranking = { metaWeights: { title: TITLE_WEIGHT } };
-          return pagefind.options({ excerptLength: 30, noWorker: true, ranking: ranking }).then(function () {
-            return pagefind.init();
-          }).then(function () {
-            // The delta ranks as the base does.
-            if (changes.delta) return pagefind.mergeIndex(base + changes.delta, { ranking: ranking });
-          }).then(function () {
-            // Pagefind counts facet values only over the filter indexes it has loaded:
-            // load them all once (with every year, for year ranges).
-            var engine = new Engine(base, pagefind, changes);
-            engine.years = pagefind.filters().then(function (totals) {
-              // Every entry has one type: their counts sum to the entries (for idf).
-              var types = (totals || {}).type || {};
-              engine.total = Object.keys(types).reduce(function (n, t) { return n + types[t]; }, 0)
-                - Object.keys(changes.fix || {}).length; // base pages a delta replaces
-              return Object.keys((totals || {}).year || {});
-            });
-            return engine.years.then(function () { return engine; });
-          });
+          return pagefind.options({ excerptLength: EXCERPT_WORDS, noWorker: true, ranking: ranking })
+            .then(function () { return pagefind.init(); })
+            .then(function () {
+              if (changes.delta) return pagefind.mergeIndex(base + changes.delta, { ranking: ranking });
+            })
+            .then(function () { return pagefind; });
+        });
+        ready.catch(function () { ready = null; });
+      }
+      return ready;
+    };
+  }
+
+  window.KBStatic = {
+    contentWords: contentWords,
+    porter: porter,
+    /** The engine for the static index at ``base`` (a URL ending in "/"), once. */
+    open: function (base) {
+      if (!opened[base]) {
+        var terms = fetch(base + "terms/pages.json", { cache: "no-cache" }).then(function (res) {
+          if (!res.ok) throw new Error("static index: terms/pages.json answered " + res.status);
+          return res.json();
+        });
+        opened[base] = terms.then(function (data) {
+          return new Engine(base, loader(base), data);
         });
         opened[base].catch(function () { delete opened[base]; });
       }

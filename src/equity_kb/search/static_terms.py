@@ -1,0 +1,222 @@
+"""The static index's term data: the service's terms for each entry, so the page decides
+what a query matches, and how it ranks, as the service does.
+
+Pagefind matches words by its own stemmer, by prefix, and by the longest indexed prefix
+of a word it does not know, and ranks by its own measure; the service (Whoosh) matches
+by the stemming analyzer of ``schema.py`` and ranks by BM25 over fields with boosts
+(``matching.py``). Left to Pagefind, the static page dropped answers the service gives
+("role-play", "vulnerability"), showed ones it does not ("disiplne"), and put the
+service's first hit in its top five for 18 of 30 questions at 13,500 entries. So every
+record carries its entry's terms as the Whoosh index holds them (``entry_terms``: the
+same field values through the same analyzers, with frequencies and field lengths), and
+the build writes them, inverted, in the bundle:
+
+``kb-search/terms/pages.json``
+    one row per entry, in the service's browse order (type, then title): its Pagefind
+    page id (its fragment holds what a result shows; ``delta`` lists the rows whose page
+    is in the delta bundle), year, facet values (indexes into ``values``), the ranked
+    fields' lengths, the title order (``by_title``); the service's ranking settings and
+    stop words; ``gen``, the folder of the shards, and their names.
+``kb-search/terms/<gen>/<shard>.json``
+    per field (``t`` title, ``u`` summary, ``b`` body, ``n`` annotation, ``i`` id, ``a``
+    authors), each term's postings: row deltas and frequencies, interleaved. A shard
+    holds the terms that start with the same two characters.
+
+``static/search_static.js`` analyses a query with the same tokenizers, stop list and
+Porter stemmer (whoosh.lang.porter, ported; tests/test_static_terms.py compares the two
+on every word of the shipped docs and of the seed documents), reads the shards of its
+terms, and ranks by the same BM25. Pagefind answers quoted phrases (the terms hold no
+positions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .matching import K1, LENGTH_B
+from .schema import FIELD_BOOSTS, build_schema, index_fields, stemming_steps
+
+TERMS_DIRNAME = "terms"
+PAGES_NAME = "pages.json"
+TERMS_VERSION = 2
+# The facets a row lists (search/static_index.py static_record's filters), in this order.
+FACETS = ("type", "tenet", "focus", "level", "evidence")
+_TYPE_RANK = {"practice": 0, "brief": 1, "reference": 2}
+# The searched fields (schema.QUERY_FIELDS) by the one-letter code the page uses.
+FIELD_CODES = {
+    "title": "t",
+    "summary": "u",
+    "body": "b",
+    "annotation": "n",
+    "id": "i",
+    "authors": "a",
+}
+# The fields whose length ranks (matching.LENGTH_B), with their lengths in pages.json.
+LENGTH_FIELDS = tuple(f for f in FIELD_CODES if f in LENGTH_B)
+
+# field code -> term -> how often the entry has it; "len": field code -> length.
+Terms = dict[str, dict[str, int]]
+
+
+@lru_cache(maxsize=1)
+def _schema() -> Any:
+    return build_schema()
+
+
+def _stem_counts(text: str, steps: tuple[Any, ...]) -> Counter[str]:
+    """The stemming analyzer's terms of ``text``, counted (schema.StemmedPositions's pass)."""
+    pattern, stops, minsize, maxsize, _, stem, ignore = steps
+    out: Counter[str] = Counter()
+    for match in pattern.finditer(text):
+        word = match.group(0).lower()
+        if len(word) < minsize or (maxsize is not None and len(word) > maxsize):
+            continue
+        if word in stops:
+            continue
+        out[word if word in ignore else stem(word)] += 1
+    return out
+
+
+def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's terms, field by field, as the Whoosh index holds them: the same field
+    values (``schema.index_fields``) through the same analyzers, each term with its
+    frequency, and each ranked field's length as Whoosh stores it (a byte)."""
+    schema = _schema()
+    values = index_fields(doc)
+    terms: dict[str, Any] = {}
+    lengths: dict[str, int] = {}
+    for field, code in FIELD_CODES.items():
+        value = str(values.get(field) or "")
+        analyzer = schema[field].analyzer
+        steps = stemming_steps(analyzer)
+        if steps is not None:
+            counts = _stem_counts(value, steps)
+        else:
+            counts = Counter(t.text for t in analyzer(value))
+        if counts:
+            terms[code] = dict(sorted(counts.items()))
+        if field in LENGTH_FIELDS:
+            lengths[code] = byte_to_length(length_to_byte(sum(counts.values())))
+    terms["len"] = lengths
+    return terms
+
+
+def shard_of(term: str) -> str:
+    """The shard a term is in: its first two characters as hex code points (the page
+    computes the same name)."""
+    return "_".join(f"{ord(c):x}" for c in term[:2])
+
+
+def _browse_key(record: Mapping[str, Any]) -> tuple[int, str, str]:
+    meta = record["meta"]
+    return (_TYPE_RANK.get(meta["type"], 9), meta["title"].casefold(), record["key"])
+
+
+def write_term_data(
+    bundle: Path,
+    records: Mapping[str, Mapping[str, Any]],
+    pages: Mapping[str, str],
+    delta: Iterable[str] = (),
+) -> None:
+    """Write ``terms/`` into the static index folder ``bundle`` for ``records`` (key ->
+    static record, each with its ``terms``), whose Pagefind page ids are ``pages`` (key ->
+    id); ``delta``: the keys whose page is in the delta bundle. Records without a page
+    are left out."""
+    rows = sorted((r for k, r in records.items() if k in pages), key=_browse_key)
+    in_delta = set(delta)
+    values: list[list[str]] = []
+    value_ids: dict[tuple[str, str], int] = {}
+    tags: list[list[int]] = []
+    lengths: dict[str, list[int]] = {FIELD_CODES[f]: [] for f in LENGTH_FIELDS}
+    inverted: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row, record in enumerate(rows):
+        own = []
+        for facet in FACETS:
+            for value in record["filters"].get(facet, ()):
+                vid = value_ids.get((facet, value))
+                if vid is None:
+                    vid = value_ids[(facet, value)] = len(values)
+                    values.append([facet, value])
+                own.append(vid)
+        tags.append(own)
+        terms = record["terms"]
+        for code, column in lengths.items():
+            column.append(terms["len"].get(code, 0))
+        for code in FIELD_CODES.values():
+            for term, tf in terms.get(code, {}).items():
+                inverted[code][term] += (row, tf)
+    by_title = sorted(range(len(rows)), key=lambda i: (rows[i]["meta"]["title"].casefold(), i))
+    # Each term's postings: row deltas and frequencies, interleaved.
+    shards: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
+    for code, postings in inverted.items():
+        for term, flat in postings.items():
+            coded = flat[:]
+            for i in range(len(flat) - 2, 0, -2):
+                coded[i] = flat[i] - flat[i - 2]
+            shards[shard_of(term)].setdefault(code, {})[term] = coded
+    encoded = {name: _dumps(data) for name, data in sorted(shards.items())}
+    gen = hashlib.sha256(b"".join(n.encode() + d for n, d in encoded.items())).hexdigest()[:12]
+    steps = stemming_steps(_schema()["body"].analyzer)
+    assert steps is not None, "the text fields' analyzer is no longer the stemming chain"
+    stops, minsize = steps[1], steps[2]
+    index = {
+        "version": TERMS_VERSION,
+        "gen": gen,
+        "shards": sorted(encoded),
+        "ids": [pages[r["key"]] for r in rows],
+        "delta": [i for i, r in enumerate(rows) if r["key"] in in_delta],
+        "years": [int(r["meta"].get("year") or 0) for r in rows],
+        "values": values,
+        "tags": tags,
+        "by_title": by_title,
+        "len": lengths,
+        # What the page ranks and analyses with: the service's own settings.
+        "k1": K1,
+        "b": {FIELD_CODES[f]: LENGTH_B[f] for f in LENGTH_FIELDS},
+        "boost": {FIELD_CODES[f]: FIELD_BOOSTS.get(f, 1.0) for f in FIELD_CODES},
+        "stop": sorted(stops),
+        "min": minsize,
+    }
+    target = bundle / TERMS_DIRNAME
+    tmp = target.with_name(f".{TERMS_DIRNAME}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / gen).mkdir(parents=True)
+    try:
+        for name, data in encoded.items():
+            (tmp / gen / f"{name}.json").write_bytes(data)
+        (tmp / PAGES_NAME).write_bytes(_dumps(index))
+        old = target.with_name(f".{TERMS_DIRNAME}.{os.getpid()}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_pages(bundle: Path) -> dict[str, Any] | None:
+    """The ``pages.json`` of the static index folder ``bundle``, or None."""
+    try:
+        data = json.loads((bundle / TERMS_DIRNAME / PAGES_NAME).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == TERMS_VERSION else None
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def term_data_exists(bundle: Path) -> bool:
+    return (bundle / TERMS_DIRNAME / PAGES_NAME).is_file()
