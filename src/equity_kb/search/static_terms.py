@@ -74,16 +74,17 @@ def _schema() -> Any:
 
 
 def _stem_counts(text: str, steps: tuple[Any, ...]) -> Counter[str]:
-    """The stemming analyzer's terms of ``text``, counted (schema.StemmedPositions's pass)."""
+    """The stemming analyzer's terms of ``text``, counted (schema.StemmedPositions's pass,
+    each distinct token analysed once)."""
     pattern, stops, minsize, maxsize, _, stem, ignore = steps
     out: Counter[str] = Counter()
-    for match in pattern.finditer(text):
-        word = match.group(0).lower()
+    for token, n in Counter(m.group(0) for m in pattern.finditer(text)).items():
+        word = token.lower()
         if len(word) < minsize or (maxsize is not None and len(word) > maxsize):
             continue
         if word in stops:
             continue
-        out[word if word in ignore else stem(word)] += 1
+        out[word if word in ignore else stem(word)] += n
     return out
 
 
