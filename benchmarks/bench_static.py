@@ -30,6 +30,7 @@ install -y chromium``, never ``playwright install``).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -598,6 +599,67 @@ def _bare_pagefind(browser: Any, site: Path, base: str) -> dict[str, Any]:
         context.close()
 
 
+# -- the Pagefind binaries ---------------------------------------------------------------
+
+
+def pagefind_binaries() -> dict[str, Path]:
+    """Each Pagefind binary there is: the checkout's (tools/pagefind, npm) and pip's."""
+    from equity_kb.search.pagefind_binary import tool_binary
+
+    found = {}
+    tool = tool_binary()
+    if tool is not None:
+        found["tools/pagefind (npm)"] = tool
+    try:
+        from pagefind_bin import get_executable
+
+        found["pip (`pagefind[bin]`)"] = get_executable()
+    except (ImportError, FileNotFoundError):
+        pass
+    return found
+
+
+def bench_binaries(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``write_static_index`` of the same records by each binary (PAGEFIND_BINARY_PATH),
+    when there are two: wall time, the Pagefind process's CPU time, the bundle."""
+    from equity_kb.search.pagefind_binary import ENV, pagefind_binary
+    from equity_kb.search.static_index import write_static_index
+
+    found = pagefind_binaries()
+    if len(found) < 2:
+        return []
+    rows: list[dict[str, Any]] = []
+    before = os.environ.get(ENV)
+    try:
+        for name, path in found.items():
+            os.environ[ENV] = str(path)
+            site = WORK / "binaries" / str(len(rows))
+            cpu = os.times()
+            _, seconds = _timed(functools.partial(write_static_index, site, records))
+            after = os.times()
+            child = after.children_user + after.children_system
+            child -= cpu.children_user + cpu.children_system
+            stats = bundle_stats(site / "kb-search")
+            rows.append(
+                {
+                    "name": name,
+                    "version": pagefind_binary().version,
+                    "s": seconds,
+                    "cpu": child,
+                    "files": stats["files"],
+                    "bytes": stats["bytes"],
+                }
+            )
+            log(f"{name} {rows[-1]['version']}: {seconds:.1f} s ({child:.1f} s CPU)")
+            shutil.rmtree(site, ignore_errors=True)
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
+    return rows
+
+
 # -- the service ---------------------------------------------------------------------------
 
 
@@ -640,6 +702,7 @@ def run() -> str:
     from equity_kb.search import rebuild_index
     from equity_kb.search.documents import facet_labels
     from equity_kb.search.indexer import count_words
+    from equity_kb.search.pagefind_binary import pagefind_binary
     from equity_kb.search.static_index import static_record, write_static_index, write_word_list
 
     if not CHROMIUM.exists():
@@ -660,6 +723,7 @@ def run() -> str:
         _, pagefind_s = _timed(lambda: write_static_index(site, records))
         log(f"Pagefind write_static_index: {pagefind_s:.1f} s")
         _, words_s = _timed(lambda: write_word_list(site, count_words(docs)))
+        binaries = bench_binaries(records)
 
         (site / "_static").mkdir(exist_ok=True)
         for name in ("search_static.js", "search.js", "search.css"):
@@ -680,6 +744,8 @@ def run() -> str:
         "whoosh_s": whoosh_s,
         "records_s": records_s,
         "pagefind_s": pagefind_s,
+        "pagefind": pagefind_binary()._asdict(),
+        "binaries": binaries,
         "words_s": words_s,
         "whoosh": whoosh,
         "bundle": bundle_stats(site / "kb-search"),
@@ -736,7 +802,8 @@ def report(r: dict[str, Any], site: Path) -> str:
         "",
         f"{n:,} synthetic entries ({N_REFS:,} references, {N_CARDS:,} practice cards, "
         f"{N_BRIEFS:,} briefs; generated in {r['gen_s']:.1f} s). {machine()}. "
-        f"Pagefind {version('pagefind')}, playwright {version('playwright')}, "
+        f"Pagefind {r['pagefind']['version']} (the binary from {r['pagefind']['source']}; "
+        f"its Python client {version('pagefind')}), playwright {version('playwright')}, "
         f"Debian chromium {b['chromium']} (headless).",
         "",
         "### Index build",
@@ -764,6 +831,20 @@ def report(r: dict[str, Any], site: Path) -> str:
     for kind, (files, size) in sorted(bundle["parts"].items(), key=lambda kv: -kv[1][1]):
         lines.append(f"| {kind} | {files:,} | {_kb(size)} |")
     lines += ["", "</details>", ""]
+    if r["binaries"]:
+        lines += [
+            "The same records written by each Pagefind binary there is (`PAGEFIND_BINARY_PATH`), "
+            "one after the other; CPU: the Pagefind process's.",
+            "",
+            "| binary | version | `write_static_index` | CPU | files | `kb-search/` size |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in r["binaries"]:
+            lines.append(
+                f"| {row['name']} | {row['version']} | {row['s']:.1f} s | {row['cpu']:.1f} s | "
+                f"{row['files']:,} | {_mb(row['bytes'])} |"
+            )
+        lines.append("")
 
     phases = [
         ("page load (no query)", b["load"]),

@@ -84,6 +84,20 @@ def test_few_edits_write_a_delta_and_many_the_whole_bundle(
     assert json.loads((static_dir(site) / "delta.json").read_text("utf-8"))["delta"] is None
 
 
+def test_a_base_from_another_pagefind_is_written_whole(tmp_path: Path, small_delta: None) -> None:
+    """The browser merges bundles of one Pagefind version only: a base written by another
+    release (pip's 1.5.2 before tools/pagefind's) gets no delta; the bundle is rewritten."""
+    site = site_with_page(tmp_path)
+    publish_search(site, fixture_docs(), labels=LABELS)
+    entry_path = static_dir(site) / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    entry_path.write_text(json.dumps(dict(entry, version="0.0.1")), encoding="utf-8")
+    stats = publish_search(site, edited_docs(), labels=LABELS)
+    assert stats.static_records == 15  # whole, not a delta of one
+    assert json.loads((static_dir(site) / "delta.json").read_text("utf-8"))["delta"] is None
+    assert json.loads(entry_path.read_text(encoding="utf-8"))["version"] == entry["version"]
+
+
 def test_the_page_searches_the_base_and_the_delta_as_one(
     tmp_path: Path,
     small_delta: None,

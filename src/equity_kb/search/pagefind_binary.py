@@ -65,7 +65,7 @@ def _find() -> tuple[Path, str]:
     pip = get_executable()
     if pip is None:
         raise FileNotFoundError(
-            "no Pagefind binary: `make html` installs tools/pagefind; or pip install 'pagefind[bin]'"
+            "no Pagefind binary: `make html` installs tools/pagefind, or pip 'pagefind[bin]'"
         )
     return pip, "pip"
 

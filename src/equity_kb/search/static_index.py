@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import errno
 import gzip
 import json
@@ -256,13 +257,23 @@ def delta_changes(
     if store is None or not static_index_exists(site):
         return None
     base: Mapping[str, Record] = store["base"]
-    if len(base) < DELTA_MIN_RECORDS:
+    if len(base) < DELTA_MIN_RECORDS or not _same_pagefind(static_dir(site)):
         return None
     changed = [k for k, r in records.items() if base.get(k) != r]
     removed = [k for k in base if k not in records]
     if len(changed) + len(removed) > DELTA_MAX_CHANGES:
         return None
     return changed, removed
+
+
+def _same_pagefind(bundle: Path) -> bool:
+    """Whether the bundle was written by the Pagefind that would write its delta: the
+    browser merges bundles of one version only (another one warns and may not merge)."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return bool(entry.get("version")) and entry["version"] == pagefind_binary().version
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def write_delta(
@@ -391,7 +402,8 @@ def _swap_in(new: Path, target: Path) -> None:
 
 async def _pagefind(records: Sequence[Record], out: Path) -> None:
     try:
-        service = await _Service().launch()
+        service = _Service()
+        await service.launch()
     except FileNotFoundError as err:
         raise StaticIndexError(f"the pagefind binary is missing: {err}") from err
     try:
@@ -414,6 +426,9 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
     except OSError:
         raise  # a full disk or a read-only folder: the caller names the path
     except Exception as err:
+        code = service.os_error()
+        if code:  # Pagefind 1.6 stops on a failed write (a full disk), naming its errno
+            raise OSError(code, os.strerror(code), str(out)) from err
         raise StaticIndexError(f"pagefind failed: {err}") from err
     finally:
         await service.close()
@@ -428,7 +443,8 @@ async def _settled(out: Path, timeout: float = 60.0) -> None:
     service kills that process: a browser then met an empty pagefind-entry.json or a
     missing file ("Failed to load Pagefind metadata"). Whole means: the entry parses,
     the page list it names is there, no file is empty, and nothing changed for two
-    looks in a row."""
+    looks in a row. Pagefind 1.6.0 flushes each file before it answers (upstream
+    fab688b); this stays while pip's 1.5.2 may write the bundle (no npm)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     seen: dict[str, int] | None = None
@@ -486,17 +502,39 @@ class _Service(PagefindService):
         self._bin = pagefind_binary().path
         self._responses = {}
 
+    # What the process printed that is no answer: its stderr shares the pipe, and a
+    # panic ("... Os { code: 28, kind: StorageFull, ... }") is all it says before it stops.
+    _said = b""
+
     async def _wait_for_responses(self) -> None:
         assert self._backend.stdout is not None
         try:
             while True:
                 raw = await self._backend.stdout.readuntil(b",")
-                self._answer(json.loads(base64.b64decode(raw[:-1])))
-        except (asyncio.IncompleteReadError, ValueError, OSError) as err:
+                try:
+                    answer = json.loads(base64.b64decode(raw[:-1], validate=True))
+                except ValueError:
+                    self._said = (self._said + raw)[-4096:]
+                    continue
+                self._answer(answer)
+        except (asyncio.IncompleteReadError, OSError) as err:
+            said = (self._said + getattr(err, "partial", b"")).decode("utf-8", "replace")
+            self._said = said.encode("utf-8")
+            why = " ".join(said.split())[:500] or str(err)
             for future in self._responses.values():
                 if not future.done():
-                    future.set_exception(StaticIndexError(f"the pagefind process stopped: {err}"))
+                    future.set_exception(StaticIndexError(f"the pagefind process stopped: {why}"))
             self._responses.clear()
+
+    async def close(self) -> None:
+        # ProcessLookupError: it stopped already (Pagefind 1.6, on a failed write).
+        with contextlib.suppress(ProcessLookupError):
+            await super().close()
+
+    def os_error(self) -> int | None:
+        """The errno the process stopped on, if what it printed names one."""
+        found = re.search(rb"Os \{ code: (\d+)", self._said)
+        return int(found.group(1)) if found else None
 
     def _answer(self, answer: Any) -> None:
         if not isinstance(answer, dict):
