@@ -39,6 +39,9 @@
     "year-desc": "Year, newest first",
     "year-asc": "Year, oldest first",
   };
+  // Wide enough for the filters beside the results (search.css uses the same width);
+  // narrower, they open in a dialog.
+  var WIDE = "(min-width: 48rem)";
 
   /* ---------------------------------------------------------------- state and URL */
 
@@ -88,6 +91,19 @@
     if (state.sort) params.set("sort", state.sort);
     if (extra) Object.keys(extra).forEach(function (k) { params.set(k, extra[k]); });
     return params.toString();
+  }
+
+  /** How many filters are chosen (a year range counts once). */
+  function chosenFilters(state) {
+    return FACETS.reduce(function (n, f) { return n + state[f.param].length; }, 0) +
+      (state.year_from || state.year_to ? 1 : 0);
+  }
+
+  /** The state's changes that clear every filter. */
+  function noFilters() {
+    var change = { year_from: null, year_to: null, page: 1 };
+    FACETS.forEach(function (f) { change[f.param] = []; });
+    return change;
   }
 
   function hasFilters(state) {
@@ -208,7 +224,7 @@
 
     this.input = el("input", {
       type: "search", id: "kb-q", name: "q", autocomplete: "off", spellcheck: "false",
-      "aria-describedby": "kb-q-hint",
+      placeholder: "Words or a question", "aria-describedby": "kb-q-hint",
     });
     this.form = el("form", { role: "search", className: "kb-search-form", action: "" }, [
       el("label", { for: "kb-q", className: "kb-search-label", text: "Search the knowledge base" }),
@@ -218,7 +234,7 @@
       ]),
       el("p", {
         id: "kb-q-hint", className: "kb-hint",
-        text: "Type words or a question. Entries with all your words come first; \u201cquote\u201d a phrase.",
+        text: "Entries with all your words come first; \u201cquote\u201d a phrase.", // one line on a phone
       }),
     ]);
     this.form.addEventListener("submit", function (event) {
@@ -233,8 +249,14 @@
       }, TYPING_DELAY_MS);
     });
 
+    // Layout: nothing is ever inserted above the results once they show, so they do not
+    // jump (no layout shift). The mode note, known only once the service has answered or
+    // not, comes after them, drawn with them; the count holds its line from the start.
     this.modeNote = el("p", { className: "kb-mode", id: "kb-mode" });
-    this.status = el("p", { className: "kb-count", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    this.status = el("p", {
+      className: "kb-count", role: "status", "aria-live": "polite", "aria-atomic": "true",
+      text: "Searching\u2026",
+    });
     this.message = el("div", { className: "kb-message" });
     this.facetBox = el("div", { className: "kb-facets", "aria-label": "Filters", role: "group" });
     this.resultsHeading = el("h2", { className: "kb-results-heading", id: "kb-results", tabindex: "-1", text: "Results" });
@@ -242,23 +264,22 @@
     this.pager = el("nav", { className: "kb-pager", "aria-label": "Result pages" });
     this.nearest = el("div", { className: "kb-nearest" });
     this.nearest.hidden = true;
-    this.results = el("div", { className: "kb-results" }, [this.resultsHeading, this.status, this.message, this.list, this.nearest, this.pager]);
-    // Keyboard users reach the results without tabbing through every filter.
-    this.skip = el("a", { href: "#kb-results", className: "kb-skip", text: "Skip to the results" });
-    this.skip.addEventListener("click", function (event) {
-      event.preventDefault();
-      self.resultsHeading.focus();
+    // "Print these cards" follows the cards it prints (on a phone, above them, it would
+    // push the first result out of view).
+    this.printLink = el("p", { className: "kb-print-these" });
+    this.printLink.hidden = true;
+    // The chosen filters, each a button that removes it (on a phone the only place they
+    // show while the filters are folded away).
+    this.chips = el("ul", { className: "kb-chips", "aria-label": "Chosen filters" });
+    this.chips.hidden = true;
+    // On a narrow screen the filters open in a dialog from this button, which says how
+    // many are chosen; on a wide one they sit beside the results and it is not shown.
+    this.filterButton = el("button", {
+      type: "button", className: "kb-button kb-filter-open", id: "kb-filter-open",
+      "aria-haspopup": "dialog", "aria-controls": "kb-filter-dialog", text: "Filters",
     });
-    // On a phone the filters fold away behind a "Filters" summary, so the results are
-    // not pushed below a screenful of checkboxes; on a wide screen they stay open.
-    this.filterSummary = el("summary", { className: "kb-filter-summary", text: "Filters" });
-    this.filterPanel = el("details", { className: "kb-filter-panel" }, [this.filterSummary, this.facetBox]);
-    var wide = window.matchMedia ? window.matchMedia("(min-width: 48rem)") : null;
-    var panel = this.filterPanel;
-    panel.open = !wide || wide.matches;
-    if (wide && wide.addEventListener) {
-      wide.addEventListener("change", function (event) { if (event.matches) panel.open = true; });
-    }
+    this.filterButton.addEventListener("click", function () { self.openFilters(); });
+    this.bar = el("div", { className: "kb-results-bar" }, [this.resultsHeading, this.filterButton]);
     if (this.explore) {
       this.sortSelect = el("select", { id: "kb-sort", name: "sort" });
       Object.keys(SORTS).forEach(function (key) {
@@ -267,14 +288,96 @@
       this.sortSelect.addEventListener("change", function () {
         self.update({ sort: self.sortSelect.value, page: 1 }, "push");
       });
-      this.form.appendChild(el("p", { className: "kb-sort" }, [
-        el("label", { for: "kb-sort", text: "Sort by " }), this.sortSelect,
+      this.bar.appendChild(el("p", { className: "kb-sort" }, [
+        el("label", { for: "kb-sort", text: "Sort by" }), this.sortSelect,
       ]));
     }
+    this.results = el("div", { className: "kb-results" }, [
+      this.bar, this.chips, this.status, this.message, this.list, this.nearest, this.printLink, this.pager, this.modeNote,
+    ]);
+    // Keyboard users reach the results without tabbing through every filter.
+    this.skip = el("a", { href: "#kb-results", className: "kb-skip", text: "Skip to the results" });
+    this.skip.addEventListener("click", function (event) {
+      event.preventDefault();
+      self.resultsHeading.focus();
+    });
+    this.filterPanel = el("div", { className: "kb-filter-panel" }, [this.facetBox]);
+    this.layout = el("div", { className: "kb-layout" }, [this.filterPanel, this.results]);
+    this.buildDialog();
     root.appendChild(this.form);
     root.appendChild(this.skip);
-    root.appendChild(this.modeNote);
-    root.appendChild(el("div", { className: "kb-layout" }, [this.filterPanel, this.results]));
+    root.appendChild(this.layout);
+    root.appendChild(this.dialog);
+    // The filters' place follows the width: beside the results, or in the dialog.
+    var wide = window.matchMedia ? window.matchMedia(WIDE) : null;
+    var place = function () { self.placeFilters(!wide || wide.matches); };
+    place();
+    if (wide && wide.addEventListener) wide.addEventListener("change", place);
+  };
+
+  /** The filters' dialog (narrow screens): a title, the filters, and at the foot the
+   * count they give (a live region, so it is announced as boxes are ticked) on the
+   * button that closes it onto the results. */
+  SearchPage.prototype.buildDialog = function () {
+    var self = this;
+    this.dialogTitle = el("h2", { id: "kb-filter-title", className: "kb-filter-title", text: "Filters" });
+    var close = el("button", { type: "button", className: "kb-filter-close", text: "Close" });
+    close.addEventListener("click", function () { self.closeFilters(false); });
+    this.dialogLive = el("p", {
+      className: "kb-filter-live", id: "kb-filter-live", role: "status", "aria-live": "polite", "aria-atomic": "true",
+    });
+    this.showButton = el("button", { type: "button", className: "kb-button kb-filter-show", id: "kb-filter-show", text: "Show results" });
+    this.showButton.addEventListener("click", function () { self.closeFilters(true); });
+    this.dialogBody = el("div", { className: "kb-filter-dialog-body" });
+    this.dialog = el("dialog", {
+      className: "kb-filter-dialog", id: "kb-filter-dialog", "aria-labelledby": "kb-filter-title",
+    }, [
+      el("div", { className: "kb-filter-dialog-head" }, [this.dialogTitle, close]),
+      this.dialogBody,
+      el("div", { className: "kb-filter-dialog-foot" }, [this.dialogLive, this.showButton]),
+    ]);
+    // Escape (a "cancel") closes it as the Close button does.
+    this.dialog.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      self.closeFilters(false);
+    });
+  };
+
+  SearchPage.prototype.placeFilters = function (wide) {
+    if (wide) {
+      if (this.dialog.open) this.closeFilters(false);
+      if (this.filterPanel.parentNode !== this.layout) this.layout.insertBefore(this.filterPanel, this.results);
+    } else if (this.filterPanel.parentNode !== this.dialogBody) {
+      this.dialogBody.appendChild(this.filterPanel);
+    }
+  };
+
+  SearchPage.prototype.openFilters = function () {
+    var dialog = this.dialog;
+    if (dialog.open) return;
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else dialog.setAttribute("open", "");
+    var first = this.facetBox.querySelector("input, button, summary");
+    if (first) first.focus();
+  };
+
+  /** Close the filters' dialog; ``toResults``: onto the results (their heading takes the
+   * focus, scrolled to the top of the screen if it is not in its upper half), else back
+   * to the button that opened it. */
+  SearchPage.prototype.closeFilters = function (toResults) {
+    var dialog = this.dialog;
+    if (!dialog.open) return;
+    if (typeof dialog.close === "function") dialog.close();
+    else dialog.removeAttribute("open");
+    if (toResults) {
+      var top = this.results.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight / 2) this.results.scrollIntoView({ block: "start" });
+      this.resultsHeading.focus({ preventScroll: true });
+    } else if (this.filterButton.offsetParent) {
+      this.filterButton.focus();
+    } else {
+      this.resultsHeading.focus({ preventScroll: true }); // the screen has just widened
+    }
   };
 
   SearchPage.prototype.fillForm = function () {
@@ -436,10 +539,6 @@
   /** "Print these cards": the practice cards among the shown results, as a meeting pack
    * (print-pack.html, sphinxext/print_pack.py) whose URL holds their IDs. */
   SearchPage.prototype.renderPrintLink = function (data) {
-    if (!this.printLink) {
-      this.printLink = el("p", { className: "kb-print-these" });
-      this.status.parentNode.insertBefore(this.printLink, this.status.nextSibling);
-    }
     var box = this.printLink;
     while (box.firstChild) box.removeChild(box.firstChild);
     var ids = (data.hits || []).filter(function (hit) { return hit.type === "practice"; })
@@ -460,6 +559,11 @@
     if (hasFilters(state)) text += " with the chosen filters";
     if (data.pages > 1) text += ", page " + data.page + " of " + data.pages;
     this.status.textContent = text + ".";
+    // The filters' dialog says what its choices give, and its button shows them.
+    var chosen = chosenFilters(state);
+    var counted = n === 0 ? "No results" : n === 1 ? "1 result" : n.toLocaleString("en") + " results";
+    this.dialogLive.textContent = counted + (chosen ? " with " + (chosen === 1 ? "1 filter" : chosen + " filters") + " chosen." : ".");
+    this.showButton.textContent = n === 0 ? "Close: no results" : "Show " + counted;
   };
 
   SearchPage.prototype.renderMessage = function (state, data) {
@@ -481,6 +585,7 @@
   };
 
   SearchPage.prototype.showError = function (message) {
+    if (this.status.textContent === "Searching\u2026") this.status.textContent = "";
     while (this.message.firstChild) this.message.removeChild(this.message.firstChild);
     this.message.setAttribute("role", "alert");
     this.message.appendChild(el("p", { className: "kb-error", text: message }));
@@ -522,20 +627,63 @@
       ]));
     });
     box.appendChild(this.yearFieldset(state, data));
-    var chosen = FACETS.reduce(function (n, f) { return n + state[f.param].length; }, 0) +
-      (state.year_from || state.year_to ? 1 : 0);
-    this.filterSummary.textContent = chosen ? "Filters (" + chosen + " chosen)" : "Filters";
+    var chosen = chosenFilters(state);
+    this.filterButton.textContent = chosen ? "Filters (" + chosen + " chosen)" : "Filters";
+    this.dialogTitle.textContent = chosen ? "Filters (" + chosen + " chosen)" : "Filters";
     if (hasFilters(state)) {
       var clear = el("button", { type: "button", className: "kb-button kb-clear", id: "kb-clear", text: "Clear all filters" });
       clear.addEventListener("click", function () {
-        self.update({ type: [], tenet: [], focus: [], level: [], year_from: null, year_to: null, page: 1 }, "push");
-        self.input.focus();
+        self.update(noFilters(), "push");
+        if (!self.dialog.open) self.input.focus();
       });
       box.appendChild(clear);
     }
     if (focused) {
       var again = document.getElementById(focused);
       if (again) again.focus();
+      else if (this.dialog.open) this.showButton.focus(); // the last filter, cleared
+    }
+    this.renderChips(state);
+  };
+
+  /** The chosen filters as buttons that each remove one ("Tenet: Collective learning"). */
+  SearchPage.prototype.renderChips = function (state) {
+    var self = this;
+    var box = this.chips;
+    var focused = document.activeElement && box.contains(document.activeElement)
+      ? Array.prototype.indexOf.call(box.querySelectorAll("button"), document.activeElement) : -1;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    function chip(name, text, change) {
+      var button = el("button", { type: "button", className: "kb-chip", "aria-label": "Remove the filter " + name + ": " + text }, [
+        el("span", { className: "kb-chip-text", text: text }),
+        el("span", { className: "kb-chip-x", "aria-hidden": "true", text: "\u00d7" }),
+      ]);
+      button.addEventListener("click", function () {
+        change.page = 1;
+        self.update(change, "push");
+      });
+      box.appendChild(el("li", null, [button]));
+    }
+    FACETS.forEach(function (f) {
+      state[f.param].forEach(function (value) {
+        var change = {};
+        change[f.param] = state[f.param].filter(function (v) { return v !== value; });
+        chip(f.legend, self.label(f.field, value), change);
+      });
+    });
+    if (state.year_from || state.year_to) {
+      var years = state.year_from && state.year_to
+        ? (state.year_from === state.year_to ? String(state.year_from) : state.year_from + "\u2013" + state.year_to)
+        : state.year_from ? "from " + state.year_from : "to " + state.year_to;
+      chip("Year", years, { year_from: null, year_to: null });
+    }
+    box.hidden = !box.firstChild;
+    if (focused >= 0) {
+      // Focus stays in the row (the next chip), or goes to the filters' button.
+      var buttons = box.querySelectorAll("button");
+      if (buttons.length) buttons[Math.min(focused, buttons.length - 1)].focus();
+      else if (getComputedStyle(this.filterButton).display !== "none") this.filterButton.focus();
+      else this.resultsHeading.focus();
     }
   };
 
