@@ -25,6 +25,7 @@ SECTIONS = [
     "bench_search",
     "bench_serve",
     "bench_static",
+    "bench_static_scales",
     "bench_scale",
 ]
 

@@ -224,3 +224,60 @@ def test_both_modes_agree_on_questions_and_words(shipped_site: Path, page: Any) 
     missed = [(q, first[q], static[q]["keys"]) for q in questions if not agrees(q)]
     print(f"questions: {30 - len(missed)}/30 agree; words: 30/30; missed: {missed}")
     assert len(missed) <= 3, missed
+
+
+@pytest.mark.skipif(NODE is None, reason="node is missing (apt-get install -y nodejs)")
+def test_the_page_reads_every_term_from_split_shards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shards too large are split by three characters; the page's engine (in node, its
+    fetch reading the written files) finds every term's postings in them."""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import static_terms
+    from equity_kb.search.static_index import static_record
+
+    monkeypatch.setattr(static_terms, "SHARD_BYTES", 300)
+    records = {d["key"]: static_record(d) for d in fixture_docs()}
+    static_terms.write_term_data(tmp_path, records, {k: f"id{i}" for i, k in enumerate(records)})
+    pages = read_pages(tmp_path)
+    assert pages is not None
+    assert any(name.count("_") == 2 for name in pages["shards"]), "no shard was split"
+    assert any(name.count("_") == 1 for name in pages["shards"])
+    rows = {key: i for i, key in enumerate(_row_keys(pages, records))}
+    expected = {
+        f"{code} {term}": sorted(
+            rows[k] for k, r in records.items() if term in r["terms"].get(code, {})
+        )
+        for r in records.values()
+        for code in FIELD_CODES.values()
+        for term in r["terms"].get(code, {})
+    }
+    script = (
+        "globalThis.window = {}; const fs = require('fs'), path = require('path');"
+        "globalThis.fetch = async (url) => { const p = path.join(process.argv[1], url.slice(7));"
+        "  if (!fs.existsSync(p)) return {ok: false, status: 404};"
+        "  return {ok: true, json: async () => JSON.parse(fs.readFileSync(p, 'utf8'))}; };"
+        f"require({json.dumps(str(STATIC_JS))});"
+        "(async () => { const engine = await window.KBStatic.open('file://kb/');"
+        "  const want = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')); const out = {};"
+        "  for (const k of Object.keys(want)) { const [f, t] = k.split(' ');"
+        "    out[k] = (await engine.postings(f, t)).rows; }"
+        "  process.stdout.write(JSON.stringify(out)); })();"
+    )
+    (tmp_path / "kb").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "want.json").write_text(json.dumps(expected), encoding="utf-8")
+    out = subprocess.run(
+        [str(NODE), "-e", script, str(tmp_path), str(tmp_path / "want.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout)
+    wrong = [k for k in expected if found[k] != expected[k]]
+    assert not wrong, wrong[:10]
+
+
+def _row_keys(pages: dict[str, Any], records: dict[str, Any]) -> list[str]:
+    key_of = {f"id{i}": k for i, k in enumerate(records)}
+    return [key_of[i] for i in pages["ids"]]

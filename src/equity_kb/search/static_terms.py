@@ -112,10 +112,46 @@ def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
     return terms
 
 
-def shard_of(term: str) -> str:
-    """The shard a term is in: its first two characters as hex code points (the page
-    computes the same name)."""
-    return "_".join(f"{ord(c):x}" for c in term[:2])
+# A shard larger than this (JSON bytes) is split by the terms' first three characters:
+# a query fetches one shard per term, and at 13,500 entries a two-character shard such
+# as "re" was 315 KB.
+SHARD_BYTES = 24_000
+
+
+def shard_of(term: str, chars: int = 2) -> str:
+    """A shard's name: the term's first ``chars`` characters as hex code points (the page
+    computes the same names, and takes the three-character shard where there is one)."""
+    return "_".join(f"{ord(c):x}" for c in term[:chars])
+
+
+def _shards(inverted: Mapping[str, Mapping[str, list[int]]]) -> dict[str, bytes]:
+    """The encoded shards of the postings (field code -> term -> postings)."""
+    groups: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
+    for code, postings in inverted.items():
+        for term, flat in postings.items():
+            groups[shard_of(term)].append((code, term, flat))
+    out: dict[str, bytes] = {}
+    for name, items in groups.items():
+        whole = _encode(items)
+        if len(whole) <= SHARD_BYTES or all(len(term) < 3 for _, term, _ in items):
+            out[name] = whole
+            continue
+        split: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
+        for item in items:
+            split[shard_of(item[1], 3 if len(item[1]) >= 3 else 2)].append(item)
+        out.update((part, _encode(rest)) for part, rest in split.items())
+    return dict(sorted(out.items()))
+
+
+def _encode(items: Iterable[tuple[str, str, list[int]]]) -> bytes:
+    """A shard: field code -> term -> row deltas and frequencies, interleaved."""
+    data: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for code, term, flat in items:
+        coded = flat[:]
+        for i in range(len(flat) - 2, 0, -2):
+            coded[i] = flat[i] - flat[i - 2]
+        data[code][term] = coded
+    return _dumps(data)
 
 
 def _browse_key(record: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -157,15 +193,7 @@ def write_term_data(
             for term, tf in terms.get(code, {}).items():
                 inverted[code][term] += (row, tf)
     by_title = sorted(range(len(rows)), key=lambda i: (rows[i]["meta"]["title"].casefold(), i))
-    # Each term's postings: row deltas and frequencies, interleaved.
-    shards: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(dict)
-    for code, postings in inverted.items():
-        for term, flat in postings.items():
-            coded = flat[:]
-            for i in range(len(flat) - 2, 0, -2):
-                coded[i] = flat[i] - flat[i - 2]
-            shards[shard_of(term)].setdefault(code, {})[term] = coded
-    encoded = {name: _dumps(data) for name, data in sorted(shards.items())}
+    encoded = _shards(inverted)
     gen = hashlib.sha256(b"".join(n.encode() + d for n, d in encoded.items())).hexdigest()[:12]
     steps = stemming_steps(_schema()["body"].analyzer)
     assert steps is not None, "the text fields' analyzer is no longer the stemming chain"

@@ -263,7 +263,11 @@
   }
 
   Engine.prototype.shard = function (term) {
-    var name = Array.from(term).slice(0, 2).map(function (c) { return c.codePointAt(0).toString(16); }).join("_");
+    // Its first three characters' shard where a large one was split (static_terms.py
+    // _shards), else its first two's.
+    var chars = Array.from(term).map(function (c) { return c.codePointAt(0).toString(16); });
+    var name = chars.slice(0, 3).join("_");
+    if (chars.length < 3 || !this.shardNames.has(name)) name = chars.slice(0, 2).join("_");
     if (!this.shardNames.has(name)) return Promise.resolve({}); // no term starts so
     var got = this.shards.get(name);
     if (!got) {
