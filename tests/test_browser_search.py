@@ -135,10 +135,11 @@ def wait_for_url(page: Any, fragment: str) -> None:
 
 
 def wait_for_count(page: Any, n: int) -> None:
-    """Until the page says exactly ``n`` results ("1 result" must not match "15 results")."""
+    """Until the page says exactly ``n`` results ("1 result" must not match "15 results")
+    and has drawn all of them on this page (the results are busy until then)."""
     page.wait_for_function(
         "n => /^(\\d+) results?\\b/.exec(document.querySelector('.kb-count').textContent)"
-        "?.[1] === String(n)",
+        "?.[1] === String(n) && !document.querySelector('.kb-hits[aria-busy]')",
         arg=n,
     )
 

@@ -281,3 +281,20 @@ def test_the_page_reads_every_term_from_split_shards(
 def _row_keys(pages: dict[str, Any], records: dict[str, Any]) -> list[str]:
     key_of = {f"id{i}": k for i, k in enumerate(records)}
     return [key_of[i] for i in pages["ids"]]
+
+
+def test_a_full_page_of_static_results_is_drawn(shipped_site: Path, page: Any) -> None:  # noqa: F811
+    """The first hits are drawn at once and the rest of the page follows: twenty in all,
+    in the service's order, with the print link counting every card among them."""
+    with static_server(shipped_site) as base:
+        page.goto(f"{base}/find.html?q=equity")
+        hits = "#kb-search .kb-hits > .kb-hit"
+        page.wait_for_function(f"document.querySelectorAll('{hits}').length >= 20")
+        shown = page.eval_on_selector_all(f"{hits} .kb-hit-title a", "as => as.map(a => a.href)")
+        page.wait_for_selector(".kb-print-these-link")
+        cards = page.inner_text(".kb-print-these-link")
+    with SearchEngine(index_dir(shipped_site)) as engine:
+        service = [h.url for h in engine.search("equity", page_size=20).hits]
+    assert len(shown) == 20 and [s.split("/", 3)[3] for s in shown] == service, (shown, service)
+    practices = sum(1 for u in service if u.startswith("practices/"))
+    assert practices > 1 and cards == f"Print these {practices} cards", (practices, cards)

@@ -111,6 +111,10 @@
       !!state.year_from || !!state.year_to;
   }
 
+  // Static results drawn at once; the rest of the page follows (a screen and more of
+  // results, so nothing in view moves when they come).
+  var FIRST_DRAWN = 5;
+
   // Pagefind's sort keys for the Explore page's orders (search/static_index.py).
   var STATIC_SORTS = {
     "": { order: "asc" },
@@ -411,7 +415,7 @@
         if (!window.KBStatic) throw new Error("search_static.js is not loaded");
         return window.KBStatic.open(self.staticUrl).then(function (engine) {
           return engine.search(state, {
-            pageSize: self.pageSize, labels: self.labels,
+            pageSize: self.pageSize, labels: self.labels, first: FIRST_DRAWN,
             sort: self.explore || !hasWords(state.q) ? STATIC_SORTS[state.sort || ""] : null,
           });
         });
@@ -756,6 +760,23 @@
     while (list.firstChild) list.removeChild(list.firstChild);
     list.setAttribute("start", String((data.page - 1) * (data.page_size || this.pageSize) + 1));
     data.hits.forEach(function (hit) { list.appendChild(self.hitItem(hit, data)); });
+    list.removeAttribute("aria-busy");
+    if (data.later) {
+      // The static index's other hits of this page, below the ones drawn first: the
+      // list is busy until they are in.
+      var seq = this.seq;
+      list.setAttribute("aria-busy", "true");
+      data.later.then(function (more) {
+        if (seq !== self.seq) return;
+        more.forEach(function (hit) { list.appendChild(self.hitItem(hit, data)); });
+        data.hits = data.hits.concat(more);
+        self.renderPrintLink(data);
+      }).catch(function (err) {
+        if (window.console) console.error("static search: the page's other results", err);
+      }).then(function () {
+        if (seq === self.seq) list.removeAttribute("aria-busy");
+      });
+    }
     var near = this.nearest;
     while (near.firstChild) near.removeChild(near.firstChild);
     var nearest = Array.isArray(data.nearest) ? data.nearest : [];
