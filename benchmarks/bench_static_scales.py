@@ -62,6 +62,7 @@ from bench_static import (  # noqa: E402
     _pct,
     search_page,
     start_server,
+    stop_server,
     total,
 )
 from run import machine  # noqa: E402
@@ -490,11 +491,7 @@ def bench_browser(browser: Any, site: Site) -> dict[str, Any]:
         finally:
             context.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     return out
 
 
