@@ -298,3 +298,29 @@ def test_a_full_page_of_static_results_is_drawn(shipped_site: Path, page: Any) -
     assert len(shown) == 20 and [s.split("/", 3)[3] for s in shown] == service, (shown, service)
     practices = sum(1 for u in service if u.startswith("practices/"))
     assert practices > 1 and cards == f"Print these {practices} cards", (practices, cards)
+
+
+def test_an_unchanged_entry_keeps_its_terms_without_analysis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A build takes the last build's terms for an entry whose text did not change (a
+    facet or its URL may have); changed text is analysed again."""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import static_index
+
+    docs = fixture_docs()
+    before = {d["key"]: static_index.static_record(d) for d in docs}
+    calls: list[str] = []
+    real = static_index.entry_terms
+    monkeypatch.setattr(
+        static_index, "entry_terms", lambda doc: calls.append(doc["key"]) or real(doc)
+    )
+    retagged = dict(docs[0], tenets=["practice"], url="elsewhere.html")
+    edited = dict(docs[1], body=str(docs[1]["body"]) + " Zygomorphic.")
+    after = {d["key"]: static_index.static_record(d, before) for d in [retagged, edited, *docs[2:]]}
+    assert calls == [edited["key"]]
+    assert after[retagged["key"]]["terms"] == before[retagged["key"]]["terms"]
+    assert "zygomorphic" in after[edited["key"]]["terms"]["b"]
+    fresh = [retagged, edited, *docs[2:]]
+    assert after == {d["key"]: static_index.static_record(d) for d in fresh}

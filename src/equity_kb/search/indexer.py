@@ -243,8 +243,9 @@ def publish_search(
     to it and it becomes the new generation. If it does not match ``docs`` (or is
     damaged), it is dropped and the index is synchronised as usual."""
     root = index_dir(site)
-    records = {d["key"]: static_record(d) for d in docs}
     store = read_store(site)
+    known = store["current"] if store else None
+    records = {d["key"]: static_record(d, known) for d in docs}
     static = StaticWrite(site, records, store) if changed_records(site, store, records) else None
     try:
         stats = None

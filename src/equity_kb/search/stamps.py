@@ -100,7 +100,7 @@ def _publish_stale(
         return up_to_date(cur, len(old), started, progress)
     for key in deletes:
         records.pop(key, None)
-    records.update((d["key"], static_record(d)) for d in upserts)
+    records.update((d["key"], static_record(d, store["current"])) for d in upserts)
     static = StaticWrite(out, records, store)
     try:
         stats = update_index(root, upserts, deletes, progress=progress, labels=labels)

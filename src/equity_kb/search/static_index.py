@@ -21,6 +21,7 @@ import base64
 import contextlib
 import errno
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -66,13 +67,15 @@ class StaticIndexError(RuntimeError):
     """Pagefind could not write the static index (missing binary, a failed record)."""
 
 
-def static_record(doc: Doc) -> Record:
+def static_record(doc: Doc, known: Mapping[str, Record] | None = None) -> Record:
     """The Pagefind custom record of one search document.
 
     ``meta`` is what a result shows (Pagefind stores it in the record's fragment);
     ``filters`` are the facets (Pagefind counts them); ``sort`` the Explore orders;
     ``terms`` what the service's analyzers make of it (static_terms.py), which Pagefind
-    never sees."""
+    never sees. ``known``: the records of the last build, whose terms are taken again
+    for a document whose text did not change (analysing it is most of the record's
+    cost: 3.1 of 3.5 s at 13,500 entries)."""
     title = str(doc.get("title") or "")
     year = doc.get("year")
     has_year = isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000
@@ -113,7 +116,7 @@ def static_record(doc: Doc) -> Record:
         "meta": meta,
         "filters": {k: v for k, v in filters.items() if v},
         "sort": sort,
-        "terms": entry_terms(doc),
+        **_terms(doc, known),
     }
 
 
@@ -127,6 +130,20 @@ _LINES = re.compile(r"\s*\n\s*")
 def _parts(texts: Sequence[str]) -> str:
     parts = (p for t in texts if t for p in _LINES.split(t.strip()) if p)
     return f" {PART_BREAK} ".join(parts)
+
+
+_TERM_FIELDS = ("title", "summary", "body", "annotation", "id")  # and "authors"
+
+
+def _terms(doc: Doc, known: Mapping[str, Record] | None) -> dict[str, Any]:
+    """``terms`` and ``terms_of`` (a digest of the fields they come from)."""
+    text = "\x1f".join(str(doc.get(k) or "") for k in _TERM_FIELDS)
+    authors = "\x1e".join(str(a) for a in doc.get("authors") or ())
+    digest = hashlib.blake2b(f"{text}\x1d{authors}".encode(), digest_size=12).hexdigest()
+    old = known.get(str(doc["key"])) if known else None
+    if old is not None and old.get("terms_of") == digest and "terms" in old:
+        return {"terms": old["terms"], "terms_of": digest}
+    return {"terms": entry_terms(doc), "terms_of": digest}
 
 
 # -- the records kept between builds -------------------------------------------------------
