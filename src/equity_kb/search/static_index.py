@@ -44,7 +44,7 @@ Doc = Mapping[str, Any]
 Record = dict[str, Any]
 
 RECORDS_NAME = "static-records.json"
-RECORDS_VERSION = 3  # 3: records carry their entry's terms (static_terms.py)
+RECORDS_VERSION = 4  # 3: records carry their entry's terms (static_terms.py); 4: as strings
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
 # The word list: enough for suggestions, small enough to fetch after a search that failed.

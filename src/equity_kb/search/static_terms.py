@@ -64,8 +64,7 @@ FIELD_CODES = {
 # The fields whose length ranks (matching.LENGTH_B), with their lengths in pages.json.
 LENGTH_FIELDS = tuple(f for f in FIELD_CODES if f in LENGTH_B)
 
-# field code -> term -> how often the entry has it; "len": field code -> length.
-Terms = dict[str, dict[str, int]]
+# field code -> "term term:2 ..." (field_terms reads it); "len": field code -> length.
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +104,9 @@ def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
         else:
             counts = Counter(t.text for t in analyzer(value))
         if counts:
-            terms[code] = dict(sorted(counts.items()))
+            # One string per field ("term term:3"), not a JSON object: the records are
+            # kept between builds, and at 13,500 entries objects made them 94 MB.
+            terms[code] = " ".join(w if n == 1 else f"{w}:{n}" for w, n in sorted(counts.items()))
         if field in LENGTH_FIELDS:
             lengths[code] = byte_to_length(length_to_byte(sum(counts.values())))
     terms["len"] = lengths
@@ -116,6 +117,15 @@ def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
 # a query fetches one shard per term, and at 13,500 entries a two-character shard such
 # as "re" was 315 KB.
 SHARD_BYTES = 24_000
+
+
+def field_terms(terms: Mapping[str, Any], code: str) -> dict[str, int]:
+    """One field's terms of an entry (``entry_terms``), each with its frequency."""
+    out = {}
+    for item in str(terms.get(code) or "").split():
+        term, _, n = item.partition(":")
+        out[term] = int(n) if n else 1
+    return out
 
 
 def shard_of(term: str, chars: int = 2) -> str:
@@ -190,7 +200,7 @@ def write_term_data(
         for code, column in lengths.items():
             column.append(terms["len"].get(code, 0))
         for code in FIELD_CODES.values():
-            for term, tf in terms.get(code, {}).items():
+            for term, tf in field_terms(terms, code).items():
                 inverted[code][term] += (row, tf)
     by_title = sorted(range(len(rows)), key=lambda i: (rows[i]["meta"]["title"].casefold(), i))
     encoded = _shards(inverted)
