@@ -236,8 +236,8 @@ class StaticWrite:
             store = self._store
             changes = delta_changes(self._site, store, self._records)
             if store is None or changes is None:
-                self._result = write_static_index(self._site, self._records.values())
-                ids = {key: page for page, key, _ in page_meta(static_dir(self._site))}
+                ids = _write_bundle(self._site, self._records.values())
+                self._result = len(self._records)
                 write_store(self._site, self._records, ids, self._records)
             else:
                 self._result = write_delta(self._site, store, self._records, changes)
@@ -366,6 +366,12 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
     """Write the Pagefind bundle of ``records`` and swap it into ``site/kb-search/``.
     The word list already there is kept (``write_word_list`` replaces it). Returns how many
     records it holds."""
+    return len(_write_bundle(site, records))
+
+
+def _write_bundle(site: str | os.PathLike[str], records: Iterable[Record]) -> dict[str, str]:
+    """``write_static_index``, returning each record's Pagefind page id by key (read from
+    the bundle's fragments once: 13,500 files at 100x)."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
     by_key = {r["key"]: r for r in listed}
@@ -380,7 +386,8 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
         if (tmp / "wasm.en.pagefind").is_file():  # every record is English (force_language)
             (tmp / "wasm.unknown.pagefind").unlink(missing_ok=True)
         _write_json(tmp / DELTA_NAME, {"delta": None, "hide": [], "fix": {}, "ids": []})
-        write_term_data(tmp, by_key, {key: page for page, key, _ in page_meta(tmp)})
+        ids = {key: page for page, key, _ in page_meta(tmp)}
+        write_term_data(tmp, by_key, ids)
         target = static_dir(site_path)
         words = target / WORDS_NAME
         if words.is_file():
@@ -389,7 +396,7 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
         _swap_in(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return len(listed)
+    return ids
 
 
 def write_word_list(site: str | os.PathLike[str], counts: Mapping[str, int]) -> None:

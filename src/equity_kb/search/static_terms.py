@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -72,37 +72,19 @@ def _schema() -> Any:
     return build_schema()
 
 
-def _stem_counts(text: str, steps: tuple[Any, ...]) -> Counter[str]:
-    """The stemming analyzer's terms of ``text``, counted (schema.StemmedPositions's pass,
-    each distinct token analysed once)."""
-    pattern, stops, minsize, maxsize, _, stem, ignore = steps
-    out: Counter[str] = Counter()
-    for token, n in Counter(m.group(0) for m in pattern.finditer(text)).items():
-        word = token.lower()
-        if len(word) < minsize or (maxsize is not None and len(word) > maxsize):
-            continue
-        if word in stops:
-            continue
-        out[word if word in ignore else stem(word)] += n
-    return out
-
-
 def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
     """An entry's terms, field by field, as the Whoosh index holds them: the same field
-    values (``schema.index_fields``) through the same analyzers, each term with its
-    frequency, and each ranked field's length as Whoosh stores it (a byte)."""
+    values (``schema.index_fields``) through each field's own format and analyzer (as
+    the indexer writes them), each term with its frequency, and each ranked field's
+    length as Whoosh stores it (a byte)."""
     schema = _schema()
     values = index_fields(doc)
     terms: dict[str, Any] = {}
     lengths: dict[str, int] = {}
     for field, code in FIELD_CODES.items():
+        f = schema[field]
         value = str(values.get(field) or "")
-        analyzer = schema[field].analyzer
-        steps = stemming_steps(analyzer)
-        if steps is not None:
-            counts = _stem_counts(value, steps)
-        else:
-            counts = Counter(t.text for t in analyzer(value))
+        counts = {w: n for w, n, _, _ in f.format.word_values(value, f.analyzer, mode="index")}
         if counts:
             # One string per field ("term term:3"), not a JSON object: the records are
             # kept between builds, and at 13,500 entries objects made them 94 MB.

@@ -542,8 +542,6 @@
     var phrase = isPhrase(q);
     var browse = !q || !parsed.words.length;
     var filter = this.filter(state);
-    var all = [];
-    for (var r = 0; r < this.rows; r++) all.push(r);
     // The words as the service's parser splits them: "role-play" is "role" and "play",
     // "PC-007" is "pc" and "007", each a word the query needs.
     var words = browse ? [] : splitWords(parsed.words);
@@ -555,6 +553,8 @@
       // Only common words or single letters: the service searches nothing either.
       matched = Promise.resolve({ ranked: [], partial: false, few: false, missing: [] });
     } else if (browse) {
+      var all = [];
+      for (var r = 0; r < this.rows; r++) all.push(r);
       matched = Promise.resolve({ ranked: self.sorted(all, sort), partial: false, few: false, missing: [] });
     } else if (phrase) {
       // A phrase is Pagefind's: the terms say which entries have the words, not where.
@@ -746,7 +746,7 @@
           // load Pagefind metadata" in about one test run in five); on the page it is
           // one init, and the search's work is the same either way.
           var ranking = { metaWeights: { title: TITLE_WEIGHT } };
-          return pagefind.options({ excerptLength: EXCERPT_WORDS, noWorker: true, ranking: ranking })
+          return pagefind.options({ noWorker: true, ranking: ranking })
             .then(function () { return pagefind.init(); })
             .then(function () {
               if (changes.delta) return pagefind.mergeIndex(base + changes.delta, { ranking: ranking });
