@@ -8,6 +8,11 @@ copyright = "2026, the Equity KB contributors"
 
 extensions = ["equity_kb"]
 
+# The edition a book names (EPUB's version, the PDF's title page): a publisher sets
+# KB_EDITION (say "2026-12"); any other build is a draft. Kept stable between builds,
+# since a changed version makes Sphinx read every page again.
+version = release = os.environ.get("KB_EDITION", "draft")
+
 # Where the site is published; canonical links, permalinks and "Cite this card" use it.
 # `make serve` serves at this local default; a deployment sets KB_BASE_URL to its public
 # address, ending in "/" (.github/workflows/pages.yml takes it from the Pages URL).
@@ -38,7 +43,7 @@ myst_heading_anchors = 3
 
 # furo: maintained, accessible (WCAG-minded contrast, skip link, keyboard navigation),
 # good on phones, and it prints cleanly. Entry pages are kept out of the sidebar
-# toctree (see equity_kb.sphinxext.reading), so its full-tree navigation stays small.
+# toctree (see equity_kb.sphinxext.entries.reading), so its full-tree navigation stays small.
 html_theme = "furo"
 html_title = "Equity KB"
 html_static_path: list[str] = []

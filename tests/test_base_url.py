@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOTS
 
-from equity_kb.sphinxext.config import for_publishing, is_local_url
+from equity_kb.sphinxext.entries.config import for_publishing, is_local_url
 
 ENV = ("KB_BASE_URL", "KB_PUBLISH", "GITHUB_ACTIONS", "GITHUB_REF")
 # The shipped conf.py's line: the local default unless KB_BASE_URL is set.

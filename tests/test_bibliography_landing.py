@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from equity_kb.sphinxext import references
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.bibliography import references
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 
 def page(app, name: str) -> BeautifulSoup:

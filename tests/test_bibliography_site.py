@@ -69,7 +69,7 @@ def test_exports_are_written_and_parse_back(kb_build):
 
 
 def test_an_unchanged_bib_is_not_parsed_again(kb_build, tmp_path, monkeypatch):
-    from equity_kb.sphinxext import references
+    from equity_kb.sphinxext.bibliography import references
 
     src = tmp_path / "kb"
     shutil.copytree(ROOTS / "test-kb", src)

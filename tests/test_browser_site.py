@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_browser_search import CHROMIUM, browser, page, static_server  # noqa: F401 (fixtures)
 
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 pytestmark = [
     pytest.mark.browser,

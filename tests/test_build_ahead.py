@@ -20,7 +20,8 @@ from equity_kb.search import indexer as search_indexer
 from equity_kb.search.generations import read_manifest
 from equity_kb.search.indexer import digest, finish_prebuild, prebuild
 from equity_kb.search.layout import index_dir, state_dir
-from equity_kb.sphinxext import indexing, references
+from equity_kb.sphinxext.bibliography import references
+from equity_kb.sphinxext.searchpage import indexing
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from conftest import html
 from test_cite_syntax import build_with_page
 
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 # bowman2021getting is cited twice, in two forms; xss2020 has markup in its title and
 # annotation (tests/roots/test-kb/refs/refs.bib); nosuchkey2020 is not in the bibliography.

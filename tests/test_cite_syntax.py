@@ -248,6 +248,6 @@ def test_a_reading_list_warns_on_an_unknown_key_or_filter(kb_build, tmp_path: Pa
 
 
 def kb_domain_refs(app):
-    from equity_kb.sphinxext.domain import kb_domain
+    from equity_kb.sphinxext.entries.domain import kb_domain
 
     return kb_domain(app.env).references

@@ -32,7 +32,7 @@ def test_objects_loaded_before_builder_inited_are_frozen_for_the_build(
 def test_a_build_that_stops_before_builder_inited_does_not_leave_it_off(
     make_app, kb_build, tmp_path: Path
 ) -> None:
-    from equity_kb.sphinxext.collector import setup_collector
+    from equity_kb.sphinxext.entries.collector import setup_collector
 
     class Stub:
         def connect(self, *args: object, **kwargs: object) -> None:

@@ -107,7 +107,7 @@ def test_every_export_format_is_offered_by_the_build_and_the_command() -> None:
     import argparse
 
     from equity_kb.cli.main import build_parser
-    from equity_kb.sphinxext.references import EXPORTS
+    from equity_kb.sphinxext.bibliography.references import EXPORTS
 
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     fmt = next(a for a in commands.choices["export"]._actions if a.dest == "format")

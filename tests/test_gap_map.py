@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from bs4 import BeautifulSoup
 from conftest import ROOTS, html
 
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 
 def cells(app, kind: str = "focus") -> dict[tuple[str, str], int]:

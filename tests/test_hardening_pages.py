@@ -17,7 +17,7 @@ from sphinx.errors import ConfigError
 
 from equity_kb.core.bibtex import clear_cache
 from equity_kb.search.schema import QUERY_STOP_WORDS
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 
 def copy_root(tmp_path: Path, **pages: str) -> Path:

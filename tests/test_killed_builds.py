@@ -121,7 +121,7 @@ def test_a_killed_build_leaves_the_service_answering_and_the_next_repairs(
     records = (state_dir(out) / "static-records.json").read_text(encoding="utf-8")
     assert "Zanzibarian" in records  # the static index's records have the edit too
     # The bibliography's exports have the edited reference too.
-    from equity_kb.sphinxext.references import BIB_DIR, EXPORTS
+    from equity_kb.sphinxext.bibliography.references import BIB_DIR, EXPORTS
 
     for name in EXPORTS.values():
         assert "Zanzibarian" in (out / BIB_DIR / name).read_text(encoding="utf-8"), name

@@ -14,7 +14,7 @@ from test_browser_a11y import WCAG_AA
 from test_browser_search import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
 from equity_kb.search.layout import state_dir
-from equity_kb.sphinxext import listings
+from equity_kb.sphinxext.pages import listings
 
 PAGE_SIZE = 3
 SCRIPT_TITLE = "<script>alert(1)</script> Card & co"

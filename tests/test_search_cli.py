@@ -16,7 +16,7 @@ from test_search_fixtures import build_index, fixture_docs, port_from_log
 
 from equity_kb.cli.main import main
 from equity_kb.cli.search import DEFAULT_INDEX, snippet_text
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 EQUITY_KB = Path(sys.executable).with_name("equity-kb")  # the venv's console script
 

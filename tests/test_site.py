@@ -103,7 +103,8 @@ def test_listing_pages_and_brief_header(kb_build):
 
 
 def test_long_listings_are_split_so_no_page_grows_without_bound(kb_build, monkeypatch):
-    from equity_kb.sphinxext import pages, references
+    from equity_kb.sphinxext.bibliography import references
+    from equity_kb.sphinxext.pages import directives as pages
 
     monkeypatch.setattr(pages, "TERM_PAGE_LIMIT", 1)
     monkeypatch.setattr(references, "PAGE_SIZE", 1)
@@ -118,7 +119,7 @@ def test_long_listings_are_split_so_no_page_grows_without_bound(kb_build, monkey
 
 def test_references_page_by_family_name_and_split_long_letters(monkeypatch):
     from equity_kb.core.model import Person, Reference
-    from equity_kb.sphinxext import references
+    from equity_kb.sphinxext.bibliography import references
 
     def ref(key, family, given):
         return Reference(key=key, title="T", tenets=("data",), persons=(Person(family, given),))

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOTS, BuildFn, html
 
 from equity_kb.core.citable import entry_csl
-from equity_kb.sphinxext.domain import kb_domain
+from equity_kb.sphinxext.entries.domain import kb_domain
 
 MARKUP_TITLE = '<b>Bold</b> & "quoted" {braces} 50% <script>alert(1)</script>'
 MARKUP_CARD = f"""---

@@ -12,30 +12,31 @@ from equity_kb import __version__
 
 
 def setup(app: Any) -> dict[str, Any]:
-    from .build_guard import setup_build_guard
-    from .buildstate import setup_buildstate
-    from .citing import setup_citing
-    from .collector import setup_collector
-    from .config import setup_config
-    from .domain import KBDomain
-    from .indexing import setup_indexing
-    from .link_previews import setup_link_previews
-    from .listings import setup_listings
-    from .not_found import setup_not_found
-    from .pages import setup_pages
+    from .bibliography.citing import setup_citing
+    from .bibliography.reading_list import setup_reading_list
+    from .bibliography.references import setup_references
+    from .bibliography.result_export import setup_result_export
+    from .entries.collector import setup_collector
+    from .entries.config import setup_config
+    from .entries.domain import KBDomain
+    from .entries.reading import setup_reading
+    from .entries.warnings import setup_warnings
+    from .pages.book import setup_book
+    from .pages.directives import setup_pages
+    from .pages.listings import setup_listings
+    from .pages.not_found import setup_not_found
+    from .pages.retired_pages import setup_retired_pages
+    from .pages.whats_new import setup_whats_new
     from .placeholders import setup_placeholders
-    from .print_pack import setup_print_pack
-    from .reading import setup_reading
-    from .reading_list import setup_reading_list
-    from .references import setup_references
-    from .result_export import setup_result_export
-    from .retired_pages import setup_retired_pages
-    from .searchbox import setup_searchbox
+    from .safety.build_guard import setup_build_guard
+    from .safety.buildstate import setup_buildstate
+    from .safety.write_errors import setup_write_errors
+    from .searchpage.indexing import setup_indexing
+    from .searchpage.searchbox import setup_searchbox
     from .theme import setup_theme
-    from .warnings import setup_warnings
-    from .whats_new import setup_whats_new
-    from .write_errors import setup_write_errors
-    from .zotero_meta import setup_zotero_meta
+    from .travel.link_previews import setup_link_previews
+    from .travel.print_pack import setup_print_pack
+    from .travel.zotero_meta import setup_zotero_meta
 
     setup_collector(app)
     setup_build_guard(app)
@@ -46,6 +47,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_domain(KBDomain)
     setup_reading(app)
     setup_pages(app)
+    setup_book(app)
     setup_placeholders(app)
     setup_listings(app)
     setup_citing(app)
@@ -67,5 +69,5 @@ def setup(app: Any) -> dict[str, Any]:
         "version": __version__,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "env_version": 2,  # 2: Reference.rich_fields
+        "env_version": 3,  # 3: the nodes moved to sphinxext.entries (pickled doctrees)
     }

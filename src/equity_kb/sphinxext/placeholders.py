@@ -10,18 +10,30 @@ from sphinx.application import Sphinx
 from equity_kb.search.documents import facet_labels
 from equity_kb.search.schema import QUERY_STOP_WORDS
 
-from .card_evidence import evidence_box_html
-from .citing import entry_footer
-from .domain import KBDomain, kb_domain
-from .gapmap import gap_map_html
-from .listings import first_page
-from .nodes import kb_placeholder
-from .page_renderer import renderer_for
-from .print_pack import print_stamp_html
-from .reading_list import reading_list_html
-from .references import bibliography_index_html
-from .render import Renderer
-from .whats_new import living_facts, whats_new_html
+from .bibliography.book import bibliography_book, entry_footer_book, reading_list_book
+from .bibliography.citing import entry_footer
+from .bibliography.reading_list import reading_list_html
+from .bibliography.references import bibliography_index_html
+from .entries.domain import KBDomain, kb_domain
+from .entries.nodes import kb_placeholder
+from .pages.book import (
+    entry_header_book,
+    gap_map_book,
+    listing_book,
+    search_book,
+    tenet_overview_book,
+    terms_book,
+    whats_new_book,
+)
+from .pages.card_evidence import evidence_box_html
+from .pages.gapmap import gap_map_html
+from .pages.listings import first_page
+from .pages.whats_new import living_facts, whats_new_html
+from .rendering.book_nodes import docname_of
+from .rendering.outputs import writes_site
+from .rendering.page_renderer import renderer_for
+from .rendering.render import Renderer
+from .travel.print_pack import print_stamp_html
 
 
 def setup_placeholders(app: Sphinx) -> None:
@@ -34,14 +46,48 @@ def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     if not placeholders:
         return
     domain = kb_domain(app.env)
-    html_builder = app.builder.format == "html"
-    r = renderer_for(app, docname) if html_builder else None
+    if not writes_site(app.builder):
+        for node in placeholders:
+            # LaTeX and singlehtml resolve one tree made of every document.
+            doc = docname_of(node, docname)
+            node.replace_self(book_placeholder(app, domain, node, doc) or [])
+        return
+    r = renderer_for(app, docname)
     for node in placeholders:
-        html = render_placeholder(app, domain, r, node, docname) if r else None
+        html = render_placeholder(app, domain, r, node, docname)
         if html is None:
             node.parent.remove(node)
         else:
             node.replace_self(nodes.raw("", html, format="html"))
+
+
+def book_placeholder(
+    app: Sphinx, domain: KBDomain, node: kb_placeholder, docname: str
+) -> list[nodes.Node]:
+    """A placeholder's content in a book: nodes any builder writes (see ARCHITECTURE.md
+    for what a book leaves out, and why)."""
+    kind = node["kind"]
+    if kind == "tenet-overview":
+        return tenet_overview_book(domain)
+    if kind == "terms":
+        return terms_book(domain, node["vocabulary_kind"])
+    if kind == "listing":
+        return listing_book(app, domain, docname, node)
+    if kind in ("search", "explore"):
+        return search_book(app, explore=kind == "explore")
+    if kind == "gap-map":
+        return gap_map_book(domain)
+    if kind == "entry-header":
+        return entry_header_book(app, domain, docname)
+    if kind == "whats-new":
+        return whats_new_book(app, domain, docname)
+    if kind == "entry-footer":
+        return entry_footer_book(app, domain, docname)
+    if kind == "bibliography-index":
+        return bibliography_book(app, domain, docname)
+    if kind == "reading-list":
+        return reading_list_book(app, domain, docname, node)
+    return []
 
 
 def render_placeholder(

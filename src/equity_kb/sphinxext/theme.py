@@ -7,21 +7,24 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from .cite_previews import PREVIEWS_CLASS
+from .bibliography.cite_previews import PREVIEWS_CLASS
+from .rendering.outputs import connect_site
 
 STATIC = Path(__file__).parent / "static"
 
 
 def setup_theme(app: Sphinx) -> None:
-    app.connect("builder-inited", add_static_path)
-    app.add_css_file("equity_kb.css")
-    app.add_css_file("equity_kb_print.css", media="print")
-    app.connect("html-page-context", add_page_files)
+    connect_site(app, "builder-inited", add_static_files)
+    connect_site(app, "html-page-context", add_page_files)
 
 
-def add_static_path(app: Sphinx) -> None:
+def add_static_files(app: Sphinx) -> None:
+    """The website's styles and scripts; a book (EPUB, singlehtml) is read without them,
+    in the theme's own styles (its readers support only older CSS)."""
     if str(STATIC) not in app.config.html_static_path:
         app.config.html_static_path.append(str(STATIC))
+    app.add_css_file("equity_kb.css")
+    app.add_css_file("equity_kb_print.css", media="print")
 
 
 # Marker in a page's body -> the scripts and styles only such pages load, in order (all

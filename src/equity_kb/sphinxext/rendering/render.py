@@ -1,0 +1,93 @@
+"""HTML for generated content: entry headers, listings, tenet and topic pages.
+
+Rendered with Jinja2 templates shipped in the package, with autoescaping on, so text
+from content is always escaped. Links are made relative by a ``url`` callable that the
+Sphinx side supplies (it knows the page being written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from equity_kb.core.model import TYPE_LABELS, Brief, Entry, Practice, Reference
+from equity_kb.core.ordering import sort_entries
+from equity_kb.core.vocabulary import FACETS, KIND_NAMES, Vocabulary
+
+# Where each kind of tag has its page, e.g. tenets/data.
+TERM_DIRS = {"tenets": "tenets", "focus": "focus", "levels": "levels"}
+BADGE_STYLE = {"tenets": "primary", "focus": "info", "levels": "secondary"}
+
+UrlFor = Callable[[str], str]
+SECTION_TITLES = {
+    "practice": "Practice cards",
+    "brief": "Research briefs",
+    "reference": "References",
+}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("equity_kb.sphinxext.rendering", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def term_page(kind: str, term_id: str) -> str:
+    return f"{TERM_DIRS[kind]}/{term_id}"
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: str
+    label: str
+    url: str
+    style: str
+
+
+def badges(entry: Entry, vocabulary: Vocabulary, url: UrlFor) -> list[Badge]:
+    return [
+        Badge(kind, vocabulary.label(kind, t), url(term_page(kind, t)), BADGE_STYLE[kind])
+        for kind in FACETS
+        for t in getattr(entry, kind)
+    ]
+
+
+class Renderer:
+    """Renders fragments for one page; ``url`` maps a page name to a link from that page."""
+
+    def __init__(self, vocabulary: Vocabulary, url: UrlFor, entry_url: Callable[[Entry], str]):
+        self.vocabulary = vocabulary
+        self.url = url
+        self.entry_url = entry_url
+
+    def render(self, template: str, **context: object) -> Markup:
+        """Render a template; the result is safe HTML that other templates embed as is."""
+        return Markup(
+            environment()
+            .get_template(template)
+            .render(
+                vocabulary=self.vocabulary,
+                badges=lambda e: badges(e, self.vocabulary, self.url),
+                entry_url=self.entry_url,
+                url=self.url,
+                term_page=term_page,
+                type_labels=TYPE_LABELS,
+                kind_names=KIND_NAMES,
+                is_practice=lambda e: isinstance(e, Practice),
+                is_brief=lambda e: isinstance(e, Brief),
+                is_reference=lambda e: isinstance(e, Reference),
+                **context,
+            )
+        )
+
+    def entry_list(self, entries: Sequence[Entry], empty: str = "Nothing yet.") -> Markup:
+        return self.render("entry_list.html", entries=sort_entries(entries), empty=empty)
