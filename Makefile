@@ -19,7 +19,7 @@ PAGEFIND := tools/pagefind/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
-.PHONY: install html check serve livehtml test lint bench fuzz clean
+.PHONY: install html check serve livehtml test lint bench fuzz clean pdf epub linkcheck
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,23 @@ html: install $(PAGEFIND)
 # Strict: any warning fails the build; --keep-going reports all of them first.
 check: install $(PAGEFIND)
 	$(BUILD) $(OUT)/check -E -W --keep-going -n -j auto $(SPHINXOPTS)
+
+# The knowledge base as one PDF (cards, briefs, the annotated bibliography): Sphinx's
+# LaTeX builder and xelatex from Debian's TeX Live (.ci/run names the packages).
+pdf: install
+	$(BUILD) $(OUT)/latex -b latex -W --keep-going $(SPHINXOPTS)
+	$(MAKE) -C $(OUT)/latex all-pdf LATEXMKOPTS=-quiet
+	@echo "PDF: $(OUT)/latex/equity-kb.pdf"
+
+# The EPUB, checked by epubcheck (Debian's, run with java -jar).
+epub: install
+	$(BUILD) $(OUT)/epub -b epub -W --keep-going $(SPHINXOPTS)
+	java -jar /usr/share/java/epubcheck.jar $(OUT)/epub/EquityKB.epub
+
+# Link rot in the bibliography, briefs and cards: each external URL and DOI checked, and
+# each answer reported by entry and field ($(OUT)/linkcheck/entries.txt).
+linkcheck: install
+	$(BUILD) $(OUT)/linkcheck -b linkcheck $(SPHINXOPTS)
 
 serve: html
 	$(BIN)/equity-kb serve --site $(OUT)/html --host $(HOST) --port $(PORT)

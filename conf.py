@@ -50,3 +50,8 @@ html_static_path: list[str] = []
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
+
+# The PDF (make pdf): xelatex, which sets any Unicode a reference may hold (pdflatex
+# stops on Greek or Cyrillic); fonts from Debian's fonts-freefont-otf.
+latex_engine = "xelatex"
+latex_documents = [("index", "equity-kb.tex", "Equity KB", author, "manual")]

@@ -13,6 +13,7 @@ from equity_kb import __version__
 
 def setup(app: Any) -> dict[str, Any]:
     from .bibliography.citing import setup_citing
+    from .bibliography.linkcheck import setup_linkcheck
     from .bibliography.reading_list import setup_reading_list
     from .bibliography.references import setup_references
     from .bibliography.result_export import setup_result_export
@@ -53,6 +54,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_citing(app)
     setup_references(app)
     setup_reading_list(app)
+    setup_linkcheck(app)
     setup_zotero_meta(app)
     setup_result_export(app)
     setup_print_pack(app)

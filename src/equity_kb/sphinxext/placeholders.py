@@ -29,7 +29,6 @@ from .pages.card_evidence import evidence_box_html
 from .pages.gapmap import gap_map_html
 from .pages.listings import first_page
 from .pages.whats_new import living_facts, whats_new_html
-from .rendering.book_nodes import docname_of
 from .rendering.outputs import writes_site
 from .rendering.page_renderer import renderer_for
 from .rendering.render import Renderer
@@ -38,7 +37,15 @@ from .travel.print_pack import print_stamp_html
 
 def setup_placeholders(app: Sphinx) -> None:
     app.add_node(kb_placeholder)
+    app.connect("doctree-read", note_docname)
     app.connect("doctree-resolved", fill_placeholders)
+
+
+def note_docname(app: Sphinx, doctree: nodes.document) -> None:
+    """Each placeholder names its document: LaTeX and singlehtml resolve one tree made of
+    every document, where the document a node came from is otherwise lost."""
+    for node in doctree.findall(kb_placeholder):
+        node["docname"] = app.env.docname
 
 
 def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -48,8 +55,7 @@ def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     domain = kb_domain(app.env)
     if not writes_site(app.builder):
         for node in placeholders:
-            # LaTeX and singlehtml resolve one tree made of every document.
-            doc = docname_of(node, docname)
+            doc = node.get("docname", docname)
             node.replace_self(book_placeholder(app, domain, node, doc) or [])
         return
     r = renderer_for(app, docname)
@@ -140,7 +146,7 @@ def render_placeholder(
     if kind == "entry-footer":
         return entry_footer(app, domain, r, docname)
     if kind == "bibliography-index":
-        return bibliography_index_html(app, domain, r)
+        return bibliography_index_html(app, domain, r, docname)
     if kind == "reading-list":
         return reading_list_html(app, domain, r, docname, node)
     return None

@@ -22,6 +22,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
 
 from equity_kb.core.crosscheck import unknown_key
 from equity_kb.core.model import Reference
@@ -137,7 +138,7 @@ def ref_uri(builder: Any, domain: KBDomain, fromdoc: str, key: str) -> str | Non
         page = domain.data["ref_pages"][key]
         return builder.get_relative_uri(fromdoc, page) + f"#ref-{key}"
     bibliography = domain.bibliography_doc()
-    if bibliography is None:
+    if bibliography is None or builder.name == "linkcheck":  # internal: nothing to check
         return None
     return doc_uri(builder, fromdoc, bibliography, f"ref-{key}")
 
@@ -281,7 +282,7 @@ class BibliographyIndex(SphinxDirective):
 LANDING_MAX = 400
 
 
-def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
+def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> str:
     pages: dict[str, int] = {}
     for page in domain.data.get("ref_pages", {}).values():
         pages[page] = pages.get(page, 0) + 1
@@ -311,8 +312,11 @@ def bibliography_index_html(app: Sphinx, domain: KBDomain, r: Renderer) -> str:
         apa_html={k: Markup(v) for k, v in domain.data["apa_html"].items()} if groups else {},
         total=len(domain.references),
         incomplete=incomplete,
-        exports=EXPORTS,
-        bib_dir=BIB_DIR,
+        # Files, not pages: relative to this page's address in the builder's scheme.
+        exports={
+            fmt: relative_uri(app.builder.get_target_uri(docname), f"{BIB_DIR}/{name}")
+            for fmt, name in EXPORTS.items()
+        },
     )
 
 

@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from typing import TypeAlias
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.builders import Builder
 from sphinx.errors import NoUri
 
@@ -124,17 +123,6 @@ def doc_uri(builder: Builder, fromdoc: str, todoc: str, anchor: str = "") -> str
         return uri or "#"
     base = uri.split("#", 1)[0]
     return f"{base}#{anchor}"
-
-
-def docname_of(node: nodes.Node, default: str) -> str:
-    """The document a node came from, in a tree that LaTeX, texinfo and singlehtml
-    assembled from every document (each wrapped in a ``start_of_file``)."""
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, addnodes.start_of_file):
-            return str(parent["docname"])
-        parent = parent.parent
-    return default
 
 
 class _Fragment(HTMLParser):
