@@ -6,19 +6,30 @@ from __future__ import annotations
 import re
 
 # The forms a citation takes, by role name (``{cite:NAME}``): sphinxcontrib-bibtex's
-# names; ``{cite}`` alone is its parenthetical default, as Jupyter Book writes it.
-# "s": every author named, not "et al.".
+# 19 names (and "authorspar", an older spelling of "authorpars"); ``{cite}`` alone is its
+# parenthetical default, as Jupyter Book writes it. "s": every author named, not "et al.";
+# "c": a capital first letter; "al": no parentheses. What each shows: sphinxext's in_text.
 FORMS = (
     "p",
-    "t",
     "ps",
+    "alp",
+    "alps",
+    "label",
+    "labelpar",
+    "t",
     "ts",
+    "ct",
+    "cts",
     "year",
     "yearpar",
     "author",
     "authors",
+    "cauthor",
+    "cauthors",
     "authorpar",
+    "authorpars",
     "authorspar",
+    "empty",
 )
 
 # A MyST citation role: {cite}`a`, {cite:p}`a,b`, {cite:t}`{see}a{p. 3}` ...

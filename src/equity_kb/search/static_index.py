@@ -446,7 +446,7 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
         for start in range(0, len(records), _BATCH):
             await asyncio.gather(*(add(r) for r in records[start : start + _BATCH]))
         await index.write_files(output_path=str(out))
-        await _settled(out)
+        await _settled(out, empty=not records)
     except OSError:
         raise  # a full disk or a read-only folder: the caller names the path
     except Exception as err:
@@ -461,21 +461,22 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
 _ROOM = 64 * 1024  # less free space than this, and Pagefind's writes cannot all land
 
 
-async def _settled(out: Path, timeout: float = 60.0) -> None:
+async def _settled(out: Path, timeout: float = 60.0, empty: bool = False) -> None:
     """Wait until Pagefind's files are all on disk. Pagefind 1.5.2 answers write_files
     while some of its writes are still in flight in its process, and closing the
     service kills that process: a browser then met an empty pagefind-entry.json or a
     missing file ("Failed to load Pagefind metadata"). Whole means: the entry parses,
     the page list it names is there, no file is empty, and nothing changed for two
     looks in a row. Pagefind 1.6.0 flushes each file before it answers (upstream
-    fab688b); this stays while pip's 1.5.2 may write the bundle (no npm)."""
+    fab688b); this stays while pip's 1.5.2 may write the bundle (no npm). An index of no
+    page (``empty``: a project with no entry) is whole once its entry parses."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     seen: dict[str, int] | None = None
     stable = 0
     while True:
         now = _sizes(out)
-        stable = stable + 1 if now == seen and _whole(out, now) else 0
+        stable = stable + 1 if now == seen and _whole(out, now, empty) else 0
         if stable >= 2:
             return
         if loop.time() > deadline:
@@ -498,7 +499,7 @@ def _sizes(folder: Path) -> dict[str, int]:
     return out
 
 
-def _whole(folder: Path, sizes: Mapping[str, int]) -> bool:
+def _whole(folder: Path, sizes: Mapping[str, int], empty: bool = False) -> bool:
     if not sizes or any(n == 0 for n in sizes.values()):
         return False
     try:
@@ -506,6 +507,8 @@ def _whole(folder: Path, sizes: Mapping[str, int]) -> bool:
         metas = [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
+    if empty:
+        return True
     return bool(metas) and all(m in sizes for m in metas)
 
 

@@ -13,6 +13,7 @@ from equity_kb import __version__
 
 def setup(app: Any) -> dict[str, Any]:
     from .bibliography.citing import setup_citing
+    from .bibliography.footcite import setup_footcite
     from .bibliography.linkcheck import setup_linkcheck
     from .bibliography.reading_list import setup_reading_list
     from .bibliography.references import setup_references
@@ -52,6 +53,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_placeholders(app)
     setup_listings(app)
     setup_citing(app)
+    setup_footcite(app)
     setup_references(app)
     setup_reading_list(app)
     setup_linkcheck(app)

@@ -19,7 +19,8 @@ from equity_kb.core.model import Practice
 from ..entries.domain import KBDomain, kb_domain
 from ..entries.nodes import kb_cite
 from ..rendering.render import Renderer
-from .references import sources_html
+from .in_text import ResolveCitations, citation, plain_text
+from .references import ref_uri, sources_html
 from .result_export import card_download_links, entry_permalink
 
 
@@ -29,6 +30,7 @@ def setup_citing(app: Sphinx) -> None:
     # ``{cite}`` alone, as Jupyter Book and sphinxcontrib-bibtex write it: parenthetical.
     app.add_role("cite", CiteRole("p"))
     app.connect("env-updated", format_card_citations)
+    app.add_post_transform(ResolveCitations)
 
 
 class CiteDomain(Domain):
@@ -40,6 +42,46 @@ class CiteDomain(Domain):
 
     def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
         pass  # no data of its own
+
+    def resolve_any_xref(
+        self,
+        env: Any,
+        fromdocname: str,
+        builder: Any,
+        target: str,
+        node: Any,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.Element]]:
+        """``:any:`key``` (or ``key1,key2``) and MyST's ``[text](key)``: the citation, as
+        ``{cite:p}`` gives it, or the text written, linked to the reference."""
+        domain = kb_domain(env)
+        try:
+            cites = parse_cites(target)
+        except ValueError:
+            return []
+        if not cites or any(domain.cited_reference(key) is None for _, key, _ in cites):
+            return []
+
+        def uri_for(key: str) -> str | None:
+            return ref_uri(builder, domain, fromdocname, key)
+
+        if node.get("refexplicit"):
+            first = domain.cited_reference(cites[0][1])
+            uri = uri_for(first.key) if first else None
+            if uri is None:
+                return [("cite:p", contnode)]
+            link = nodes.reference("", "", contnode, refuri=uri, internal=True)
+            return [("cite:p", link)]
+        cite = kb_cite(
+            target,
+            keys=[key for _, key, _ in cites],
+            notes=[[pre, post] for pre, _, post in cites],
+            form="p",
+            narrative=False,
+        )
+        # No preview: only the cite roles give a page its previews.
+        group, _ = citation(domain, cite, uri_for, site=False, warn=False)
+        return [("cite:p", group)]
 
 
 class CiteRole(SphinxRole):
@@ -64,9 +106,10 @@ class CiteRole(SphinxRole):
             keys=[key for _, key, _ in cites],
             notes=[[pre, post] for pre, _, post in cites],
             form=self.form,
-            narrative=self.form in ("t", "ts"),
+            narrative=self.form in ("t", "ts", "ct", "cts"),
         )
         self.set_source_info(node)
+        node += nodes.Text(plain_text(kb_domain(self.env), node))
         return [node], []
 
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +19,17 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from equity_kb.core.crosscheck import unknown_key
 from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_entries, sort_name
 from equity_kb.search.layout import state_dir
 
 from ..entries.config import bib_cache_dir, bibliography_paths
 from ..entries.domain import KBDomain, kb_domain
-from ..entries.nodes import kb_cite, kb_placeholder
+from ..entries.nodes import kb_placeholder
 from ..entries.warnings import report
 from ..rendering.book_nodes import doc_uri
 from ..rendering.generated import only_changed
@@ -39,7 +37,7 @@ from ..rendering.outputs import connect_site, writes_site
 from ..rendering.page_renderer import renderer_for
 from ..rendering.render import Renderer
 from ..safety.write_errors import report_write_error
-from .cite_previews import kb_cite_link, preview_id, previews_node, setup_cite_previews
+from .cite_previews import setup_cite_previews
 
 logger = logging.getLogger("equity_kb")
 
@@ -55,7 +53,6 @@ def setup_references(app: Sphinx) -> None:
     app.connect("builder-inited", load_references, priority=600)  # after the vocabulary
     app.connect("kb-references-loaded", start_exports)
     app.connect("env-updated", docs_citing_changed_references)
-    app.add_post_transform(ResolveCitations)
     setup_cite_previews(app)  # the citation links' HTML
     app.add_directive("kb-bibliography", BibliographyIndex)
     connect_site(app, "html-collect-pages", changed_bibliography_pages)
@@ -91,7 +88,7 @@ def load_references(app: Sphinx) -> None:
     changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
     old_html: dict[str, str] = domain.data.get("apa_html", {})
     domain.data["references"] = new
-    domain.data["ref_pages"] = assign_pages(new.values())
+    domain.data["ref_pages"] = assign_pages(new.values(), source_page(app))
     domain.data["bib_digest"] = digest.hexdigest()
     domain.data["changed_keys"] = frozenset(changed)
     app.emit("kb-references-loaded", domain)
@@ -103,17 +100,32 @@ def load_references(app: Sphinx) -> None:
     domain.data["apa_html"] = html
 
 
-def assign_pages(refs: Any) -> dict[str, str]:
+def assign_pages(refs: Any, taken: Callable[[str], bool] = lambda page: False) -> dict[str, str]:
     """Key -> page name. References go A-Z by first author; a letter with more than
-    PAGE_SIZE references continues on ``<letter>-2`` and so on."""
+    PAGE_SIZE references continues on ``<letter>-2`` and so on. A name ``taken`` by a
+    source page of the project gets "-refs" added: a generated page never replaces one."""
     pages: dict[str, str] = {}
     seen: Counter[str] = Counter()
+    free: dict[str, str] = {}
     for ref in sort_entries(refs):
         letter = initial(ref)
         chunk = seen[letter] // PAGE_SIZE
         seen[letter] += 1
-        pages[ref.key] = f"{BIB_DIR}/{letter}" + (f"-{chunk + 1}" if chunk else "")
+        page = f"{BIB_DIR}/{letter}" + (f"-{chunk + 1}" if chunk else "")
+        if page not in free:
+            name = page
+            while taken(name):
+                name += "-refs"
+            free[page] = name
+        pages[ref.key] = free[page]
     return pages
+
+
+def source_page(app: Sphinx) -> Callable[[str], bool]:
+    """Whether a page name is one of the project's own source files."""
+    suffixes = list(app.config.source_suffix)
+    src = Path(app.srcdir)
+    return lambda page: any((src / f"{page}{suffix}").exists() for suffix in suffixes)
 
 
 def initial(ref: Reference) -> str:
@@ -141,117 +153,6 @@ def ref_uri(builder: Any, domain: KBDomain, fromdoc: str, key: str) -> str | Non
     if bibliography is None or builder.name == "linkcheck":  # internal: nothing to check
         return None
     return doc_uri(builder, fromdoc, bibliography, f"ref-{key}")
-
-
-class ResolveCitations(SphinxPostTransform):
-    """Turn each citation into linked (Author, Year) text; warn of unknown keys. The page
-    gets, at its end, one hidden preview of each reference it cites (cite_previews)."""
-
-    default_priority = 5
-
-    def run(self, **kwargs: Any) -> None:
-        from equity_kb.core import apa
-
-        domain = kb_domain(self.env)
-        site = writes_site(self.app.builder)
-        refs = domain.references
-        cited: dict[str, Reference] = {}  # in order of first citation
-        for node in list(self.document.findall(kb_cite)):
-            form = node.get("form") or ("t" if node["narrative"] else "p")
-            notes = node.get("notes") or [["", ""]] * len(node["keys"])
-            parts: list[list[nodes.Node]] = []
-            cites = list(zip(node["keys"], notes, strict=True))
-            if form in ("p", "ps"):
-                cites = in_apa_order(cites, refs)
-            previous: tuple[str, str] | None = None  # the last cite's who, and its post-text
-            for key, (pre, post) in cites:
-                ref = refs.get(key)
-                if ref is None:
-                    problem = unknown_key(key, refs, "", 0, "citation key")
-                    logger.warning(problem.message, location=node, type="kb", subtype=problem.code)
-                    parts.append([nodes.inline(text=key, classes=["kb-cite-unknown"])])
-                    previous = None
-                    continue
-                uri = ref_uri(self.app.builder, domain, self.env.docname, key)
-                # Only a parenthetical citation runs one author's works together.
-                who = apa.cited(ref, every_author=form == "ps")[0] if form in ("p", "ps") else ""
-                if who and previous == (who, "") and not pre:
-                    # The same authors again: only the date, "(Quill, 2019, 2021a)" (8.12).
-                    parts[-1].extend(
-                        [nodes.Text(", "), *cite_part(apa, ref, "year", "", post, uri, site)]
-                    )
-                else:
-                    parts.append(cite_part(apa, ref, form, pre, post, uri, site))
-                previous = (who, post)
-                cited.setdefault(key, ref)
-            out = nodes.inline(classes=["kb-citation-group"])
-            parenthetical = form in ("p", "ps", "yearpar", "authorpar", "authorspar")
-            separator = "; " if parenthetical else ", "
-            if parenthetical:
-                out += nodes.Text("(")
-            for i, part in enumerate(parts):
-                if i:
-                    out += nodes.Text(separator)
-                out.extend(part)
-            if parenthetical:
-                out += nodes.Text(")")
-            node.replace_self(out)
-        if cited and site:
-            self.document += previews_node(list(cited.values()), domain.data["apa_html"])
-
-
-def in_apa_order(
-    cites: list[tuple[str, list[str]]], refs: Mapping[str, Reference]
-) -> list[tuple[str, list[str]]]:
-    """The works of one parenthetical citation in the order APA 7 (8.12) and citeproc-js
-    give them: by first author, then undated before dated, then by year; ties (and an
-    unknown key) keep the order written."""
-
-    def key(cite: tuple[str, list[str]]) -> tuple[object, ...]:
-        ref = refs.get(cite[0])
-        if ref is None:
-            return ("", 0, 0)
-        family, given = sort_name(ref)
-        return (family.casefold(), given.casefold(), ref.year is not None, ref.year or 0)
-
-    return sorted(cites, key=key)
-
-
-def cite_part(
-    apa: Any, ref: Any, form: str, pre: str, post: str, uri: str | None, site: bool = True
-) -> list[nodes.Node]:
-    """One key of a citation in ``form``: the linked citation with its pre- and post-text,
-    as APA 7 places them: "see Bowman et al., 2021, p. 12" inside the parentheses (the
-    link on "Bowman et al., 2021"), "Bowman et al. (2021, p. 12)" in running text (all
-    of it the link)."""
-    narrative = form in ("t", "ts")
-    # In running text (the narrative forms, and an author named alone) "A and B".
-    running = narrative or form in ("author", "authors")
-    who, when = apa.cited(
-        ref, narrative=running, every_author=form in ("ps", "ts", "authors", "authorspar")
-    )
-    head = [nodes.Text(pre + " ")] if pre else []
-    tail = [nodes.Text(", " + post)] if post else []
-    if narrative:  # the post-text goes inside the parentheses, with the year
-        text = f"{who} ({when}{', ' + post if post else ''})"
-        return [*head, _link(text, uri, ref.key, site)]
-    if form in ("year", "yearpar"):
-        text = when
-    elif form.startswith("author"):
-        text = who
-    else:  # p, ps
-        text = apa.who_when(who, when)
-    return [*head, _link(text, uri, ref.key, site), *tail]
-
-
-def _link(text: str, uri: str | None, key: str, site: bool) -> nodes.Node:
-    """A citation's link: on the website described by its reference's preview; in a book
-    a plain link to the reference (or its text, where the book has no bibliography)."""
-    if uri is None:
-        return nodes.inline(text, text, classes=["kb-cite"])
-    if not site:
-        return nodes.reference(text, text, refuri=uri, internal=True, classes=["kb-cite"])
-    return kb_cite_link(text, text, refuri=uri, classes=["kb-cite"], preview=preview_id(key))
 
 
 def sources_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
@@ -367,7 +268,8 @@ def _bibliography_page(
         cited_in={
             ref.key: [(titles[d], r.url(d)) for d in citing.get(ref.key, [])] for ref in refs
         },
-        index_url=r.url("bibliography"),
+        # The A-Z index is the kb-bibliography page; a project without one has no index.
+        index_url=r.url(index) if (index := domain.bibliography_doc()) else None,
     )
     yield page, {"title": heading, "body": body}, "page.html"
 

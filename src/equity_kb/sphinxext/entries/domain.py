@@ -17,7 +17,15 @@ from equity_kb.core.model import ENTRY_TYPES, Brief, Entry, Practice, Reference
 from equity_kb.core.vocabulary import FACETS, Vocabulary
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
-PER_DOC = ("entries", "citations", "texts", "aggregates", "listings", "bibliographies")
+PER_DOC = (
+    "entries",
+    "citations",
+    "texts",
+    "aggregates",
+    "listings",
+    "bibliographies",
+    "keyprefixes",
+)
 
 
 class KBDomain(Domain):
@@ -31,6 +39,7 @@ class KBDomain(Domain):
         "aggregates": {},  # docname -> True when the page lists other entries
         "listings": {},  # docname -> tuple of pages.ListingSpec, one per kb-listing
         "bibliographies": {},  # docname -> True when the page holds kb-bibliography
+        "keyprefixes": {},  # docname -> the :keyprefix: values of its reading lists
         "references": {},  # key -> Reference (from bib files, not from documents)
         "bib_digest": "",
         "vocabulary": None,
@@ -90,6 +99,18 @@ class KBDomain(Domain):
             for key in self.cited_keys(docname):
                 out.setdefault(key, []).append(docname)
         return out
+
+    def cited_reference(self, key: str) -> Reference | None:
+        """The reference a citation key names: the key itself, or, as sphinxcontrib-bibtex
+        reads them, a key behind a reading list's ``:keyprefix:`` ("tag0-mandel2009")."""
+        refs = self.references
+        if key in refs:
+            return refs[key]
+        for prefixes in self.data["keyprefixes"].values():
+            for prefix in prefixes:
+                if key.startswith(prefix) and key[len(prefix) :] in refs:
+                    return refs[key[len(prefix) :]]
+        return None
 
     def bibliography_doc(self) -> str | None:
         """The page of the ``kb-bibliography`` directive (the first, if there are more):

@@ -10,5 +10,7 @@ class kb_placeholder(nodes.General, nodes.Element):  # noqa: N801 (docutils nami
     when every document has been read, so listings and counts are never stale."""
 
 
-class kb_cite(nodes.Inline, nodes.Element):  # noqa: N801
-    """A citation of one or more bibliography keys; resolved by a post-transform."""
+class kb_cite(nodes.inline):  # noqa: N801
+    """A citation of one or more bibliography keys; resolved by a post-transform. It holds
+    its citation's text from when it was read, so a copy the post-transform never sees
+    (a section title's, in the table of contents) is written as that text."""

@@ -100,6 +100,10 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
     domain = kb_domain(env)
     cites = tuple(
         (key, node.line or 0) for node in doctree.findall(kb_cite) for key in node["keys"]
+    ) + tuple(  # footnote citations (bibliography/footcite)
+        (node["kb_key"], node.line or 0)
+        for node in doctree.findall(nodes.footnote_reference)
+        if node.get("kb_key")
     )
     if cites:
         domain.set_doc("citations", docname, cites)
