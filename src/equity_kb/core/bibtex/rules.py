@@ -67,6 +67,29 @@ CORE_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "standard": _LEGAL,
     **{f"custom{c}": _WORK for c in "abcdef"},
 }
+# A plain bibliography's (a vocabulary without tenets: a sphinxcontrib-bibtex project
+# moved here) fields each type needs: exactly those without which pybtex's plain style
+# (pybtex/style/formatting/unsrt.py, which every style sphinxcontrib-bibtex ships builds
+# on) cannot format the entry and sphinxcontrib-bibtex warns "missing year in key"; in the
+# order pybtex asks for them. pybtex takes the editor where there is no author in @book and
+# @inbook; a BibLaTeX name the site reads in its place (date, journaltitle) counts too.
+# @misc, @online, @software, @dataset and @patent need nothing, nor do types pybtex has no
+# template for: the site prints what is known, a missing year as (n.d.).
+_THESIS = ("school", "institution")
+PLAIN_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "article": (("author",), ("title",), _JOURNAL, _DATE),
+    "book": (_WHO, ("title",), ("publisher",), _DATE),
+    "booklet": (("author",), ("title",), _DATE),
+    "inbook": (_WHO, ("title",), ("publisher",), _DATE),
+    "incollection": (("author",), ("title",), ("booktitle",), _DATE),
+    "inproceedings": (("author",), ("title",), ("booktitle",), _DATE),
+    "manual": (("title",),),
+    "mastersthesis": (("author",), ("title",), _THESIS, _DATE),
+    "phdthesis": (("author",), ("title",), _THESIS, _DATE),
+    "proceedings": (("title",), _DATE),
+    "techreport": (("author",), ("title",), _INSTITUTION, _DATE),
+    "unpublished": (("author",), ("title",), ("note",)),
+}
 # BibLaTeX types that are not works to list: @xdata holds fields other entries take in,
 # @set groups entries, @bibnote is a note printed with the bibliography.
 NOT_WORKS: dict[str, str] = {
@@ -245,7 +268,8 @@ PROBLEM_CODES: dict[str, str] = {
     "duplicate_key": "a citation key used before, in this file or an earlier one",
     "duplicate_field": "a field given twice in one entry (the first is used)",
     "duplicate_tag": "a tenet, focus area or level listed twice",
-    "missing_field": "a core field of the entry type is missing and there is no provenance",
+    "missing_field": "a core field of the entry type is missing and there is no provenance "
+    "(in a plain bibliography: a field BibTeX's plain style cannot do without)",
     "incomplete": "(note) core fields missing, with a provenance saying why",
     "missing_annotation": "no annotation, or a placeholder such as TODO",
     "missing_tenets": "no tenets",

@@ -13,15 +13,17 @@ from equity_kb.core.dates import DateError, parse_date
 from equity_kb.core.model import Problem, Reference
 from equity_kb.core.vocabulary import KIND_NAMES, Vocabulary
 
-from .parse import Chunks, ParsedEntry, absolute
+from .parse import Chunks, Field, ParsedEntry, absolute
 from .rules import (
     CORE_FIELDS,
     DATE_FIELDS,
     EDITED,
     EDITOR_ROLES,
+    NAME_FIELDS,
     NOT_WORKS,
     NOTE_CODES,
     PLACEHOLDERS,
+    PLAIN_FIELDS,
     ROLE_TYPES,
     TAG_FIELDS,
 )
@@ -51,6 +53,48 @@ def _closest(value: str, options: Iterable[str]) -> str | None:
 
 def _tag_code(kind: str) -> str:
     return {"tenets": "unknown_tenet", "focus": "unknown_focus", "levels": "unknown_level"}[kind]
+
+
+def _own(name: str, fields: dict[str, Field], entry: ParsedEntry) -> bool:
+    """Whether pybtex finds field ``name`` in the entry as written: a name list (author,
+    editor) that holds a name, any other field that is there, even empty."""
+    f = fields.get(name)
+    if f is None or name in entry.inherited:
+        return False
+    return bool(f.text.strip()) or name not in NAME_FIELDS
+
+
+def _plain_missing(
+    entry: ParsedEntry,
+    fields: dict[str, Field],
+    own_missing: list[tuple[str, ...]],
+    missing: list[str],
+) -> str:
+    """The warning for a plain bibliography's entry that BibTeX's plain style cannot
+    format (sphinxcontrib-bibtex's "missing year in key"), naming the fields."""
+    key, bibtype = entry.key, entry.bibtype
+    names = ["'author' or 'editor'" if "editor" in a else f"'{a[0]}'" for a in own_missing]
+    listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    it = "it" if len(own_missing) == 1 else "them"
+    message = (
+        f"@{bibtype} '{key}' is missing {listed}, which BibTeX's plain style needs for "
+        f"@{bibtype} (sphinxcontrib-bibtex warns too)"
+    )
+    parents = [f"{n} '{fields[n].text}'" for n in ("crossref", "xdata") if n in fields]
+    if len(missing) < len(own_missing) and parents:
+        message += f"; that style reads no field from the {' or '.join(parents)}"
+        if not missing:
+            return (
+                f"{message}. APA takes {it} from there: copy {it} into '{key}' to build "
+                "without this warning"
+            )
+    shown = []
+    if "year" in missing:
+        shown.append("(n.d.) for the year")
+    if "author" in missing:
+        shown.append("the title in the author's place")
+    known = f", with {' and '.join(shown)}" if shown else ""
+    return f"{message}. APA prints what is known{known}: add {it} if the source gives {it}"
 
 
 def validate(
@@ -189,17 +233,26 @@ def reference(
                 "bad_year",
             )
 
-    missing: list[str] = []
-    for alternatives in rules:
-        if any(present(a) for a in alternatives):
+    # A vocabulary without tenets is a plain bibliography: no tags or annotation asked for,
+    # and of the fields only what BibTeX's plain style cannot do without (PLAIN_FIELDS).
+    tagging = bool(vocabulary.ids("tenets"))
+    # In a plain bibliography only the entry's own fields count, as pybtex reads them: one
+    # that a crossref or xdata parent gives is warned of (as sphinxcontrib-bibtex does) but
+    # is not missing from the Reference.
+    own_missing: list[tuple[str, ...]] = []
+    for alternatives in rules if tagging else PLAIN_FIELDS.get(bibtype, ()):
+        if any(present(a) if tagging else _own(a, fields, entry) for a in alternatives):
             continue
         if bad_year and set(alternatives) & {"year", "date"}:
             continue  # already reported as a bad year
-        missing.append(alternatives[0])
+        own_missing.append(alternatives)
     provenance = fields["provenance"].text if present("provenance") else None
-    if missing and entry.truncated:
-        missing = []  # reported once, as the stray '}' that cut the entry short
-    if missing:
+    if own_missing and entry.truncated:
+        own_missing = []  # reported once, as the stray '}' that cut the entry short
+    missing = [a[0] for a in own_missing if not any(present(name) for name in a)]
+    if own_missing and not tagging and not provenance:
+        report(entry.line, _plain_missing(entry, fields, own_missing, missing), "missing_field")
+    elif missing:
         listed = ", ".join(
             "'author' or 'editor'" if m == "author" and bibtype in EDITED else f"'{m}'"
             for m in missing
@@ -225,8 +278,6 @@ def reference(
     # BibLaTeX's alias: annote (Zotero's notes) is the annotation when there is no other.
     note_field = "annotation" if present("annotation") or not present("annote") else "annote"
     annotation = fields[note_field].text if present(note_field) else ""
-    # A vocabulary without tenets is a plain bibliography: no tags or annotation asked for.
-    tagging = bool(vocabulary.ids("tenets"))
     if not annotation and not entry.truncated and tagging:
         report(
             entry.line,
