@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import os
@@ -34,6 +35,7 @@ def load_bibliography(
     vocabulary: Vocabulary,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    encoding: str | None = None,
 ) -> BibResult:
     """Load ``.bib`` files into References, in file order, with every problem found.
 
@@ -41,14 +43,30 @@ def load_bibliography(
     is reported, naming where the first is. A file whose bytes were parsed before
     (in this process, or in ``cache_dir`` when given) is not parsed again.
     ``cache_dir`` holds pickles: use a folder only the build writes to (for example
-    under Sphinx's doctree directory).
+    under Sphinx's doctree directory). ``encoding`` (sphinxcontrib-bibtex's
+    ``bibtex_encoding``) is the files' codec when it is not UTF-8.
     """
     with gc_paused():
-        return _load(paths, vocabulary, None if cache_dir is None else Path(cache_dir))
+        cache = None if cache_dir is None else Path(cache_dir)
+        return _load(paths, vocabulary, cache, encoding)
+
+
+def decode_in(data: bytes, encoding: str | None) -> tuple[str, int, str, str]:
+    """A file's text in the configured codec; UTF-8 (with its one message) when there
+    is none, it is UTF-8, or the bytes are not in it."""
+    if encoding and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode(encoding), 0, "", ""
+        except UnicodeDecodeError:
+            pass
+    return decode(data)
 
 
 def _load(
-    paths: Iterable[str | os.PathLike[str]], vocabulary: Vocabulary, cache: Path | None
+    paths: Iterable[str | os.PathLike[str]],
+    vocabulary: Vocabulary,
+    cache: Path | None,
+    encoding: str | None = None,
 ) -> BibResult:
     vocab_fp = vocabulary_fingerprint(vocabulary)
     references: dict[str, Reference] = {}
@@ -68,7 +86,7 @@ def _load(
             continue
         found: list[Problem] = []
         # Not UTF-8 (or empty): one message at the first bad byte; the rest still loads.
-        text, line, message, code = decode(data)
+        text, line, message, code = decode_in(data, encoding)
         if code:
             found.append(Problem(path, line, message, code))
         digest, parsed = parsed_chunks(path, data, text, cache)

@@ -7,6 +7,8 @@ bibliography costs nothing on an incremental build.
 
 from __future__ import annotations
 
+import codecs
+import glob
 import hashlib
 import os
 import tempfile
@@ -23,11 +25,12 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
+from equity_kb.core.files import bibliography_patterns
 from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_entries, sort_name
 from equity_kb.search.layout import state_dir
 
-from ..entries.config import bib_cache_dir, bibliography_paths
+from ..entries.config import SCBIBTEX_VALUES, bib_cache_dir, bibliography_paths
 from ..entries.domain import KBDomain, kb_domain
 from ..entries.nodes import kb_placeholder
 from ..entries.warnings import report
@@ -71,6 +74,7 @@ def load_bibliography(*args: Any, **kwargs: Any) -> Any:
 def load_references(app: Sphinx) -> None:
     domain = kb_domain(app.env)
     paths = bibliography_paths(app)
+    check_bib_settings(app, paths)
     for path in paths:
         app.env.note_dependency(str(path))
     digest = hashlib.sha256(domain.data["vocabulary_digest"].encode())
@@ -81,7 +85,9 @@ def load_references(app: Sphinx) -> None:
         return
     # Parsed files are also cached on disk by content, so a fresh environment (say,
     # after a vocabulary edit) re-uses them.
-    result = load_bibliography(paths, domain.vocabulary, cache_dir=bib_cache_dir(app))
+    result = load_bibliography(
+        paths, domain.vocabulary, cache_dir=bib_cache_dir(app), encoding=bib_encoding(app)
+    )
     report(result.problems)
     old: dict[str, Reference] = domain.data["references"]
     new = result.references
@@ -98,6 +104,64 @@ def load_references(app: Sphinx) -> None:
 
     html.update(apa.format_bibliography([r for k, r in new.items() if k not in html]))
     domain.data["apa_html"] = html
+
+
+def check_bib_settings(app: Sphinx, paths: list[Path]) -> None:
+    """conf.py's .bib files that do not exist (a warning at conf.py), and
+    sphinxcontrib-bibtex's style settings, which an APA list cannot follow (said once)."""
+    conf = str(Path(app.confdir, "conf.py"))
+    found = {p.resolve() for p in paths}
+    for name in bibliography_patterns(
+        app.config.kb_bibliography, getattr(app.config, "bibtex_bibfiles", None)
+    ):
+        if not glob.has_magic(name) and Path(app.confdir, name).resolve() not in found:
+            logger.warning(
+                f"the bibliography file {name!r} named in conf.py does not exist "
+                f"(looked for {Path(app.confdir, name)})",
+                location=f"{conf}:{conf_line(conf, name)}",
+                type="kb",
+                subtype="bibliography_file",
+            )
+    styles = {
+        name: getattr(app.config, name, default)
+        for name, default in SCBIBTEX_VALUES.items()
+        if "style" in name
+    }
+    changed = [f"{n} = {v!r}" for n, v in styles.items() if v != SCBIBTEX_VALUES[n]]
+    if changed:
+        logger.info(
+            f"{conf}: {', '.join(changed)} is not used: references and citations here are "
+            "APA 7 (kb_citation_style chooses another CSL style)"
+        )
+
+
+def conf_line(conf: str, text: str) -> int:
+    """The line of conf.py that names ``text`` (1 if none does, or it cannot be read)."""
+    try:
+        lines = Path(conf).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((i for i, line in enumerate(lines, 1) if text in line), 1)
+
+
+def bib_encoding(app: Sphinx) -> str | None:
+    """sphinxcontrib-bibtex's ``bibtex_encoding``, checked."""
+    conf = str(Path(app.confdir, "conf.py"))
+    encoding = getattr(app.config, "bibtex_encoding", None)
+    if not encoding:
+        return None
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        logger.warning(
+            f"bibtex_encoding {encoding!r} is not an encoding Python knows: the .bib files "
+            "are read as UTF-8",
+            location=f"{conf}:{conf_line(conf, 'bibtex_encoding')}",
+            type="kb",
+            subtype="bibliography_file",
+        )
+        return None
+    return str(encoding)
 
 
 def assign_pages(refs: Any, taken: Callable[[str], bool] = lambda page: False) -> dict[str, str]:

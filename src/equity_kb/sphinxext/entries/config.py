@@ -26,6 +26,22 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
+SCBIBTEX_VALUES: dict[str, object] = {
+    "bibtex_encoding": "utf-8-sig",
+    "bibtex_default_style": "alpha",
+    "bibtex_reference_style": "label",
+    "bibtex_foot_reference_style": "foot",
+    "bibtex_tooltips": True,
+    "bibtex_tooltips_style": "",
+    "bibtex_bibliography_header": "",
+    "bibtex_footbibliography_header": "",
+    "bibtex_cite_id": "",
+    "bibtex_footcite_id": "",
+    "bibtex_bibliography_id": "",
+    "bibtex_footbibliography_id": "",
+}
+
+
 def setup_config(app: Sphinx) -> None:
     # Paths are relative to the directory holding conf.py.
     # "": vocabulary.yml beside conf.py if there is one; with none, the site is a plain
@@ -36,6 +52,11 @@ def setup_config(app: Sphinx) -> None:
     # sphinxcontrib-bibtex's name for the same, so its conf.py works unchanged.
     if "bibtex_bibfiles" not in app.config:
         app.add_config_value("bibtex_bibfiles", [], "env", types=[list])
+    # Its other settings: the files' encoding is honoured; the styles (pybtex's) cannot
+    # change an APA list, which references.say_style_unused says once.
+    for name, default in SCBIBTEX_VALUES.items():
+        if name not in app.config:
+            app.add_config_value(name, default, "env")
     app.add_config_value("kb_entry_dirs", DEFAULT_ENTRY_DIRS, "env", types=[dict])
     app.add_config_value("kb_cache_dir", "", "", types=[str])
     # The page with the kb-search directive that every sidebar search box goes to
