@@ -27,6 +27,7 @@ SECTIONS = [
     "bench_static",
     "bench_static_scales",
     "bench_scale",
+    "bench_scbibtex_roots",
 ]
 
 

@@ -206,7 +206,8 @@ def reading_lists(app) -> dict[str, list[str]]:
     out = {}
     for section in soup.select("article section section"):
         title = section.find(["h2"]).get_text().strip("¶ ").strip()
-        out[title] = [li["id"].removeprefix("reading-") for li in section.select("li")]
+        # Each item names its key (its id is unique on the page: a later list adds "-2").
+        out[title] = [li["data-key"] for li in section.select("li")]
     return out
 
 

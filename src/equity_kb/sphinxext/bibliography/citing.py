@@ -17,7 +17,7 @@ from equity_kb.core.citations import FORMS, parse_cites
 from equity_kb.core.model import Practice
 
 from ..entries.domain import KBDomain, kb_domain
-from ..entries.nodes import kb_cite
+from ..entries.nodes import kb_cite, kb_reference
 from ..rendering.render import Renderer
 from .in_text import ResolveCitations, citation, plain_text
 from .references import ref_uri, sources_html
@@ -26,6 +26,7 @@ from .result_export import card_download_links, entry_permalink
 
 def setup_citing(app: Sphinx) -> None:
     app.add_node(kb_cite)
+    app.add_node(kb_reference)
     app.add_domain(CiteDomain)
     # ``{cite}`` alone, as Jupyter Book and sphinxcontrib-bibtex write it: parenthetical.
     app.add_role("cite", CiteRole("p"))

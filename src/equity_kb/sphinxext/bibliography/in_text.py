@@ -24,7 +24,8 @@ from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_name
 
 from ..entries.domain import KBDomain, kb_domain
-from ..entries.nodes import kb_cite
+from ..entries.nodes import kb_cite, kb_reference
+from ..rendering.book_nodes import html_inline
 from ..rendering.outputs import writes_site
 from .cite_previews import kb_cite_link, preview_id, previews_node
 from .references import ref_uri
@@ -215,5 +216,8 @@ class ResolveCitations(SphinxPostTransform):
             node.replace_self(group)
             for ref in refs:
                 cited.setdefault(ref.key, ref)
+        for entry in list(self.document.findall(kb_reference)):  # footnote citations
+            apa_html = domain.data["apa_html"].get(entry["key"], "")
+            entry.replace_self(html_inline(apa_html) or [nodes.Text(entry["key"])])
         if cited and site:
             self.document += previews_node(list(cited.values()), domain.data["apa_html"])

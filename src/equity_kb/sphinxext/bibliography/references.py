@@ -203,7 +203,9 @@ def docs_citing_changed_references(app: Sphinx, env: BuildEnvironment) -> list[s
     changed = domain.data.get("changed_keys") or frozenset()
     if not changed:
         return []
-    return [d for key, docs in domain.citing_docs().items() if key in changed for d in docs]
+    docs = {d for key, ds in domain.citing_docs().items() if key in changed for d in ds}
+    docs |= {d for d, keys in domain.data["footcites"].items() if changed & set(keys)}
+    return sorted(docs)
 
 
 # -- citations -------------------------------------------------------------------------

@@ -25,13 +25,14 @@ PER_DOC = (
     "listings",
     "bibliographies",
     "keyprefixes",
+    "footcites",
 )
 
 
 class KBDomain(Domain):
     name = "kb"
     label = "Equity KB"
-    data_version = 3  # 2: "listings"; 3: "bibliographies"
+    data_version = 4  # 2: "listings"; 3: "bibliographies"; 4: "keyprefixes", "footcites"
     initial_data: ClassVar[dict[str, Any]] = {  # type: ignore[misc]
         "entries": {},  # docname -> Brief | Practice
         "citations": {},  # docname -> tuple of (key, line) cited in that document
@@ -40,6 +41,7 @@ class KBDomain(Domain):
         "listings": {},  # docname -> tuple of pages.ListingSpec, one per kb-listing
         "bibliographies": {},  # docname -> True when the page holds kb-bibliography
         "keyprefixes": {},  # docname -> the :keyprefix: values of its reading lists
+        "footcites": {},  # docname -> keys of its footnote citations
         "references": {},  # key -> Reference (from bib files, not from documents)
         "bib_digest": "",
         "vocabulary": None,

@@ -100,13 +100,20 @@ def process_entry_doctree(app: Sphinx, doctree: nodes.document) -> None:
     domain = kb_domain(env)
     cites = tuple(
         (key, node.line or 0) for node in doctree.findall(kb_cite) for key in node["keys"]
-    ) + tuple(  # footnote citations (bibliography/footcite)
-        (node["kb_key"], node.line or 0)
-        for node in doctree.findall(nodes.footnote_reference)
-        if node.get("kb_key")
     )
     if cites:
         domain.set_doc("citations", docname, cites)
+    # Footnote citations (bibliography/footcite) are not what a bibliography lists as
+    # cited (as in sphinxcontrib-bibtex), but their footnotes follow their references.
+    foot = tuple(
+        dict.fromkeys(
+            node["kb_key"]
+            for node in doctree.findall(nodes.footnote_reference)
+            if node.get("kb_key")
+        )
+    )
+    if foot:
+        domain.set_doc("footcites", docname, foot)
     if any(n["kind"] in AGGREGATE_KINDS for n in doctree.findall(kb_placeholder)):
         domain.set_doc("aggregates", docname, True)
     if entry_type(app, docname) is not None:

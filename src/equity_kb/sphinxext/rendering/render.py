@@ -7,6 +7,7 @@ Sphinx side supplies (it knows the page being written).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -68,6 +69,13 @@ class Renderer:
         self.vocabulary = vocabulary
         self.url = url
         self.entry_url = entry_url
+        # Ids given on this page so far: a second list of the same work gets "-2".
+        self.ids: Counter[str] = Counter()
+
+    def unique_id(self, wanted: str) -> str:
+        self.ids[wanted] += 1
+        n = self.ids[wanted]
+        return wanted if n == 1 else f"{wanted}-{n}"
 
     def render(self, template: str, **context: object) -> Markup:
         """Render a template; the result is safe HTML that other templates embed as is."""
@@ -85,6 +93,7 @@ class Renderer:
                 is_practice=lambda e: isinstance(e, Practice),
                 is_brief=lambda e: isinstance(e, Brief),
                 is_reference=lambda e: isinstance(e, Reference),
+                unique_id=self.unique_id,
                 **context,
             )
         )
