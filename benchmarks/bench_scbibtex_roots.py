@@ -42,6 +42,8 @@ def run() -> str:
         "| --- | --- | --- |",
         f"| {len(counted)} | **{matched}** | 64 |",
         "",
+        "```",
         scbibtex_roots.table(rows, failing_only=True),
+        "```",
     ]
     return "\n".join(lines) + "\n"
