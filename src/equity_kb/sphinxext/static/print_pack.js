@@ -4,7 +4,7 @@
  * printing (without this script it keeps "Built on <the build's date>").
  *
  * On the meeting pack page (print-pack.html?cards=PC-001,PC-003): the chosen cards'
- * printable fragments (kb-print/<ID>.html, written by the build) are fetched from the
+ * printable fragments (kb-print/<ID>.json, {id, html}, written by the build) are fetched from the
  * same site and shown one per printed page; "Print these cards" prints them all in one
  * job. The set lives in the URL, so a pack can be shared as a link. Fragments are the
  * build's own HTML; scripts in them are dropped, and their links and ids are rebased.
@@ -95,9 +95,9 @@
       var cardUrl = new URL(cards[id].url, base).href;
       return fetch(fragmentUrl.href).then(function (response) {
         if (!response.ok) throw new Error(id + ": " + response.status);
-        return response.text();
-      }).then(function (html) {
-        return { id: id, nodes: cardNodes(html, cardUrl, id) };
+        return response.json();
+      }).then(function (fragment) {
+        return { id: id, nodes: cardNodes(fragment.html, cardUrl, id) };
       });
     })).then(function (loaded) {
       loaded.forEach(function (card) {

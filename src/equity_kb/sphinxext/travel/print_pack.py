@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,9 @@ from ..rendering.page_renderer import renderer_for
 from ..rendering.render import Renderer
 
 PACK_PAGE = "print-pack"
-FRAGMENTS = "kb-print"  # in the site folder: one card's printable HTML per file
+# In the site folder: one card's printable HTML per file, as JSON ({"id", "html"}): a part
+# of a page for the pack's script, not a page a browser or the HTML checker should open.
+FRAGMENTS = "kb-print"
 STAMP_CLASS = "kb-print-stamp"
 PACK_ID = "kb-print-pack"
 
@@ -78,7 +81,7 @@ def build_date() -> dt.date:
 
 
 def fragment_name(key: str) -> str:
-    return f"{FRAGMENTS}/{key}.html"
+    return f"{FRAGMENTS}/{key}.json"
 
 
 def write_card_fragment(
@@ -95,7 +98,8 @@ def write_card_fragment(
     path.parent.mkdir(parents=True, exist_ok=True)
     # Beside the final name, then renamed: a reader never sees half a fragment.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(str(context.get("body") or ""), encoding="utf-8")
+    fragment = {"id": entry.key, "html": str(context.get("body") or "")}
+    tmp.write_text(json.dumps(fragment, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
 
 
