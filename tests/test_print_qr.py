@@ -45,7 +45,9 @@ def test_the_stamp_is_segnos_svg_of_the_permalink(kb_build: BuildFn) -> None:
     )
     assert str(stamp.svg) == str(BeautifulSoup(expected, "html.parser").svg)
     built = stamp.select_one("[data-kb-print-date]")
-    assert built.get_text() == f"Built on {dt.date.today().isoformat()}"
+    today = dt.date.today()
+    assert built.get_text() == f"Built on {today.day} {today:%B %Y}"
+    assert built.time["datetime"] == today.isoformat()
     # Only cards carry one.
     assert "kb-print-stamp" not in html(app, "briefs/families")
 
@@ -66,7 +68,8 @@ def test_the_printed_qr_decodes_to_the_permalink(kb_site: Path, page: Any) -> No
 @needs_chromium
 def test_the_print_date_is_the_day_it_prints(kb_site: Path, browser: Any) -> None:  # noqa: F811
     card = (kb_site / "practices" / "PC-001.html").as_uri()
-    today = dt.date.today().isoformat()
+    day = dt.date.today()
+    today = f"{day.day} {day:%B %Y}"  # written as every date on the site
     with_js = browser.new_context()
     pg = with_js.new_page()
     pg.goto(card)

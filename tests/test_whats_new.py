@@ -129,11 +129,11 @@ def test_the_feed_is_valid_atom(kb_build, tmp_path: Path) -> None:
         BASE + "briefs/families.html",
     ]
     first, second = feed.entries[0], feed.entries[1]
-    assert first.title == "Reviewed: PC-001: Equity pauses in improvement meetings"
+    assert first.title == "PC-001: Equity pauses in improvement meetings (reviewed)"
     assert first.updated.startswith("2026-06-10") and first.published.startswith("2026-03-02")
     assert first.summary == "Stop and ask who benefits."
     # Markup in a title or summary is text in the feed: it reads back exactly.
-    assert second.title == f"New: PC-002: {TITLE}"
+    assert second.title == f"PC-002: {TITLE} (new)"
     assert second.summary == SUMMARY
     assert [t.term for t in second.tags] == ["practice"]
     assert feed.entries[3].authors == [{"name": "Test Author"}, {"name": "Second Author"}]

@@ -15,6 +15,7 @@ STATIC = Path(__file__).parent / "static"
 
 def setup_theme(app: Sphinx) -> None:
     connect_site(app, "builder-inited", add_static_files)
+    connect_site(app, "build-finished", write_site_files)
     connect_site(app, "html-page-context", add_page_files)
 
 
@@ -25,6 +26,15 @@ def add_static_files(app: Sphinx) -> None:
         app.config.html_static_path.append(str(STATIC))
     app.add_css_file("equity_kb.css")
     app.add_css_file("equity_kb_print.css", media="print")
+    if not app.config.html_favicon:  # a project's own icon wins
+        app.config.html_favicon = str(STATIC / "favicon.svg")
+
+
+def write_site_files(app: Sphinx, exception: BaseException | None) -> None:
+    """``.nojekyll``: GitHub Pages publishing from a branch runs Jekyll, which drops
+    every folder starting with "_" (``_static``: no styles, no search) unless it is there."""
+    if exception is None:
+        Path(app.outdir, ".nojekyll").touch()
 
 
 # Marker in a page's body -> the scripts and styles only such pages load, in order (all

@@ -159,8 +159,9 @@ def feed_xml(app: Sphinx, changes: list[Change]) -> bytes:
         link = entry_permalink(app, entry.docname or "")
         fe = fg.add_entry(order="append")
         fe.id(link)
-        what = "Reviewed" if change.kind == "reviewed" else "New"
-        fe.title(f"{what}: {entry.full_title}")
+        # One colon, the card's own ("PC-017: Title (reviewed)"), not "Reviewed: PC-017: ...".
+        what = "reviewed" if change.kind == "reviewed" else "new"
+        fe.title(f"{entry.full_title} ({what})")
         fe.link(href=link, rel="alternate", type="text/html")
         fe.updated(_midnight(change.day))
         if entry.date is not None:

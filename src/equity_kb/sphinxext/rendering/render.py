@@ -15,6 +15,7 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
+from equity_kb.core.changes import long_date
 from equity_kb.core.model import TYPE_LABELS, Brief, Entry, Practice, Reference
 from equity_kb.core.ordering import sort_entries
 from equity_kb.core.vocabulary import FACETS, KIND_NAMES, Vocabulary
@@ -94,6 +95,7 @@ class Renderer:
                 is_brief=lambda e: isinstance(e, Brief),
                 is_reference=lambda e: isinstance(e, Reference),
                 unique_id=self.unique_id,
+                long_date=long_date,  # "23 November 2026", every date written one way
                 **context,
             )
         )

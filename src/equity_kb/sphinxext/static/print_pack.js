@@ -20,13 +20,21 @@
     return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+
+  /** "5 December 2026", as every date on the site is written (core/changes.long_date). */
+  function longDate(d) {
+    return d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear();
+  }
+
   function stampPrintDate() {
     var day = today();
     document.querySelectorAll("[data-kb-print-date]").forEach(function (p) {
       while (p.firstChild) p.removeChild(p.firstChild);
       var time = document.createElement("time");
       time.setAttribute("datetime", day);
-      time.textContent = day;
+      time.textContent = longDate(new Date());
       p.appendChild(document.createTextNode("Printed on "));
       p.appendChild(time);
     });

@@ -68,7 +68,7 @@ def print_stamp_html(app: Sphinx, r: Renderer, entry: Entry, docname: str) -> Ma
         "print_stamp.html",
         permalink=permalink,
         qr=qr_svg(permalink),
-        built=build_date().isoformat(),
+        built=build_date(),
     )
 
 
