@@ -1,5 +1,6 @@
-/* Gap map: a switch between the tenets-by-focus and tenets-by-level tables. Without
-   JavaScript (and in print) both tables show. */
+/* Gap map: a switch between the tenets-by-focus and tenets-by-level tables (without
+   JavaScript, and in print, both show), and a cue above a table wider than the screen
+   that it scrolls sideways (its row labels stay, by CSS). */
 (function () {
   "use strict";
   document.querySelectorAll("[data-kb-gapmap]").forEach(function (map) {
@@ -11,7 +12,17 @@
         b.setAttribute("aria-pressed", on ? "true" : "false");
         document.getElementById(b.getAttribute("aria-controls")).hidden = !on;
       });
+      cues();
     }
+    function cues() {
+      map.querySelectorAll(".kb-table-scroll").forEach(function (scroller) {
+        var cue = scroller.previousElementSibling;
+        if (cue && cue.classList.contains("kb-scroll-cue")) {
+          cue.hidden = scroller.scrollWidth <= scroller.clientWidth + 1;
+        }
+      });
+    }
+    window.addEventListener("resize", cues);
     buttons.forEach(function (b) { b.addEventListener("click", function () { show(b); }); });
     switcher.hidden = false;
     show(buttons[0]);
