@@ -51,13 +51,27 @@ PAGE_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# sphinx-design's files, which it adds to every page: kept only where the page uses one of
+# its directives (its classes start "sd-"); the tag badges are styled by equity_kb.css.
+DESIGN_FILES = ("sphinx-design", "design-tabs")
+
+
 def add_page_files(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     body = context.get("body") or ""
+    if 'class="sd-' not in body and " sd-" not in body:
+        for key in ("css_files", "script_files"):
+            if key in context:
+                context[key] = [f for f in context[key] if not _named(f, DESIGN_FILES)]
     for marker, (scripts, styles) in PAGE_FILES.items():
         if marker in body:
             for script in scripts:
                 app.add_js_file(script, loading_method="defer")
             for style in styles:
                 app.add_css_file(style)
+
+
+def _named(asset: Any, stems: tuple[str, ...]) -> bool:
+    name = str(getattr(asset, "filename", asset)).rsplit("/", 1)[-1]
+    return name.startswith(stems)

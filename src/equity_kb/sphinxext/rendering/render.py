@@ -22,7 +22,6 @@ from equity_kb.core.vocabulary import FACETS, KIND_NAMES, Vocabulary
 
 # Where each kind of tag has its page, e.g. tenets/data.
 TERM_DIRS = {"tenets": "tenets", "focus": "focus", "levels": "levels"}
-BADGE_STYLE = {"tenets": "primary", "focus": "info", "levels": "secondary"}
 
 UrlFor = Callable[[str], str]
 SECTION_TITLES = {
@@ -52,12 +51,11 @@ class Badge:
     kind: str
     label: str
     url: str
-    style: str
 
 
 def badges(entry: Entry, vocabulary: Vocabulary, url: UrlFor) -> list[Badge]:
     return [
-        Badge(kind, vocabulary.label(kind, t), url(term_page(kind, t)), BADGE_STYLE[kind])
+        Badge(kind, vocabulary.label(kind, t), url(term_page(kind, t)))
         for kind in FACETS
         for t in getattr(entry, kind)
     ]
