@@ -45,7 +45,8 @@ def test_a_card_and_a_brief_preview_with_their_own_words(kb_build, tmp_path: Pat
         "Students say what works; staff listen & act <script>alert(1)</script>."
     )
     assert card["og:url"] == "https://kb.example.org/practices/PC-004.html"
-    assert card["og:type"] == "article" and card["og:site_name"] == "KB test"
+    # A card is a web page of the site (Zotero saves it as one, with the site's name).
+    assert card["og:type"] == "website" and card["og:site_name"] == "KB test"
     # The markup stays text: no tag made of it anywhere in the page's head.
     head = (out / "practices" / "PC-004.html").read_text(encoding="utf-8").split("</head>")[0]
     assert "<script>alert(1)" not in head and "<b>for</b>" not in head

@@ -15,6 +15,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from equity_kb.core.model import Practice
+
 from ..entries.domain import kb_domain
 from ..rendering.outputs import connect_site
 
@@ -46,5 +48,9 @@ def entry_tags(
     if meta is None:
         meta = context["meta"] = {}
     meta["og:title"] = html.escape(entry.full_title, quote=False)
+    if isinstance(entry, Practice):
+        # A card is a web page (Zotero's Embedded Metadata saves it as one, with the
+        # site's name); a brief stays an article (a report, by its citation_* tags).
+        meta["og:type"] = "website"
     if entry.summary:
         meta["og:description"] = html.escape(entry.summary, quote=False)

@@ -37,6 +37,7 @@ OPENURL_FORMATS: dict[str, tuple[str, str]] = {
     "patent": ("patent", ""),
 }
 COINS_CLASS = "Z3988"
+WEB_TYPES = ("webpage", "post", "post-weblog")
 
 
 def setup_zotero_meta(app: Sphinx) -> None:
@@ -65,7 +66,12 @@ def _name(person: dict[str, str]) -> str:
 def highwire_tags(entry: Any, item: dict[str, Any]) -> list[tuple[str, str]]:
     """(name, content) of each meta tag for a card's or brief's CSL item."""
     tags = [("citation_title", item["title"])]
-    tags += [("citation_author", _name(a)) for a in item.get("author", [])]
+    # An organisation ends in a comma: Zotero's Embedded Metadata translator then reads it
+    # as "Family, Given" with no given name, one name ("Equity KB", not "Kb, Equity").
+    tags += [
+        ("citation_author", f"{a['literal']}," if "literal" in a else _name(a))
+        for a in item.get("author", [])
+    ]
     date = _date_text(item, "/")  # Highwire's (and Google Scholar's) YYYY/MM/DD
     if date:
         tags.append(("citation_publication_date", date))
@@ -107,15 +113,24 @@ def add_entry_meta(
 # -- bibliography pages: COinS --------------------------------------------------------------
 def _kev_names(item: dict[str, Any], pairs: list[tuple[str, str]], key: str) -> None:
     for i, person in enumerate(item.get("author", [])):
+        if "literal" in person and " " in person["literal"]:
+            # An organisation (a braced name of several words): Zotero keeps it whole, as
+            # an institution. A one-word name reads the same either way, so it stays an
+            # author, in order (Zotero puts every aucorp name first).
+            pairs.append(("rft.aucorp", person["literal"]))
+            continue
         if i == 0 and "family" in person:
             pairs.append(("rft.aulast", person["family"]))
             if person.get("given"):
                 pairs.append(("rft.aufirst", person["given"]))
         pairs.append((key, _name(person)))
+    # OpenURL has no editor: Zotero keeps an editor's name as a contributor.
+    pairs += [("rft.contributor", _name(p)) for p in item.get("editor", [])]
 
 
-def coins_kev(item: dict[str, Any]) -> str:
-    """A CSL item as an OpenURL 1.0 ContextObject in KEV form (Z39.88-2004)."""
+def coins_kev(item: dict[str, Any], untitled: str = "") -> str:
+    """A CSL item as an OpenURL 1.0 ContextObject in KEV form (Z39.88-2004); ``untitled``
+    describes a work with no title."""
     fmt, genre = OPENURL_FORMATS.get(item.get("type", ""), ("dc", ""))
     pairs: list[tuple[str, str]] = [
         ("ctx_ver", "Z39.88-2004"),
@@ -127,7 +142,9 @@ def coins_kev(item: dict[str, Any]) -> str:
         pairs.append(("rft_id", item["URL"]))
     if genre:
         pairs.append(("rft.genre", genre))
-    title = item.get("title")
+    # Zotero offers no item without a title: a work known only by author and year gets
+    # what is known, in brackets (as APA describes a work with no title), not a title.
+    title = item.get("title") or (f"[{untitled}]" if untitled else None)
     container = item.get("container-title")
     if fmt == "dc":
         if title:
@@ -136,6 +153,12 @@ def coins_kev(item: dict[str, Any]) -> str:
         for csl_name, kev in (("publisher", "rft.publisher"), ("type", "rft.type")):
             if item.get(csl_name):
                 pairs.append((kev, item[csl_name]))
+        # A web page's site (Zotero's Website Title; its web pages have no publisher).
+        site = item.get("container-title") or (
+            item.get("publisher") if item.get("type") in WEB_TYPES else None
+        )
+        if site:
+            pairs.append(("rft.source", site))
     else:
         if fmt == "journal":
             pairs += [(k, v) for k, v in (("rft.atitle", title), ("rft.jtitle", container)) if v]
@@ -162,6 +185,8 @@ def coins_kev(item: dict[str, Any]) -> str:
     date = _date_text(item, "-")
     if date:
         pairs.append(("rft.date", date))
+    if item.get("abstract"):
+        pairs.append(("rft.description", item["abstract"]))
     return urlencode(pairs)
 
 
@@ -170,5 +195,5 @@ def coins_span(ref: Reference) -> Markup:
     from equity_kb.core.csl import to_csl
 
     return Markup('<span class="{}" title="{}"></span>').format(
-        COINS_CLASS, escape(coins_kev(to_csl(ref)))
+        COINS_CLASS, escape(coins_kev(to_csl(ref), "" if ref.title else ref.display_title))
     )
