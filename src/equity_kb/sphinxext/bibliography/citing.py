@@ -10,7 +10,6 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
-from sphinx.util.docutils import SphinxRole
 
 from equity_kb.core.citable import entry_csl
 from equity_kb.core.citations import FORMS, parse_cites
@@ -19,7 +18,7 @@ from equity_kb.core.model import Practice
 from ..entries.domain import KBDomain, kb_domain
 from ..entries.nodes import kb_cite, kb_reference
 from ..rendering.render import Renderer
-from .in_text import ResolveCitations, citation, plain_text
+from .in_text import CitationRole, Cites, ResolveCitations, citation, plain_text
 from .references import ref_uri, sources_html
 from .result_export import card_download_links, entry_permalink
 
@@ -85,23 +84,13 @@ class CiteDomain(Domain):
         return [("cite:p", group)]
 
 
-class CiteRole(SphinxRole):
+class CiteRole(CitationRole):
     """``{cite:p}`key1,key2``` -> (Author, Year; Author, Year); ``cite:t`` -> Author (Year);
     the other FORMS as sphinxcontrib-bibtex has them. Each key may carry its own pre- and
     post-text, sphinxcontrib-bibtex's way: ``{cite:p}`{see}bowman2021{p. 12}```
     -> (see Bowman et al., 2021, p. 12)."""
 
-    def __init__(self, form: str):
-        self.form = form
-
-    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        try:
-            cites = parse_cites(self.text)
-        except ValueError as err:
-            msg = self.inliner.reporter.warning(
-                f"citation {self.rawtext!r}: {err}", line=self.lineno
-            )
-            return [nodes.inline(self.rawtext, self.rawtext, classes=["kb-cite-unknown"])], [msg]
+    def cite(self, cites: Cites) -> list[nodes.Node]:
         node = kb_cite(
             self.rawtext,
             keys=[key for _, key, _ in cites],
@@ -111,7 +100,7 @@ class CiteRole(SphinxRole):
         )
         self.set_source_info(node)
         node += nodes.Text(plain_text(kb_domain(self.env), node))
-        return [node], []
+        return [node]
 
 
 def card_csl(entry: Practice, permalink: str, publisher: str) -> dict[str, Any]:

@@ -17,15 +17,14 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_id
 
-from equity_kb.core.citations import parse_cites
 from equity_kb.core.crosscheck import unknown_key
 
 from ..entries.domain import kb_domain
 from ..rendering.book_nodes import html_inline
-from .in_text import FORMS, capitalize_first
+from .in_text import FORMS, CitationRole, Cites, capitalize_first
 
 logger = logging.getLogger(__name__)
 
@@ -57,20 +56,13 @@ class FootCiteDomain(Domain):
         return []  # a key is resolved by the cite domain (citing.CiteDomain)
 
 
-class FootCiteRole(SphinxRole):
-    def __init__(self, form: str):
-        self.form = form
+class FootCiteRole(CitationRole):
+    """``{footcite:t}`key``` and its forms: a footnote mark (with the authors first in the
+    narrative forms), its footnote added to what the next ``footbibliography`` places."""
 
-    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    def cite(self, cites: Cites) -> list[nodes.Node]:
         from equity_kb.core import apa
 
-        try:
-            cites = parse_cites(self.text)
-        except ValueError as err:
-            msg = self.inliner.reporter.warning(
-                f"citation {self.rawtext!r}: {err}", line=self.lineno
-            )
-            return [nodes.inline(self.rawtext, self.rawtext, classes=["kb-cite-unknown"])], [msg]
         domain = kb_domain(self.env)
         refs = domain.references
         form = FORMS[self.form]
@@ -120,7 +112,7 @@ class FootCiteRole(SphinxRole):
                 out.append(nodes.Text(", " + post))
         group = nodes.inline("", "", *out, classes=["kb-footcite"])
         self.set_source_info(group)
-        return [group], []
+        return [group]
 
 
 class FootBibliography(SphinxDirective):

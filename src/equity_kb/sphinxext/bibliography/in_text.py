@@ -18,7 +18,9 @@ from typing import Any, Literal
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
 
+from equity_kb.core.citations import parse_cites
 from equity_kb.core.crosscheck import unknown_key
 from equity_kb.core.model import Reference
 from equity_kb.core.ordering import sort_name
@@ -67,6 +69,28 @@ FORMS: dict[str, Form] = {
 }
 
 UriFor = Callable[[str], str | None]
+Cites = list[tuple[str, str, str]]  # (pre-text, key, post-text) of each key
+
+
+class CitationRole(SphinxRole):
+    """A role citing keys in one form: its text read by ``core/citations`` (keys with
+    pre- and post-text); text it cannot read is a warning at its line, kept as written."""
+
+    def __init__(self, form: str):
+        self.form = form
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        try:
+            cites = parse_cites(self.text)
+        except ValueError as err:
+            msg = self.inliner.reporter.warning(
+                f"citation {self.rawtext!r}: {err}", line=self.lineno
+            )
+            return [nodes.inline(self.rawtext, self.rawtext, classes=["kb-cite-unknown"])], [msg]
+        return self.cite(cites), []
+
+    def cite(self, cites: Cites) -> list[nodes.Node]:
+        raise NotImplementedError
 
 
 def citation(
