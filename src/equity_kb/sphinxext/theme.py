@@ -62,8 +62,10 @@ def add_page_files(
     body = context.get("body") or ""
     if 'class="sd-' not in body and " sd-" not in body:
         for key in ("css_files", "script_files"):
-            if key in context:
-                context[key] = [f for f in context[key] if not _named(f, DESIGN_FILES)]
+            # In place: the list is the builder's own, which add_js_file and add_css_file
+            # append to for this page (and which Sphinx restores after it).
+            if isinstance(context.get(key), list):
+                context[key][:] = [f for f in context[key] if not _named(f, DESIGN_FILES)]
     for marker, (scripts, styles) in PAGE_FILES.items():
         if marker in body:
             for script in scripts:
