@@ -24,3 +24,5 @@ def test_sphinx_design_files_only_where_a_page_uses_them(kb_build: BuildFn, tmp_
         assert "sphinx-design" not in text and "design-tabs" not in text, page
     card = html(app, "practices/PC-001")
     assert 'class="kb-badge kb-badge-tenets"' in card  # styled by equity_kb.css
+    # A page's own scripts still load where sphinx-design's are left out.
+    assert "gapmap.js" in html(app, "gap-map") and "sphinx-design" not in html(app, "gap-map")
