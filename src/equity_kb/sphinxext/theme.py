@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,29 @@ STATIC = Path(__file__).parent / "static"
 
 
 def setup_theme(app: Sphinx) -> None:
+    # What the pages are written with (templates, scripts, styles, the code that fills
+    # them), as an "html" config value: a new release of the extension writes every page
+    # again on the next build, instead of keeping pages written by the old one.
+    app.add_config_value("kb_page_code", "", "html", types=[str])
+    app.connect("config-inited", note_page_code)
     connect_site(app, "builder-inited", add_static_files)
     connect_site(app, "build-finished", write_site_files)
     connect_site(app, "html-page-context", add_page_files)
+
+
+def note_page_code(app: Sphinx, config: Any) -> None:
+    config.kb_page_code = page_code_digest()
+
+
+@functools.cache
+def page_code_digest() -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".js", ".css", ".svg"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def add_static_files(app: Sphinx) -> None:
