@@ -28,6 +28,7 @@ SECTIONS = [
     "bench_static_scales",
     "bench_scale",
     "bench_scbibtex_roots",
+    "bench_builders",
 ]
 
 
