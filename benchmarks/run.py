@@ -29,6 +29,7 @@ SECTIONS = [
     "bench_scale",
     "bench_scbibtex_roots",
     "bench_builders",
+    "bench_phases",
 ]
 
 
