@@ -32,7 +32,6 @@ FOOT_FORMS = ("p", "ps", "t", "ts", "ct", "cts")
 PENDING = "kb_footcite_pending"  # env.temp_data: footnotes not yet placed on this page
 PLACED = "kb_footcite_placed"  # keys whose footnote is placed or pending
 NAMES = "kb_footcite_names"  # key -> the footnote's name
-COUNT = "kb_footbibliography_count"
 
 
 def setup_footcite(app: Sphinx) -> None:
@@ -119,9 +118,7 @@ class FootBibliography(SphinxDirective):
     """The footnotes of the works cited since the last ``footbibliography`` on the page."""
 
     def run(self) -> list[nodes.Node]:
-        temp = self.env.temp_data
-        temp[COUNT] = int(temp.get(COUNT) or 0) + 1
-        pending: nodes.container | None = temp.pop(PENDING, None)
+        pending: nodes.container | None = self.env.temp_data.pop(PENDING, None)
         if pending is None or not pending.children:
             return []
         pending["classes"].append("kb-footbibliography")

@@ -21,6 +21,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+from sphinx.util.nodes import get_node_line
 
 from equity_kb.core.model import Reference
 
@@ -84,7 +85,10 @@ class EntryLinksOnly(SphinxPostTransform):
             for node in self.document.findall(nodes.reference):
                 uri = node.get("refuri", "")
                 if external(uri):
-                    line = node.line or _line_of(node) or 0
+                    try:
+                        line = get_node_line(node)
+                    except ValueError:  # a node with no line, nor any parent with one
+                        line = 0
                     found.setdefault(uri, []).append(Source(path, line, entry.key, "body"))
             return
         for node in list(self.document.findall(nodes.reference)):
@@ -96,12 +100,6 @@ def body_links(app: Sphinx) -> dict[str, list[Source]]:
     """URI -> the cards and briefs whose text links to it, gathered as pages are checked."""
     found: dict[str, list[Source]] = app.builder.__dict__.setdefault("kb_body_links", {})
     return found
-
-
-def _line_of(node: nodes.Node) -> int | None:
-    while node is not None and node.line is None:
-        node = node.parent
-    return node.line if node is not None else None
 
 
 def sources(app: Sphinx, domain: KBDomain) -> dict[str, list[Source]]:

@@ -175,8 +175,9 @@ def reading_list_refs(domain: KBDomain, docname: str, node: kb_placeholder) -> l
     refs = domain.references
     files = node.get("files")
     if files is not None:
-        wanted_files = set(files)
-        refs = {k: r for k, r in refs.items() if str(Path(r.source).resolve()) in wanted_files}
+        # Each .bib file's path resolved once, not once per reference.
+        kept = {s for s in {r.source for r in refs.values()} if str(Path(s).resolve()) in files}
+        refs = {k: r for k, r in refs.items() if r.source in kept}
     prefix = node.get("keyprefix") or ""
     chosen = []
     for key in node["keys"]:

@@ -12,9 +12,9 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 
-from equity_kb.core.changes import long_date, recent_changes
+from equity_kb.core.changes import long_date
 from equity_kb.core.evidence_summary import summarize_evidence
-from equity_kb.core.model import TYPE_LABELS, Brief, Entry, Practice
+from equity_kb.core.model import TYPE_LABELS, Entry, Practice
 from equity_kb.core.ordering import sort_entries
 
 from ..bibliography.references import ref_uri
@@ -24,9 +24,10 @@ from ..entries.nodes import kb_placeholder
 from ..entries.reading import entry_type
 from ..rendering.book_nodes import bullets, doc_uri, facts, link, para, rubric, table, tags_para
 from ..rendering.outputs import site_uri, writes_site
+from .card_evidence import kinds_text, years_text
 from .gapmap import matrix
 from .listings import listing_entries, listing_filters, listing_noun
-from .whats_new import living_facts
+from .whats_new import changes_by_month, living_facts, undated_entries
 
 
 def setup_book(app: Sphinx) -> None:
@@ -240,18 +241,7 @@ def evidence_book(app: Sphinx, domain: KBDomain, docname: str, card: Practice) -
         ("Sources", [f"{s.count} in the bibliography"])
     ]
     if s.count:
-        kinds = ", ".join(f"{vocab.label('evidence', k)} ({n})" for k, n in s.kinds)
-        if s.no_kind:
-            kinds += ("; " if kinds else "") + f"{s.no_kind} not recorded"
-        rows.append(("Kinds", [kinds]))
-        years = ""
-        if s.first_year:
-            years = str(s.first_year)
-            if s.last_year != s.first_year:
-                years += f"–{s.last_year}"
-        if s.undated:
-            years += ("; " if years else "") + f"{s.undated} undated"
-        rows.append(("Years", [years]))
+        rows += [("Kinds", [kinds_text(s, vocab)]), ("Years", [years_text(s)])]
     if s.incomplete:
         listed: list[nodes.Node | str] = [
             f"{len(s.incomplete)} of {s.count} missing core details: "
@@ -265,34 +255,22 @@ def evidence_book(app: Sphinx, domain: KBDomain, docname: str, card: Practice) -
 
 
 def whats_new_book(app: Sphinx, domain: KBDomain, docname: str) -> list[nodes.Node]:
-    changes = recent_changes(list(domain.doc_entries()))
     out: list[nodes.Node] = []
-    month = None
-    items: list[nodes.Node] = []
-    for change in changes:
-        this = f"{change.day:%B %Y}"
-        if this != month:
-            if items:
-                out.append(bullets(items))
-            out.append(rubric(this))
-            month, items = this, []
-        e = change.entry
-        what = "Reviewed" if change.kind == "reviewed" else "New"
-        title = (f"{e.key} " if isinstance(e, Practice) else "") + e.title
-        items.append(
-            para(
-                f"{what} {long_date(change.day)}: ",
-                link(title, doc_uri(app.builder, docname, e.docname or "")),
-                f" ({TYPE_LABELS[e.type]})",
+    for month, changes in changes_by_month(domain):
+        items: list[nodes.Node] = []
+        for change in changes:
+            e = change.entry
+            what = "Reviewed" if change.kind == "reviewed" else "New"
+            title = (f"{e.key} " if isinstance(e, Practice) else "") + e.title
+            items.append(
+                para(
+                    f"{what} {long_date(change.day)}: ",
+                    link(title, doc_uri(app.builder, docname, e.docname or "")),
+                    f" ({TYPE_LABELS[e.type]})",
+                )
             )
-        )
-    if items:
-        out.append(bullets(items))
-    undated = sum(
-        1
-        for e in domain.doc_entries()
-        if isinstance(e, Brief | Practice) and e.date is None and e.reviewed is None
-    )
+        out += [rubric(month), bullets(items)]
+    undated = undated_entries(domain)
     if undated:
         out.append(para(f"{undated} {'entry has' if undated == 1 else 'entries have'} no date."))
     return out or [para("No card or brief has a date yet.")]

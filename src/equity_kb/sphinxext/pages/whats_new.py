@@ -88,30 +88,47 @@ def living_facts(app: Sphinx, entry: Entry) -> dict[str, Any] | None:
     }
 
 
-def whats_new_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
-    changes = recent_changes(list(domain.doc_entries()))
-    months: list[tuple[str, list[dict[str, Any]]]] = []
-    for change in changes:
+def changes_by_month(domain: KBDomain) -> list[tuple[str, list[Change]]]:
+    """The recent changes of cards and briefs, newest first, by month ("December 2026"):
+    what the page lists, on the website and in a book."""
+    months: list[tuple[str, list[Change]]] = []
+    for change in recent_changes(list(domain.doc_entries())):
         month = f"{change.day:%B %Y}"
         if not months or months[-1][0] != month:
             months.append((month, []))
-        months[-1][1].append(
-            {
-                "change": change,
-                "url": r.url(change.entry.docname or ""),
-                "date": long_date(change.day),
-            }
-        )
-    undated = sum(
+        months[-1][1].append(change)
+    return months
+
+
+def undated_entries(domain: KBDomain) -> int:
+    """Cards and briefs with neither date: the page says how many it cannot list."""
+    return sum(
         1
         for e in domain.doc_entries()
         if isinstance(e, Brief | Practice) and e.date is None and e.reviewed is None
     )
+
+
+def whats_new_html(app: Sphinx, domain: KBDomain, r: Renderer, docname: str) -> Markup:
+    months = [
+        (
+            month,
+            [
+                {
+                    "change": change,
+                    "url": r.url(change.entry.docname or ""),
+                    "date": long_date(change.day),
+                }
+                for change in changes
+            ],
+        )
+        for month, changes in changes_by_month(domain)
+    ]
     feed = relative_uri(app.builder.get_target_uri(docname), FEED)
     return r.render(
         "whats_new.html",
         months=months,
-        undated=undated,
+        undated=undated_entries(domain),
         feed_url=feed if _feed_wanted(app) else None,
     )
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sphinx.builders import Builder
 from sphinx.builders._epub_base import EpubBuilder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
-
-Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def writes_site(builder: Builder) -> bool:
@@ -28,22 +26,6 @@ def writes_site(builder: Builder) -> bool:
     return isinstance(builder, StandaloneHTMLBuilder) and not isinstance(
         builder, (SingleFileHTMLBuilder, EpubBuilder)
     )
-
-
-def site_only(empty: Any = None) -> Callable[[Handler], Handler]:
-    """An event handler that runs only when the website is written; for any other
-    builder it returns ``empty`` (``()`` for ``html-collect-pages``)."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        def run(app: Any, *args: Any, **kwargs: Any) -> Any:
-            if not writes_site(app.builder):
-                return empty
-            return handler(app, *args, **kwargs)
-
-        return run  # type: ignore[return-value]
-
-    return wrap
 
 
 def site_uri(app: Any, docname: str) -> str:
@@ -56,6 +38,12 @@ def site_uri(app: Any, docname: str) -> str:
 
 def connect_site(app: Any, event: str, handler: Callable[..., Any], **kwargs: Any) -> None:
     """``app.connect`` for a handler that serves the website alone (its generated pages,
-    page metadata, scripts and files beside the pages)."""
+    page metadata, scripts and files beside the pages); for any other builder it does
+    nothing (``html-collect-pages`` gets no pages)."""
     empty = () if event == "html-collect-pages" else None
-    app.connect(event, site_only(empty)(handler), **kwargs)
+
+    @functools.wraps(handler)
+    def run(app: Any, *args: Any, **kw: Any) -> Any:
+        return handler(app, *args, **kw) if writes_site(app.builder) else empty
+
+    app.connect(event, run, **kwargs)
