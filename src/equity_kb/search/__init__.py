@@ -15,17 +15,44 @@ nor the Sphinx domain, so the search service starts without Sphinx.
 
 from __future__ import annotations
 
-from .engine import IndexNotFound, SearchEngine
-from .generations import current_generation
-from .indexer import (
-    IndexStats,
-    publish_search,
-    rebuild_index,
-    sync_index,
-    update_index,
-)
-from .layout import index_dir, state_dir, static_dir
-from .results import Hit, SearchResult
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import IndexNotFound, SearchEngine
+    from .generations import current_generation
+    from .indexer import IndexStats, publish_search, rebuild_index, sync_index, update_index
+    from .layout import index_dir, state_dir, static_dir
+    from .results import Hit, SearchResult
+
+# Each name's module, imported when the name is first asked for: a Sphinx build imports
+# ``search.layout`` at start-up and would otherwise load Whoosh's query side, asyncio and
+# Pagefind's client with it (65 ms of every build's start-up).
+_LAZY = {
+    "IndexNotFound": "engine",
+    "SearchEngine": "engine",
+    "current_generation": "generations",
+    "IndexStats": "indexer",
+    "publish_search": "indexer",
+    "rebuild_index": "indexer",
+    "sync_index": "indexer",
+    "update_index": "indexer",
+    "index_dir": "layout",
+    "state_dir": "layout",
+    "static_dir": "layout",
+    "Hit": "results",
+    "SearchResult": "results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 # The search page's files, in equity_kb/sphinxext/static/, to copy into the site's _static/.
 STATIC_FILES = ("search_static.js", "search.js", "search.css")

@@ -9,7 +9,11 @@ is escaped here first: a title holding markup stays text in the preview.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import importlib
+import io
+import sys
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -21,7 +25,11 @@ from ..entries.domain import kb_domain
 from ..rendering.outputs import connect_site
 
 
+_SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
+
+
 def setup_link_previews(app: Sphinx) -> None:
+    _import_without_social_cards()
     app.setup_extension("sphinxext.opengraph")
     app.connect("config-inited", configure)
     # Before sphinxext-opengraph's own handler (500), which reads the page's metadata.
@@ -35,7 +43,38 @@ def configure(app: Sphinx, config: Config) -> None:
         # Its generated card images need matplotlib and take a second a page; off unless
         # a project asks for them.
         config.ogp_social_cards = {"enable": False}
+    elif config.ogp_social_cards.get("enable") is not False:
+        _load_social_cards()
     config.ogp_type = "article"
+
+
+def _import_without_social_cards() -> None:
+    """Import sphinxext-opengraph without its social-card module. That module imports
+    matplotlib whenever it is installed (0.27 s of every build's start-up, a third of
+    it), though the cards are off unless a project turns them on; ``configure`` loads
+    it then. Without it the extension behaves as it does without matplotlib."""
+    if "sphinxext.opengraph" in sys.modules:
+        return
+    sys.modules[_SOCIAL_CARDS] = None  # type: ignore[assignment]  # its import raises ImportError
+    try:
+        # Its "matplotlib is not installed" line would be wrong: it may well be.
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module("sphinxext.opengraph")
+    finally:
+        del sys.modules[_SOCIAL_CARDS]
+
+
+def _load_social_cards() -> None:
+    """Give sphinxext-opengraph its social cards, as its own import would have."""
+    opengraph = sys.modules["sphinxext.opengraph"]
+    if getattr(opengraph, "create_social_card", None) is not None:
+        return
+    try:
+        cards = importlib.import_module(_SOCIAL_CARDS)
+    except ImportError:  # no matplotlib: no cards, as the extension itself decides
+        return
+    opengraph.create_social_card = cards.create_social_card  # type: ignore[attr-defined]
+    opengraph.DEFAULT_SOCIAL_CONFIG = cards.DEFAULT_SOCIAL_CONFIG  # type: ignore[attr-defined]
 
 
 def entry_tags(
