@@ -156,3 +156,51 @@ def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
     assert finish_prebuild(index, folder, refs[1:]) is None  # one was deleted meanwhile
     (index / ".tmp-prebuild-2").mkdir(parents=True)  # incomplete: no digests written
     assert finish_prebuild(index, index / ".tmp-prebuild-2", refs) is None
+
+
+def test_both_indexes_are_written_beside_the_pages_in_another_process(
+    kb_build, monkeypatch, tmp_path
+):
+    """Forked when writing starts, the child writes them; the build's end collects its
+    answer, and reports it as its own."""
+    import os
+
+    from equity_kb.search import stamps
+
+    real = stamps.publish_sources
+    seen = tmp_path / "pids"
+
+    def publish(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        with seen.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stamps, "publish_sources", publish)
+    app = kb_build()
+    pids = seen.read_text().split()
+    assert len(pids) == 1 and int(pids[0]) != os.getpid()
+    assert "search index: 8 entries (rebuilt; static index rewritten) in" in app.status.getvalue()
+    assert not list(state_dir(app.outdir).glob("index-answer*"))
+    with SearchEngine(index_dir(app.outdir)) as engine:
+        assert engine.search("", page_size=100).total == 8
+    assert (Path(app.outdir) / "kb-search" / "pagefind-entry.json").is_file()
+
+
+def test_a_failed_index_process_leaves_the_indexes_to_the_build(kb_build, monkeypatch):
+    import os
+
+    real = indexing._publish
+    parent = os.getpid()
+
+    def publish(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(indexing, "_publish", publish)
+    app = kb_build()
+    log = app.status.getvalue()
+    assert "the process writing it failed; writing it here" in log
+    assert "search index: 8 entries (rebuilt; static index rewritten) in" in log
+    with SearchEngine(index_dir(app.outdir)) as engine:
+        assert engine.search("", page_size=100).total == 8

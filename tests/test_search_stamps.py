@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ from test_search_fixtures import LABELS, fixture_docs
 
 from equity_kb.search import SearchEngine, index_dir, sync_index
 from equity_kb.search.stamps import Sources, publish_sources, read_stamps
-from equity_kb.search.static_index import records_path
+from equity_kb.search.static_index import read_records, records_path
 
 
 class Site:
@@ -35,7 +34,7 @@ class Site:
 
 def catalog(out: Path) -> dict[str, dict[str, Any]]:
     """The static index's records, by key, as the last build left them."""
-    records: dict[str, dict[str, Any]] = json.loads(records_path(out).read_text("utf-8"))["current"]
+    records: dict[str, dict[str, Any]] = read_records(out) or {}
     return {k: r["meta"] for k, r in records.items()}
 
 

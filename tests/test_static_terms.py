@@ -330,3 +330,61 @@ def test_an_unchanged_entry_keeps_its_terms_without_analysis(
     assert "zygomorphic" in field_terms(after[edited["key"]]["terms"], "b")
     fresh = [retagged, edited, *docs[2:]]
     assert after == {d["key"]: static_index.static_record(d) for d in fresh}
+
+
+def _term_files(bundle: Path) -> dict[str, bytes]:
+    root = bundle / TERMS_DIRNAME
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("split", [300, 24_000])
+def test_patched_term_data_is_what_a_whole_write_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int
+) -> None:
+    """A few edits to a large index patch only the shards of the terms they touch; the
+    files are byte for byte the ones a whole write makes (split shards or not), and
+    when the rows moved (a new title order) or the shards are not the ones the kept
+    records say, the whole term data is written instead."""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import static_terms
+    from equity_kb.search.static_index import static_record
+
+    monkeypatch.setattr(static_terms, "SHARD_BYTES", split)
+    docs = fixture_docs()
+    before = {d["key"]: static_record(d) for d in docs}
+    pages = {k: f"id{i}" for i, k in enumerate(before)}
+    patched, whole = tmp_path / "patched", tmp_path / "whole"
+    static_terms.write_term_data(patched, before, pages)
+    edited = [
+        # a new word (and a new shard group), a word gone, a frequency changed
+        dict(docs[1], body="Zygomorphic xylophones. " + str(docs[1]["body"]).split(" ", 3)[-1]),
+        dict(docs[2], summary=f"{docs[2].get('summary') or ''} equity equity equity"),
+    ]
+    after = dict(before)
+    after.update((d["key"], static_record(d, before)) for d in edited)
+
+    calls: list[int] = []
+    real_shards = static_terms._shards
+    monkeypatch.setattr(static_terms, "_shards", lambda inv: calls.append(1) or real_shards(inv))
+    static_terms.write_term_data(patched, after, pages, before=before)
+    assert calls == []  # patched, not written whole
+    static_terms.write_term_data(whole, after, pages)
+    assert calls == [1]
+    assert _term_files(patched) == _term_files(whole)
+    assert any(b'"zygomorph' in data for data in _term_files(patched).values())
+
+    # Rows moved: a title that sorts elsewhere. Written whole, and the same files.
+    retitled = dict(after)
+    order = sorted(after, key=lambda k: static_terms._browse_key(after[k]))
+    first = next(d for d in docs if d["key"] == order[0])
+    retitled[first["key"]] = static_record(dict(first, title="Zzzz last of all"), after)
+    assert sorted(retitled, key=lambda k: static_terms._browse_key(retitled[k])) != order
+    static_terms.write_term_data(patched, retitled, pages, before=after)
+    assert calls == [1, 1]
+    static_terms.write_term_data(whole, retitled, pages)
+    assert _term_files(patched) == _term_files(whole)
+
+    # Records that are not the ones the shards came from: written whole.
+    static_terms.write_term_data(patched, after, pages, before=before)
+    assert len(calls) == 4

@@ -11,6 +11,7 @@ itself, so nothing is lost.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -39,6 +40,13 @@ class Job:
     def wait(self) -> bool:
         self._process.join()
         return bool(self._process.exitcode == 0)
+
+    def wait_ended(self) -> None:
+        """Wait until the job's process has ended, from any process forked after it was
+        started (its sentinel is inherited; ``wait`` works only in its parent)."""
+        from multiprocessing.connection import wait
+
+        wait([self._process.sentinel])
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -96,17 +104,27 @@ def start(owner: Any, name: str, target: Callable[..., object], *args: Any) -> J
     context = _fork_context()
     if context is None:
         return None
+    # Frozen, the objects the child inherits are never walked by its collector, which
+    # would otherwise write to each one's header and copy every page of the heap.
+    gc.freeze()
     try:
         process = context.Process(target=_run, args=(target, args), name=f"equity-kb {name}")
         process.start()
     except OSError:
         return None
+    finally:
+        gc.unfreeze()
     job = Job(process)
     previous = _JOBS.setdefault(owner, {}).pop(name, None)
     if previous is not None:
         previous.stop()
     _JOBS[owner][name] = job
     return job
+
+
+def peek(owner: Any, name: str) -> Job | None:
+    """The job started under ``owner`` and ``name``, still kept (None if none)."""
+    return _JOBS.get(owner, {}).get(name)
 
 
 def take(owner: Any, name: str) -> Job | None:

@@ -233,7 +233,7 @@ def publish_search(
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
     progress: Progress | None = None,
-    prebuilt: Path | None = None,
+    prebuilt: Path | Callable[[], Path | None] | None = None,
 ) -> IndexStats:
     """At the end of a build: bring the site's Whoosh index (``layout.index_dir``: only
     what changed, ``sync_index``) and its static index (``site/kb-search/``, rewritten
@@ -241,7 +241,10 @@ def publish_search(
 
     ``prebuilt``: a folder ``prebuild`` wrote some of ``docs`` into; the rest are added
     to it and it becomes the new generation. If it does not match ``docs`` (or is
-    damaged), it is dropped and the index is synchronised as usual."""
+    damaged), it is dropped and the index is synchronised as usual. A function giving
+    the folder (or None) is called once the static index is under way: it may wait for
+    the process writing it."""
+    started = time.perf_counter()
     root = index_dir(site)
     store = read_store(site)
     known = store["current"] if store else None
@@ -249,13 +252,15 @@ def publish_search(
     static = StaticWrite(site, records, store) if changed_records(site, store, records) else None
     try:
         stats = None
-        if prebuilt is not None:
-            stats = finish_prebuild(root, prebuilt, docs, labels=labels)
+        folder = prebuilt() if callable(prebuilt) else prebuilt
+        if folder is not None:
+            stats = finish_prebuild(root, folder, docs, labels=labels)
         if stats is None:
             stats = sync_index(root, docs, labels=labels, progress=progress)
     finally:
         written = static.wait() if static is not None else None
     finish_static(site, stats, written)
+    stats.seconds = time.perf_counter() - started  # the static index's writing included
     return stats
 
 
@@ -311,6 +316,11 @@ def prebuild(
     # Written last: its presence says the folder is complete.
     done = {"docs": digests, "seconds": time.perf_counter() - started}
     (target / _PREBUILD_DIGESTS).write_text(json.dumps(done), encoding="utf-8")
+
+
+def prebuild_complete(folder: Path) -> bool:
+    """Whether ``prebuild`` finished writing ``folder`` (its digests are written last)."""
+    return (folder / _PREBUILD_DIGESTS).is_file()
 
 
 def finish_prebuild(

@@ -4,7 +4,7 @@ lives in a folder beside it, named after it, so each output folder has its own a
 ``equity-kb serve --site X`` finds X's index without being told.
 
     _build/html/            the site: pages, _static/, kb-search/ (the static index)
-    _build/html-state/      doctrees/, search-index/, generated/, static-records.json, buildinfo
+    _build/html-state/      doctrees/, search-index/, generated/, static-records.pickle, buildinfo
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def publish_sources(
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
     progress: Progress | None = None,
-    prebuilt: Path | None = None,
+    prebuilt: Path | Callable[[], Path | None] | None = None,
 ) -> IndexStats:
     """``publish_search`` for ``sources``, making only the documents whose stamp changed
     when the index's stamps allow it. ``prebuilt`` (a clean build) needs them all."""

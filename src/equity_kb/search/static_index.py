@@ -4,7 +4,7 @@ search and Explore pages query in the browser when no search service answers.
 Fed from the same search documents as the Whoosh index (``documents.search_document``),
 one Pagefind custom record each, with filters for type, tenet, focus, level, evidence
 and year and sort keys for the Explore page. Pagefind has no incremental mode, so the
-bundle is rewritten whole, from the records kept in the build state (``static-records.json``),
+bundle is rewritten whole, from the records kept in the build state (``static-records.pickle``),
 whenever some document changed; it is written beside the site and swapped in, so a
 browser never reads half a bundle.
 
@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import threading
@@ -43,8 +44,12 @@ from .static_terms import entry_terms, term_data_exists, write_term_data
 Doc = Mapping[str, Any]
 Record = dict[str, Any]
 
-RECORDS_NAME = "static-records.json"
-RECORDS_VERSION = 4  # 3: records carry their entry's terms (static_terms.py); 4: as strings
+# A pickle, like Sphinx's own environment beside it: at 13,500 entries it loads in a
+# fifth of the time of the JSON it was (0.6 s) and is written in a tenth (0.95 s), and
+# the records the base and the current set share are written once.
+RECORDS_NAME = "static-records.pickle"
+# 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle
+RECORDS_VERSION = 5
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
 # The word list: enough for suggestions, small enough to fetch after a search that failed.
@@ -158,13 +163,16 @@ def read_store(site: str | os.PathLike[str]) -> dict[str, Any] | None:
     ``ids`` (their Pagefind page ids) and ``current`` (base plus the delta), or None
     if there is no readable store (then the bundle is written whole)."""
     try:
-        data = json.loads(records_path(site).read_text(encoding="utf-8"))
+        with records_path(site).open("rb") as f:
+            data = pickle.load(f)
         if data.get("version") != RECORDS_VERSION:
             return None
         if not all(isinstance(data[k], dict) for k in ("base", "ids", "current")):
             return None
         return dict(data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, ImportError):
+        return None
+    except pickle.UnpicklingError:  # a damaged file: written whole again
         return None
 
 
@@ -183,14 +191,14 @@ def write_store(
     path = records_path(site)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    same = base is current or base == current  # written once when there is no delta
     data = {
         "version": RECORDS_VERSION,
         "base": dict(base),
         "ids": dict(ids),
-        "current": dict(base) if same else dict(current),
+        "current": dict(current),
     }
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    with tmp.open("wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 
@@ -332,7 +340,7 @@ def write_delta(
     info["fix"] = {ids[k]: base[k]["filters"] for k in replaced}
     # The term data names every entry's page: the changed ones' are in the delta bundle.
     fresh = {key: page for page, key, meta in pages if not meta.get("ballast")} if changed else {}
-    write_term_data(target, records, {**ids, **fresh}, fresh)
+    write_term_data(target, records, {**ids, **fresh}, fresh, before=store["current"])
     _write_json(target / DELTA_NAME, info)
     return len(changed)
 
@@ -446,7 +454,10 @@ async def _pagefind(records: Sequence[Record], out: Path) -> None:
         for start in range(0, len(records), _BATCH):
             await asyncio.gather(*(add(r) for r in records[start : start + _BATCH]))
         await index.write_files(output_path=str(out))
-        await _settled(out, empty=not records)
+        if _flushes_first(pagefind_binary().version):
+            _check_whole(out, empty=not records)
+        else:
+            await _settled(out, empty=not records)
     except OSError:
         raise  # a full disk or a read-only folder: the caller names the path
     except Exception as err:
@@ -486,6 +497,27 @@ async def _settled(out: Path, timeout: float = 60.0, empty: bool = False) -> Non
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out))
         seen = now
         await asyncio.sleep(0.01)
+
+
+def _flushes_first(version: str) -> bool:
+    """Whether this Pagefind answers write_files only once every file is on disk (1.6.0
+    and later): then one look at the entry is enough, where ``_settled`` would walk the
+    whole bundle at least three times (0.5 s at 10,000 records)."""
+    try:
+        return tuple(int(part) for part in version.split(".")[:2]) >= (1, 6)
+    except ValueError:
+        return False
+
+
+def _check_whole(out: Path, empty: bool) -> None:
+    """The entry parses and names files that are there: else a bundle no browser can read."""
+    try:
+        entry = json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
+        metas = [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise StaticIndexError(f"pagefind wrote no readable entry in {out}: {err}") from err
+    if not empty and (not metas or not all((out / m).is_file() for m in metas)):
+        raise StaticIndexError(f"pagefind's entry in {out} names files it did not write")
 
 
 def _sizes(folder: Path) -> dict[str, int]:

@@ -124,26 +124,116 @@ def _shards(inverted: Mapping[str, Mapping[str, list[int]]]) -> dict[str, bytes]
             groups[shard_of(term)].append((code, term, flat))
     out: dict[str, bytes] = {}
     for name, items in groups.items():
-        whole = _encode(items)
-        if len(whole) <= SHARD_BYTES or all(len(term) < 3 for _, term, _ in items):
-            out[name] = whole
-            continue
-        split: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
-        for item in items:
-            split[shard_of(item[1], 3 if len(item[1]) >= 3 else 2)].append(item)
-        out.update((part, _encode(rest)) for part, rest in split.items())
+        out.update(_group_shards(name, items))
     return dict(sorted(out.items()))
 
 
+def _group_shards(name: str, items: list[tuple[str, str, list[int]]]) -> dict[str, bytes]:
+    """The shard files of one two-character group: one, or split by three characters."""
+    whole = _encode(items)
+    if len(whole) <= SHARD_BYTES or all(len(term) < 3 for _, term, _ in items):
+        return {name: whole}
+    split: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
+    for item in items:
+        split[shard_of(item[1], 3 if len(item[1]) >= 3 else 2)].append(item)
+    return {part: _encode(rest) for part, rest in split.items()}
+
+
+_CODE_ORDER = {code: i for i, code in enumerate(FIELD_CODES.values())}
+
+
 def _encode(items: Iterable[tuple[str, str, list[int]]]) -> bytes:
-    """A shard: field code -> term -> row deltas and frequencies, interleaved."""
+    """A shard: field code -> term -> row deltas and frequencies, interleaved. Fields and
+    terms in a fixed order, so a shard patched in place (``_patched``) is byte for byte
+    the one a whole write makes."""
     data: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for code, term, flat in items:
+    for code, term, flat in sorted(items, key=lambda item: (_CODE_ORDER[item[0]], item[1])):
         coded = flat[:]
         for i in range(len(flat) - 2, 0, -2):
             coded[i] = flat[i] - flat[i - 2]
         data[code][term] = coded
     return _dumps(data)
+
+
+def _decode(data: Mapping[str, Mapping[str, list[int]]]) -> dict[tuple[str, str], list[int]]:
+    """A shard's postings, rows made whole again: (field code, term) -> rows and tfs."""
+    out = {}
+    for code, terms in data.items():
+        for term, coded in terms.items():
+            flat = list(coded)
+            for i in range(2, len(flat), 2):
+                flat[i] += flat[i - 2]
+            out[(code, term)] = flat
+    return out
+
+
+def _patched(
+    bundle: Path, rows: list[Mapping[str, Any]], before: Mapping[str, Mapping[str, Any]]
+) -> dict[str, bytes] | None:
+    """The shards for ``rows``, made from the ones in ``bundle`` (written from the records
+    ``before``) by changing only the postings of the rows whose terms changed: a few
+    shards instead of all of them (1.8 s at 13,500 entries). None when the rows are not
+    the same entries in the same order (then every row number may have moved)."""
+    old = read_pages(bundle)
+    old_rows = sorted(before.values(), key=_browse_key)
+    # The shards must be the ones written from ``before`` (a build killed between the
+    # terms and the records it keeps would leave others), row for row.
+    if old is None or old.get("from") != _written_from(old_rows):
+        return None
+    if [r["key"] for r in old_rows] != [r["key"] for r in rows]:
+        return None
+    folder = bundle / TERMS_DIRNAME / str(old["gen"])
+    # (field code, term) -> row -> new tf (0: the row no longer has the term)
+    changes: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for row, (was, now) in enumerate(zip(old_rows, rows, strict=True)):
+        if was["terms"] == now["terms"]:
+            continue
+        for code in FIELD_CODES.values():
+            before_terms = field_terms(was["terms"], code)
+            after_terms = field_terms(now["terms"], code)
+            for term in before_terms.keys() | after_terms.keys():
+                if before_terms.get(term) != after_terms.get(term):
+                    changes[(code, term)][row] = after_terms.get(term, 0)
+    names = [str(n) for n in old["shards"]]
+    groups = {shard_of(term) for _, term in changes}
+    try:
+        out = {n: (folder / f"{n}.json").read_bytes() for n in names}
+    except OSError:
+        return None
+    for group in groups:
+        parts = [n for n in names if n == group or _in_group(n, group)]
+        postings: dict[tuple[str, str], list[int]] = {}
+        for part in parts:
+            postings.update(_decode(json.loads(out.pop(part))))
+        for (code, term), rows_now in changes.items():
+            if shard_of(term) != group:
+                continue
+            flat = postings.get((code, term), [])
+            pairs = dict(zip(flat[::2], flat[1::2], strict=True))
+            for row, tf in rows_now.items():
+                if tf:
+                    pairs[row] = tf
+                else:
+                    pairs.pop(row, None)
+            postings[(code, term)] = [x for row in sorted(pairs) for x in (row, pairs[row])]
+        items = [(code, term, flat) for (code, term), flat in postings.items() if flat]
+        if items:
+            out.update(_group_shards(group, items))
+    return dict(sorted(out.items()))
+
+
+def _written_from(rows: Iterable[Mapping[str, Any]]) -> str:
+    """A digest of which entries' terms, in which rows, the shards were written from."""
+    h = hashlib.blake2b(digest_size=12)
+    for r in rows:
+        terms_of = r.get("terms_of") or json.dumps(r["terms"], sort_keys=True)
+        h.update(f"{r['key']}\x1f{terms_of}\x1e".encode())
+    return h.hexdigest()
+
+
+def _in_group(name: str, group: str) -> bool:
+    """Whether the shard ``name`` is one of the three-character parts of ``group``."""
+    return group.count("_") == 1 and name.startswith(group + "_") and name.count("_") == 2
 
 
 def _browse_key(record: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -156,11 +246,13 @@ def write_term_data(
     records: Mapping[str, Mapping[str, Any]],
     pages: Mapping[str, str],
     delta: Iterable[str] = (),
+    before: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write ``terms/`` into the static index folder ``bundle`` for ``records`` (key ->
     static record, each with its ``terms``), whose Pagefind page ids are ``pages`` (key ->
     id); ``delta``: the keys whose page is in the delta bundle. Records without a page
-    are left out."""
+    are left out. ``before``: the records the ``terms/`` now in ``bundle`` was written
+    from, if it is to be patched rather than written whole."""
     rows = sorted((r for k, r in records.items() if k in pages), key=_browse_key)
     in_delta = set(delta)
     values: list[list[str]] = []
@@ -168,6 +260,7 @@ def write_term_data(
     tags: list[list[int]] = []
     lengths: dict[str, list[int]] = {FIELD_CODES[f]: [] for f in LENGTH_FIELDS}
     inverted: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    encoded = _patched(bundle, rows, before) if before is not None else None
     for row, record in enumerate(rows):
         own = []
         for facet in FACETS:
@@ -181,11 +274,13 @@ def write_term_data(
         terms = record["terms"]
         for code, column in lengths.items():
             column.append(terms["len"].get(code, 0))
-        for code in FIELD_CODES.values():
-            for term, tf in field_terms(terms, code).items():
-                inverted[code][term] += (row, tf)
+        if encoded is None:
+            for code in FIELD_CODES.values():
+                for term, tf in field_terms(terms, code).items():
+                    inverted[code][term] += (row, tf)
     by_title = sorted(range(len(rows)), key=lambda i: (rows[i]["meta"]["title"].casefold(), i))
-    encoded = _shards(inverted)
+    if encoded is None:
+        encoded = _shards(inverted)
     gen = hashlib.sha256(b"".join(n.encode() + d for n, d in encoded.items())).hexdigest()[:12]
     steps = stemming_steps(_schema()["body"].analyzer)
     assert steps is not None, "the text fields' analyzer is no longer the stemming chain"
@@ -193,6 +288,7 @@ def write_term_data(
     index = {
         "version": TERMS_VERSION,
         "gen": gen,
+        "from": _written_from(rows),
         "shards": sorted(encoded),
         "ids": [pages[r["key"]] for r in rows],
         "delta": [i for i, r in enumerate(rows) if r["key"] in in_delta],

@@ -1,4 +1,7 @@
-"""Search at build end: the Whoosh index and the static (Pagefind) index, from the domain.
+"""Search: the Whoosh index and the static (Pagefind) index, from the domain, written in
+a child process beside Sphinx's page writing (forked when writing starts: a document
+needs only what reading gave) and collected at the build's end; where no child can be
+forked, or it fails, the build's end writes them itself.
 
 The index is synchronised, not rebuilt: each entry has a stamp (when its page was
 read; the .bib digest for a reference), and only entries whose stamp changed are made
@@ -10,12 +13,15 @@ beside the Whoosh update, only when some entry's document changed.
 
 When the references alone call for a clean index (a first build, or most references
 changed), their part is written ahead: a child process starts on them as soon as they
-are loaded, beside APA formatting and page writing, and the build end adds the briefs
-and cards to it.
+are loaded, beside APA formatting, and the index's own child adds the briefs and cards
+to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import shutil
 from collections.abc import Collection
 from pathlib import Path
@@ -32,16 +38,19 @@ from ..rendering.outputs import writes_site
 from ..safety.write_errors import report_write_error
 
 if TYPE_CHECKING:
+    from equity_kb.search.indexer import IndexStats, Progress
     from equity_kb.search.stamps import Sources
 
 logger = logging.getLogger("equity_kb")
-JOB = "search index"
+JOB = "search index"  # the references' Whoosh index, written ahead
+INDEX_JOB = "search indexes"  # both indexes, written beside the pages
 # Below this many references, writing them ahead saves less than starting a process.
 PREBUILD_MIN_REFERENCES = 1000
 
 
 def setup_indexing(app: Sphinx) -> None:
     app.connect("kb-references-loaded", prebuild_reference_index)
+    app.connect("write-started", start_index_job)
     app.connect("build-finished", write_search_index, priority=800)
 
 
@@ -148,18 +157,136 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
         background.start(app, JOB, prebuild, ahead_folder(app), docs)
 
 
-def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
-    job = background.take(app, JOB)
-    if exception is not None or not writes_site(app.builder):
-        if job is not None:
-            job.stop()
-            shutil.rmtree(ahead_folder(app), ignore_errors=True)
+def start_index_job(app: Sphinx, builder: Any) -> None:
+    """Both indexes, written in a child process beside Sphinx's page writing: their
+    documents need only what reading gave (each page's text, the references and their
+    pages), so the build's end only collects them. Where no child can be forked, the
+    build's end writes them itself."""
+    if not writes_site(app.builder):
         return
+    answer = _answer_path(app)
+    answer.unlink(missing_ok=True)
+    ahead = background.peek(app, JOB)
+    # The folder is named by this process: the child computes another name.
+    folder = ahead_folder(app) if ahead is not None else None
+    background.start(app, INDEX_JOB, _index_and_answer, app, ahead, folder, answer)
+
+
+def _answer_path(app: Sphinx) -> Path:
+    from equity_kb.search.layout import state_dir
+
+    return state_dir(app.outdir) / f"index-answer.{os.getpid()}.json"
+
+
+def _index_and_answer(
+    app: Sphinx, ahead: background.Job | None, folder: Path | None, answer: Path
+) -> None:
+    """In the child: write both indexes and say how it went in ``answer`` (a failed
+    write is an answer too: the build reports it, with its path)."""
+    result: dict[str, Any] = {}
+    try:
+        stats = _publish(app, ahead, folder, failed_ahead=result)
+        result["stats"] = dataclasses.asdict(stats)
+    except OSError as err:
+        result["error"] = [err.errno or 0, err.strerror or str(err), err.filename]
+    except StaticIndexError as err:
+        result["error"] = [0, str(err), None]
+    tmp = answer.with_name(f".{answer.name}.tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, answer)
+
+
+def _publish(
+    app: Sphinx,
+    ahead: background.Job | None,
+    folder: Path | None,
+    progress: Progress | None = None,
+    failed_ahead: dict[str, Any] | None = None,
+) -> IndexStats:
+    """Bring both indexes up to date from the domain; ``folder``: the references'
+    index written ahead by ``ahead`` (waited for once the static index is under way).
+    ``failed_ahead["ahead_failed"]`` is set if that job left it incomplete."""
     from equity_kb.search.documents import facet_labels
+    from equity_kb.search.indexer import prebuild_complete
     from equity_kb.search.stamps import publish_sources
 
     domain = kb_domain(app.env)
-    labels = facet_labels(domain.vocabulary)
+
+    def prebuilt() -> Path | None:
+        if ahead is not None:
+            ahead.wait_ended()
+        if folder is not None and not prebuild_complete(folder) and failed_ahead is not None:
+            failed_ahead["ahead_failed"] = True
+        return folder  # finish_prebuild drops it if the job did not complete it
+
+    return publish_sources(
+        app.outdir,
+        index_sources(app, domain),
+        labels=facet_labels(domain.vocabulary),
+        progress=progress,
+        prebuilt=prebuilt if folder is not None else None,
+    )
+
+
+def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
+    job = background.take(app, INDEX_JOB)
+    ahead = background.take(app, JOB)
+    if exception is not None or not writes_site(app.builder):
+        for started in (job, ahead):
+            if started is not None:
+                started.stop()
+        if ahead is not None:
+            shutil.rmtree(ahead_folder(app), ignore_errors=True)
+        return
+    answer = _collect(app, job)
+    ahead_done = ahead.wait() if ahead is not None else False
+    if answer is not None and answer.get("ahead_failed"):
+        logger.info("search index: writing the references ahead failed")
+    if answer is None:
+        # No child wrote them (none could be forked, or it failed: its traceback is on
+        # stderr): they are written here, as the child would have.
+        if job is not None:
+            logger.info("search index: the process writing it failed; writing it here")
+        folder = None
+        if ahead is not None:
+            folder = ahead_folder(app)
+            if not ahead_done:
+                logger.info("search index: writing the references ahead failed")
+                shutil.rmtree(folder, ignore_errors=True)
+                folder = None
+        try:
+            stats = _publish(app, None, folder, _progress_lines())
+        except (OSError, StaticIndexError) as err:  # a full disk, a read-only folder
+            _report(app, err if isinstance(err, OSError) else OSError(0, str(err)))
+            return
+    elif "error" in answer:
+        code, message, filename = answer["error"]
+        _report(app, OSError(code, message, filename))
+        return
+    else:
+        from equity_kb.search.indexer import IndexStats
+
+        stats = IndexStats(**answer["stats"])
+    _log_stats(stats)
+
+
+def _collect(app: Sphinx, job: background.Job | None) -> dict[str, Any] | None:
+    """What the child that wrote the indexes answered (None: no child, or it failed)."""
+    if job is None:
+        return None
+    path = _answer_path(app)
+    try:
+        if not job.wait():
+            return None
+        answer = json.loads(path.read_text(encoding="utf-8"))
+        return answer if isinstance(answer, dict) else None
+    except (OSError, ValueError):
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _progress_lines() -> Progress:
     shown = {"at": -1}
 
     def progress(done: int, total: int) -> None:
@@ -169,40 +296,29 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
             shown["at"] = step
             logger.info(f"indexing for search... [{100 * done // total:3d}%] {done}/{total}")
 
-    prebuilt = None
-    if job is not None:
-        folder = ahead_folder(app)
-        if job.wait():
-            prebuilt = folder
-        else:  # its traceback is on stderr; the index is written here instead
-            logger.info("search index: writing the references ahead failed")
-            shutil.rmtree(folder, ignore_errors=True)
-    sources = index_sources(app, domain)
-    try:
-        stats = publish_sources(
-            app.outdir, sources, labels=labels, progress=progress, prebuilt=prebuilt
-        )
-    except (OSError, StaticIndexError) as err:  # a full disk, a read-only folder
-        from equity_kb.search.generations import current_generation
-        from equity_kb.search.layout import index_dir
+    return progress
 
-        current = current_generation(index_dir(app.outdir))
-        keeps = (
-            f"The search service goes on answering from {current.name}, the last index "
-            "written whole."
-            if current
-            else "There is no earlier index to answer from."
-        )
-        if not isinstance(err, OSError):
-            err = OSError(0, str(err))
-        report_write_error(app, "the search index", err, keeps)
-        return
+
+def _report(app: Sphinx, err: OSError) -> None:
+    from equity_kb.search.generations import current_generation
+    from equity_kb.search.layout import index_dir
+
+    current = current_generation(index_dir(app.outdir))
+    keeps = (
+        f"The search service goes on answering from {current.name}, the last index written whole."
+        if current
+        else "There is no earlier index to answer from."
+    )
+    report_write_error(app, "the search index", err, keeps)
+
+
+def _log_stats(stats: IndexStats) -> None:
     if stats.unchanged:
         logger.info("search index: up to date")
-    else:
-        how = "rebuilt" if stats.rebuilt else f"{stats.upserted} updated, {stats.deleted} removed"
-        if stats.ahead_seconds is not None:
-            how += f"; references written ahead in {stats.ahead_seconds:.2f} s"
-        if stats.static_records is not None:
-            how += "; static index rewritten"
-        logger.info(f"search index: {stats.documents} entries ({how}) in {stats.seconds:.2f} s")
+        return
+    how = "rebuilt" if stats.rebuilt else f"{stats.upserted} updated, {stats.deleted} removed"
+    if stats.ahead_seconds is not None:
+        how += f"; references written ahead in {stats.ahead_seconds:.2f} s"
+    if stats.static_records is not None:
+        how += "; static index rewritten"
+    logger.info(f"search index: {stats.documents} entries ({how}) in {stats.seconds:.2f} s")

@@ -24,7 +24,6 @@ from equity_kb.core.model import Practice
 from ..entries.domain import kb_domain
 from ..rendering.outputs import connect_site
 
-
 _SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
 
 
