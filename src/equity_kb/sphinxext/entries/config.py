@@ -118,12 +118,13 @@ def check_config(app: Sphinx, config: Config) -> None:
     if problem := max_grade_problem(config.kb_reading_grade):
         raise ConfigError(problem)
     check_base_url(config.html_baseurl, os.environ)
-    from equity_kb.core import apa
+    # citation_style, not apa: citeproc-py loads only when something is formatted.
+    from equity_kb.core.citation_style import check_style, use_style
 
-    problem = apa.check_style(config.kb_citation_style)
+    problem = check_style(config.kb_citation_style)
     if problem:
         raise ConfigError(f"kb_citation_style: {problem}")
-    apa.use_style(config.kb_citation_style)  # every build sets its own, in this process
+    use_style(config.kb_citation_style)  # every build sets its own, in this process
     from equity_kb.core.titles import TITLE_CASES, use_title_case
 
     if config.kb_title_case not in TITLE_CASES:
