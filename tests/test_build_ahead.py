@@ -158,46 +158,37 @@ def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
     assert finish_prebuild(index, index / ".tmp-prebuild-2", refs) is None
 
 
-def test_both_indexes_are_written_beside_the_pages_in_another_process(
-    kb_build, monkeypatch, tmp_path
-):
-    """Forked when writing starts, the child writes them; the build's end collects its
-    answer, and reports it as its own."""
-    import os
-
+def test_both_indexes_are_written_beside_the_pages_in_another_process(kb_build, monkeypatch):
+    """Started when writing starts, a process of their own writes them; the build's end
+    collects its answer and reports it as its own (here the build's own writer fails)."""
     from equity_kb.search import stamps
 
-    real = stamps.publish_sources
-    seen = tmp_path / "pids"
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the build's own process wrote the search indexes")
 
-    def publish(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        with seen.open("a") as f:
-            f.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stamps, "publish_sources", publish)
+    monkeypatch.setattr(stamps, "publish_sources", not_here)
     app = kb_build()
-    pids = seen.read_text().split()
-    assert len(pids) == 1 and int(pids[0]) != os.getpid()
     assert "search index: 8 entries (rebuilt; static index rewritten) in" in app.status.getvalue()
-    assert not list(state_dir(app.outdir).glob("index-answer*"))
+    state = state_dir(app.outdir)
+    assert not list(state.glob("index-job*")) and not list(state.glob("index-answer*"))
     with SearchEngine(index_dir(app.outdir)) as engine:
         assert engine.search("", page_size=100).total == 8
     assert (Path(app.outdir) / "kb-search" / "pagefind-entry.json").is_file()
+    # An edit: the process gets only the documents the update compares, and updates.
+    page = Path(app.srcdir) / "practices" / "PC-001.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZygomorphic.\n", encoding="utf-8")
+    app = kb_build()
+    assert "search index: 8 entries (1 updated, 0 removed; static index rewritten)" in (
+        app.status.getvalue()
+    )
+    with SearchEngine(index_dir(app.outdir)) as engine:
+        assert engine.search("zygomorphic").total == 1
 
 
 def test_a_failed_index_process_leaves_the_indexes_to_the_build(kb_build, monkeypatch):
-    import os
+    from equity_kb.core import faults
 
-    real = indexing._publish
-    parent = os.getpid()
-
-    def publish(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            raise RuntimeError("killed")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(indexing, "_publish", publish)
+    monkeypatch.setenv(faults.VARIABLE, "index-job")  # the process kills itself
     app = kb_build()
     log = app.status.getvalue()
     assert "the process writing it failed; writing it here" in log

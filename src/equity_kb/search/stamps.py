@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .documents import plain_labels
 from .generations import STAMPS, read_json_object, usable_generation, write_lock
@@ -35,7 +36,13 @@ from .indexer import (
     would_rebuild,
 )
 from .layout import index_dir
-from .static_index import StaticWrite, read_store, static_index_exists, static_record
+from .static_index import (
+    StaticWrite,
+    read_store,
+    records_path,
+    static_index_exists,
+    static_record,
+)
 
 
 @dataclass(frozen=True)
@@ -67,13 +74,24 @@ def publish_sources(
     return stats
 
 
-def _publish_stale(
-    out: Path,
-    sources: Sources,
+@dataclass(frozen=True)
+class Plan:
+    """What an update from stamps writes: ``stale`` keys (documents to make and compare),
+    ``deletes`` (keys no longer there), against generation ``current`` (its ``manifest``)."""
+
+    current: Path
+    manifest: Mapping[str, Any]
+    stale: list[str]
+    deletes: list[str]
+
+
+def plan_update(
+    out: str | os.PathLike[str],
+    stamps: Mapping[str, str],
     labels: Mapping[str, Mapping[str, str]] | None,
-    progress: Progress | None,
-) -> IndexStats | None:
-    started = time.perf_counter()
+) -> Plan | None:
+    """Which documents an update needs, or None when every document must be made (no
+    usable index, no stamps, other labels, no static index or records, most stale)."""
     root = index_dir(out)
     usable = usable_generation(root)
     if usable is None:
@@ -85,25 +103,39 @@ def _publish_stale(
         return None
     if labels is not None and plain_labels(labels) != manifest.get("labels", {}):
         return None
-    store = read_store(out)
-    if store is None or not static_index_exists(out):
+    if not records_path(out).is_file() or not static_index_exists(out):
         return None
+    stale = [k for k, stamp in stamps.items() if old_stamps.get(k) != stamp]
+    if would_rebuild(len(stale), len(stamps)):
+        return None
+    return Plan(cur, manifest, stale, [k for k in old if k not in stamps])
+
+
+def _publish_stale(
+    out: Path,
+    sources: Sources,
+    labels: Mapping[str, Mapping[str, str]] | None,
+    progress: Progress | None,
+) -> IndexStats | None:
+    started = time.perf_counter()
+    plan = plan_update(out, sources.stamps, labels)
+    store = read_store(out) if plan is not None else None
+    if plan is None or store is None:
+        return None
+    old: dict[str, str] = plan.manifest.get("docs", {})
     records = dict(store["current"])
-    stale = [k for k, stamp in sources.stamps.items() if old_stamps.get(k) != stamp]
-    deletes = [k for k in old if k not in sources.stamps]
-    if would_rebuild(len(stale), len(sources.stamps)):
-        return None
+    stale, deletes = plan.stale, plan.deletes
     # A page read again is often the same document (a touched file, an edit elsewhere
     # on the page): only documents that differ are written.
     upserts = [d for d in sources.make(stale) if old.get(d["key"]) != digest(d)] if stale else []
     if not upserts and not deletes:
-        return up_to_date(cur, len(old), started, progress)
+        return up_to_date(plan.current, len(old), started, progress)
     for key in deletes:
         records.pop(key, None)
     records.update((d["key"], static_record(d, store["current"])) for d in upserts)
     static = StaticWrite(out, records, store)
     try:
-        stats = update_index(root, upserts, deletes, progress=progress, labels=labels)
+        stats = update_index(index_dir(out), upserts, deletes, progress=progress, labels=labels)
     finally:
         written = static.wait()
     finish_static(out, stats, written)

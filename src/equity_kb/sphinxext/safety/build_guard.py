@@ -143,6 +143,13 @@ def _lock(path: Path, site: Path) -> None:
     _held[str(path)] = fh
 
 
+def lock_fd(site: str | os.PathLike[str]) -> int | None:
+    """The descriptor holding this build's lock on ``site``: a process the build starts
+    that inherits it holds the lock too, so no other build begins before it ends."""
+    fh = _held.get(str(state_dir(site) / LOCK))
+    return fh.fileno() if fh is not None and not fh.closed else None
+
+
 def _wait(fh: IO[str], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

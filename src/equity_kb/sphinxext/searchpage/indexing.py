@@ -19,10 +19,10 @@ to it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
+import sys
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,10 +31,10 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from equity_kb.core import background
-from equity_kb.search.static_index import StaticIndexError
 
 from ..entries.domain import KBDomain, kb_domain
 from ..rendering.outputs import writes_site
+from ..safety.build_guard import lock_fd
 from ..safety.write_errors import report_write_error
 
 if TYPE_CHECKING:
@@ -158,73 +158,70 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
 
 
 def start_index_job(app: Sphinx, builder: Any) -> None:
-    """Both indexes, written in a child process beside Sphinx's page writing: their
-    documents need only what reading gave (each page's text, the references and their
-    pages), so the build's end only collects them. Where no child can be forked, the
-    build's end writes them itself."""
+    """Both indexes, written by a process of their own (``search.index_job``) beside
+    Sphinx's page writing: their documents need only what reading gave (each page's
+    text, the references and their pages), so the build's end only collects them. Where
+    the process cannot start, the build's end writes them itself."""
     if not writes_site(app.builder):
         return
-    answer = _answer_path(app)
-    answer.unlink(missing_ok=True)
+    from equity_kb.search.documents import facet_labels
+    from equity_kb.search.index_job import write_payload
+    from equity_kb.search.stamps import plan_update
+
+    domain = kb_domain(app.env)
+    labels = facet_labels(domain.vocabulary)
+    sources = index_sources(app, domain)
     ahead = background.peek(app, JOB)
-    # The folder is named by this process: the child computes another name.
-    folder = ahead_folder(app) if ahead is not None else None
-    background.start(app, INDEX_JOB, _index_and_answer, app, ahead, folder, answer)
+    plan = None if ahead is not None else plan_update(app.outdir, sources.stamps, labels)
+    # Only the documents the update will compare; all of them for a rewrite.
+    docs = sources.make(plan.stale if plan is not None else list(sources.stamps))
+    payload, answer = _job_paths(app)
+    answer.unlink(missing_ok=True)
+    try:
+        write_payload(
+            payload,
+            site=app.outdir,
+            stamps=sources.stamps,
+            docs=docs,
+            labels=labels,
+            ahead=ahead_folder(app) if ahead is not None else None,
+            ahead_sentinel=ahead.sentinel() if ahead is not None else None,
+        )
+    except OSError:
+        payload.unlink(missing_ok=True)
+        return  # the build's end writes them, and reports what it cannot write
+    held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
+    fds = [fd for fd in held if fd is not None]
+    args = [sys.executable, "-m", "equity_kb.search.index_job", str(payload), str(answer)]
+    if background.spawn(app, INDEX_JOB, args, pass_fds=fds) is None:
+        payload.unlink(missing_ok=True)
 
 
-def _answer_path(app: Sphinx) -> Path:
+def _job_paths(app: Sphinx) -> tuple[Path, Path]:
+    """The index job's payload and answer (``.tmp``: a dead build's are removed)."""
     from equity_kb.search.layout import state_dir
 
-    return state_dir(app.outdir) / f"index-answer.{os.getpid()}.json"
-
-
-def _index_and_answer(
-    app: Sphinx, ahead: background.Job | None, folder: Path | None, answer: Path
-) -> None:
-    """In the child: write both indexes and say how it went in ``answer`` (a failed
-    write is an answer too: the build reports it, with its path)."""
-    result: dict[str, Any] = {}
-    try:
-        stats = _publish(app, ahead, folder, failed_ahead=result)
-        result["stats"] = dataclasses.asdict(stats)
-    except OSError as err:
-        result["error"] = [err.errno or 0, err.strerror or str(err), err.filename]
-    except StaticIndexError as err:
-        result["error"] = [0, str(err), None]
-    tmp = answer.with_name(f".{answer.name}.tmp")
-    tmp.write_text(json.dumps(result), encoding="utf-8")
-    os.replace(tmp, answer)
+    state = state_dir(app.outdir)
+    return state / f"index-job.{os.getpid()}.tmp", state / f"index-answer.{os.getpid()}.tmp"
 
 
 def _publish(
     app: Sphinx,
-    ahead: background.Job | None,
     folder: Path | None,
     progress: Progress | None = None,
-    failed_ahead: dict[str, Any] | None = None,
 ) -> IndexStats:
-    """Bring both indexes up to date from the domain; ``folder``: the references'
-    index written ahead by ``ahead`` (waited for once the static index is under way).
-    ``failed_ahead["ahead_failed"]`` is set if that job left it incomplete."""
+    """Bring both indexes up to date from the domain, in this process; ``folder``: the
+    references' index written ahead (complete, or dropped by ``finish_prebuild``)."""
     from equity_kb.search.documents import facet_labels
-    from equity_kb.search.indexer import prebuild_complete
     from equity_kb.search.stamps import publish_sources
 
     domain = kb_domain(app.env)
-
-    def prebuilt() -> Path | None:
-        if ahead is not None:
-            ahead.wait_ended()
-        if folder is not None and not prebuild_complete(folder) and failed_ahead is not None:
-            failed_ahead["ahead_failed"] = True
-        return folder  # finish_prebuild drops it if the job did not complete it
-
     return publish_sources(
         app.outdir,
         index_sources(app, domain),
         labels=facet_labels(domain.vocabulary),
         progress=progress,
-        prebuilt=prebuilt if folder is not None else None,
+        prebuilt=folder,
     )
 
 
@@ -254,8 +251,10 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
                 logger.info("search index: writing the references ahead failed")
                 shutil.rmtree(folder, ignore_errors=True)
                 folder = None
+        from equity_kb.search.static_index import StaticIndexError
+
         try:
-            stats = _publish(app, None, folder, _progress_lines())
+            stats = _publish(app, folder, _progress_lines())
         except (OSError, StaticIndexError) as err:  # a full disk, a read-only folder
             _report(app, err if isinstance(err, OSError) else OSError(0, str(err)))
             return
@@ -274,7 +273,7 @@ def _collect(app: Sphinx, job: background.Job | None) -> dict[str, Any] | None:
     """What the child that wrote the indexes answered (None: no child, or it failed)."""
     if job is None:
         return None
-    path = _answer_path(app)
+    payload, path = _job_paths(app)
     try:
         if not job.wait():
             return None
@@ -283,6 +282,7 @@ def _collect(app: Sphinx, job: background.Job | None) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     finally:
+        payload.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
 
 
