@@ -272,6 +272,20 @@ def run() -> str:
         f"{t1['format_calls']}); incremental {o['touch_other'].seconds:.1f} s against "
         f"{t['touch_other'].seconds:.1f} s at {big['n']:,}",
     ]
+    # Issue 30's bars: 1.5x at 1,000 references, and 20x on an incremental build at 10,000.
+    small = next((r for r in results if r["n"] == 1000), None)
+    if small is not None:
+        r1 = small["theirs"]["clean"].seconds / small["ours"]["clean"].seconds
+        lines.append(
+            f"- **{'PASS' if r1 >= 1.5 else 'FAIL'}** ours at least 1.5x faster on a clean "
+            f"build of 1,000 references: {r1:.2f}x ({small['ours']['clean'].seconds:.2f} s "
+            f"against {small['theirs']['clean'].seconds:.2f} s)"
+        )
+    incr = min(t[key].seconds / o[key].seconds for key in ("touch_other", "touch_bibpage"))
+    lines.append(
+        f"- **{'PASS' if incr >= 20 else 'FAIL'}** incremental builds at {big['n']:,} "
+        f"references at least 20x faster (the slower of the two edits above): {incr:.1f}x"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -9,18 +9,23 @@ subprocess, with Sphinx's event manager timed, split into phases:
 - build-finished: its handlers (ours write both search indexes and the exports).
 
 Cases, ours and the anchor side by side in one run: the shipped docs against plain
-Sphinx on the same pages (bench_build's conf), and 10,000 references against
-sphinxcontrib-bibtex (bench_bibbuild's two sites over one synthetic .bib).
+Sphinx on the same pages (bench_build's conf), and 1,000 and 10,000 references against
+sphinxcontrib-bibtex (bench_bibbuild's two sites over one synthetic .bib). "Before" is
+the extension as it was when issue 30 was taken up (``BEFORE``, a commit of this
+repository, checked out into a temporary worktree and imported in place of ``src``),
+built in the same run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,6 +53,9 @@ json.dump({"code": code, "end": end, "spent": spent, "first": first, "last": las
           open(sys.argv[1], "w"))
 """
 
+# The last commit before issue 30's work.
+BEFORE = "3c0b9bb"
+
 PHASES = ("start-up", "builder-inited", "reading", "env-updated", "writing", "build-finished")
 
 
@@ -67,12 +75,22 @@ def phases(record: dict) -> dict[str, float]:
     }
 
 
-def timed_build(src: Path, out: Path, conf_dir: Path) -> dict[str, float]:
+def timed_build(src: Path, out: Path, conf_dir: Path, code: Path | None = None) -> dict[str, float]:
+    """A clean build's phases; ``code``: a checkout whose ``src`` is imported instead."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         report = Path(f.name)
     args = [sys.executable, "-c", TIMER, str(report), "-q", "-E", "-j", "1"]
     args += ["-c", str(conf_dir), str(src), str(out)]
-    subprocess.run(args, check=True, stderr=subprocess.DEVNULL, cwd=conf_dir)
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(code / "src"), env.get("PYTHONPATH")])
+        )
+        # Its checkout has no tools/pagefind: the same Pagefind as now.
+        from equity_kb.search.pagefind_binary import pagefind_binary
+
+        env.setdefault("PAGEFIND_BINARY_PATH", str(pagefind_binary().path))
+    subprocess.run(args, check=True, stderr=subprocess.DEVNULL, cwd=conf_dir, env=env)
     record = json.loads(report.read_text())
     report.unlink()
     return phases(record)
@@ -87,6 +105,17 @@ def table(title: str, rows: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
+def before_checkout(work: Path) -> Path | None:
+    """``BEFORE`` checked out into ``work`` (None where git or the commit is missing)."""
+    target = work / "before"
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(target), BEFORE],
+        capture_output=True,
+        check=False,
+    )
+    return target if done.returncode == 0 else None
+
+
 def run() -> str:
     import bench_bibbuild
     import bench_build
@@ -94,27 +123,60 @@ def run() -> str:
     lines = ["## Where a clean build's time goes (seconds, -j 1)", ""]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        shipped: dict[str, dict[str, float]] = {}
-        vocabulary = ROOT / "docs" / "vocabulary.yml"
-        confs = {
-            "ours": bench_build.kb_conf(str(vocabulary), str(ROOT / "bib" / "*.bib")),
-            "plain Sphinx": bench_build.PLAIN_CONF,
-        }
-        for name, conf in confs.items():
-            conf_dir = work / f"conf-{len(shipped)}"
-            conf_dir.mkdir()
-            (conf_dir / "conf.py").write_text(conf, encoding="utf-8")
-            src = work / f"src-{len(shipped)}"
-            shutil.copytree(ROOT / "docs", src)
-            shipped[name] = timed_build(src, work / f"out-{len(shipped)}", conf_dir)
-        lines += table("The shipped docs", shipped)
-        sites = bench_bibbuild.write_sites(work / "bib10k", 10_000)
-        refs = {}
-        for name, key in (("ours", "ours"), ("sphinxcontrib-bibtex", "theirs")):
-            site = sites[key]
-            refs[name] = timed_build(site / "docs", site / "_build" / "html", site)
-        lines += table("10,000 references", refs)
+        before = before_checkout(work)
+        try:
+            lines += _cases(work, before, bench_bibbuild, bench_build)
+        finally:
+            if before is not None:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
+                    capture_output=True,
+                    check=False,
+                )
+    note = f"`{BEFORE}`, built in the same run" if before else "(not measured: no git checkout)"
+    lines += [f'"ours before": the extension at {note}.', ""]
     return "\n".join(lines) + "\n"
+
+
+def _cases(work: Path, before: Path | None, bench_bibbuild: Any, bench_build: Any) -> list[str]:
+    lines: list[str] = []
+    vocabulary = ROOT / "docs" / "vocabulary.yml"
+    confs = {
+        "ours": bench_build.kb_conf(str(vocabulary), str(ROOT / "bib" / "*.bib")),
+        "plain Sphinx": bench_build.PLAIN_CONF,
+    }
+    shipped: dict[str, dict[str, float]] = {}
+    for n, (name, conf) in enumerate(confs.items()):
+        conf_dir = work / f"conf-{n}"
+        conf_dir.mkdir()
+        (conf_dir / "conf.py").write_text(conf, encoding="utf-8")
+        src = work / f"src-{n}"
+        shutil.copytree(ROOT / "docs", src)
+        shipped[name] = timed_build(src, work / f"out-{n}", conf_dir)
+        if name == "ours" and before is not None:
+            shipped["ours before"] = timed_build(src, work / "out-before", conf_dir, before)
+    lines += table("The shipped docs", _ordered(shipped))
+    for size in (1_000, 10_000):
+        sites = bench_bibbuild.write_sites(work / f"bib{size}", size)
+        refs = {
+            "ours": timed_build(
+                sites["ours"] / "docs", sites["ours"] / "_build" / "html", sites["ours"]
+            )
+        }
+        if before is not None:
+            out = sites["ours"] / "_build" / "before"
+            refs["ours before"] = timed_build(sites["ours"] / "docs", out, sites["ours"], before)
+        site = sites["theirs"]
+        refs["sphinxcontrib-bibtex"] = timed_build(site / "docs", site / "_build" / "html", site)
+        lines += table(f"{size:,} references", _ordered(refs))
+    return lines
+
+
+def _ordered(rows: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    order = ["ours before", "ours"]
+    return {
+        k: rows[k] for k in [*[o for o in order if o in rows], *[k for k in rows if k not in order]]
+    }
 
 
 if __name__ == "__main__":

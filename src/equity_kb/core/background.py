@@ -59,6 +59,7 @@ class Spawned(Job):
 
     def __init__(self, process: subprocess.Popen[bytes]):
         self._popen = process
+        self.told = process.stdin is None  # a job not listening has its work already
 
     def wait(self) -> bool:
         return self._popen.wait() == 0
@@ -70,6 +71,20 @@ class Spawned(Job):
 
     def sentinel(self) -> int:
         raise NotImplementedError("a spawned job is waited for by its parent only")
+
+    def tell(self, line: str) -> bool:
+        """Send the job, started with ``listen``, its one line of work; False if it is
+        not listening (gone, or started without it)."""
+        stdin = self._popen.stdin
+        if stdin is None or stdin.closed:
+            return False
+        try:
+            stdin.write(line.encode("utf-8") + b"\n")
+            stdin.close()
+        except OSError:  # it has stopped
+            return False
+        self.told = True
+        return True
 
 
 def wait_for(sentinel: int) -> None:
@@ -151,15 +166,28 @@ def start(owner: Any, name: str, target: Callable[..., object], *args: Any) -> J
     return job
 
 
-def spawn(owner: Any, name: str, args: Sequence[str], pass_fds: Sequence[int] = ()) -> Job | None:
+def spawn(
+    owner: Any,
+    name: str,
+    args: Sequence[str],
+    pass_fds: Sequence[int] = (),
+    *,
+    listen: bool = False,
+) -> Spawned | None:
     """Run the command ``args`` (a fresh interpreter, which shares no memory with this
-    one), kept under ``owner`` and ``name`` for ``take``; ``pass_fds`` stay open in it.
-    None (and no process) if it cannot start.
+    one), kept under ``owner`` and ``name`` for ``take``; ``pass_fds`` stay open in it;
+    ``listen``: it waits for its work on stdin (``Spawned.tell``), so it can be started,
+    and import what it needs, before the work is known. None (and no process) if it
+    cannot start.
 
     Forked, a job started late in a large build holds the whole heap it was forked
     with, as the build goes on changing it (1.2 GB more at 13,500 entries)."""
     try:
-        process = subprocess.Popen(list(args), pass_fds=tuple(pass_fds), stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            list(args),
+            pass_fds=tuple(pass_fds),
+            stdin=subprocess.PIPE if listen else subprocess.DEVNULL,
+        )
     except OSError as err:
         logger.debug("equity_kb: %s could not start (%s)", name, err)
         return None

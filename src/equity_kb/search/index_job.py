@@ -98,5 +98,26 @@ def run(payload: Path, answer: Path) -> dict[str, Any]:
     return result
 
 
+def main(argv: Sequence[str]) -> int:
+    """``index_job PAYLOAD ANSWER``; or, with no arguments, started early and told them
+    on stdin (a JSON pair), having imported what it needs meanwhile. Nothing on stdin:
+    the build wanted nothing after all."""
+    if len(argv) == 2:
+        run(Path(argv[0]), Path(argv[1]))
+        return 0
+    _static_terms_schema()  # ready before the work arrives
+    line = sys.stdin.readline()
+    if line.strip():
+        payload, answer = json.loads(line)
+        run(Path(payload), Path(answer))
+    return 0
+
+
+def _static_terms_schema() -> None:
+    from .static_terms import _schema
+
+    _schema()
+
+
 if __name__ == "__main__":
-    run(Path(sys.argv[1]), Path(sys.argv[2]))
+    raise SystemExit(main(sys.argv[1:]))

@@ -50,6 +50,11 @@ PREBUILD_MIN_REFERENCES = 1000
 
 def setup_indexing(app: Sphinx) -> None:
     app.connect("kb-references-loaded", prebuild_reference_index)
+    # The job's process starts early, importing what it needs while the references are
+    # formatted; it gets its work when writing starts. After the prebuild (its end is
+    # handed over), and at builder-inited's end where no references were loaded.
+    app.connect("kb-references-loaded", warm_index_job, priority=600)
+    app.connect("builder-inited", warm_index_job, priority=900)
     app.connect("write-started", start_index_job)
     app.connect("build-finished", write_search_index, priority=800)
 
@@ -157,6 +162,17 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
         background.start(app, JOB, prebuild, ahead_folder(app), docs)
 
 
+def warm_index_job(app: Sphinx, *args: Any) -> None:
+    if not writes_site(app.builder) or background.peek(app, INDEX_JOB) is not None:
+        return
+    ahead = background.peek(app, JOB)
+    held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
+    args_ = [sys.executable, "-m", "equity_kb.search.index_job"]
+    background.spawn(
+        app, INDEX_JOB, args_, pass_fds=[fd for fd in held if fd is not None], listen=True
+    )
+
+
 def start_index_job(app: Sphinx, builder: Any) -> None:
     """Both indexes, written by a process of their own (``search.index_job``) beside
     Sphinx's page writing: their documents need only what reading gave (each page's
@@ -190,6 +206,11 @@ def start_index_job(app: Sphinx, builder: Any) -> None:
     except OSError:
         payload.unlink(missing_ok=True)
         return  # the build's end writes them, and reports what it cannot write
+    warm = background.peek(app, INDEX_JOB)
+    if isinstance(warm, background.Spawned) and warm.tell(json.dumps([str(payload), str(answer)])):
+        return
+    # No process listening (it could not start, or stopped): one started now, if it can.
+    background.take(app, INDEX_JOB)
     held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
     fds = [fd for fd in held if fd is not None]
     args = [sys.executable, "-m", "equity_kb.search.index_job", str(payload), str(answer)]
@@ -228,6 +249,9 @@ def _publish(
 def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     job = background.take(app, INDEX_JOB)
     ahead = background.take(app, JOB)
+    if isinstance(job, background.Spawned) and not job.told:
+        job.stop()  # started early, and writing never started: the work is done here
+        job = None
     if exception is not None or not writes_site(app.builder):
         for started in (job, ahead):
             if started is not None:
