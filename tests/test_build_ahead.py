@@ -195,3 +195,44 @@ def test_a_failed_index_process_leaves_the_indexes_to_the_build(kb_build, monkey
     assert "search index: 8 entries (rebuilt; static index rewritten) in" in log
     with SearchEngine(index_dir(app.outdir)) as engine:
         assert engine.search("", page_size=100).total == 8
+
+
+def test_a_nearly_full_disk_has_the_indexes_written_after_the_pages(kb_build, monkeypatch):
+    """With little room on the output's disk, no job writes beside the pages: a disk
+    filling up then fails the index (which the service survives), never a page."""
+    import os
+
+    from equity_kb.search import stamps
+
+    monkeypatch.setattr(indexing, "BESIDE_MIN_FREE", 1 << 62)
+    real, pids = stamps.publish_sources, []
+
+    def publish(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        pids.append(os.getpid())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stamps, "publish_sources", publish)
+    app = kb_build()
+    assert pids == [os.getpid()]
+    assert "search index: 8 entries (rebuilt; static index rewritten) in" in app.status.getvalue()
+
+
+def test_the_index_job_answers_a_failed_write_with_its_path(tmp_path: Path) -> None:
+    """The job cannot write (its state folder is a file): it answers with the error and
+    its path, for the build to report."""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import index_job
+
+    site = tmp_path / "html"
+    site.mkdir()
+    state_dir(site).write_text("not a folder")
+    docs = fixture_docs()
+    payload, answer = tmp_path / "payload", tmp_path / "answer.json"
+    index_job.write_payload(
+        payload, site=site, stamps={d["key"]: "s" for d in docs}, docs=docs, labels=None
+    )
+    result = index_job.run(payload, answer)
+    assert json.loads(answer.read_text()) == result
+    code, message, filename = result["error"]
+    assert code != 0 and message and "html-state" in str(filename)

@@ -93,8 +93,12 @@ def run(payload: Path, answer: Path) -> dict[str, Any]:
     except StaticIndexError as err:
         result["error"] = [0, str(err), None]
     tmp = answer.with_name(f".{answer.name}.tmp")
-    tmp.write_text(json.dumps(result), encoding="utf-8")
-    os.replace(tmp, answer)
+    try:
+        tmp.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(tmp, answer)
+    except OSError:  # no room even for this: the build writes them itself, and says why
+        tmp.unlink(missing_ok=True)
+        raise SystemExit(1) from None
     return result
 
 

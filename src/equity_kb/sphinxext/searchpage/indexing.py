@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("equity_kb")
 JOB = "search index"  # the references' Whoosh index, written ahead
 INDEX_JOB = "search indexes"  # both indexes, written beside the pages
+# Free space on the output's disk below which the indexes wait for the pages.
+BESIDE_MIN_FREE = 1 << 30
 # Below this many references, writing them ahead saves less than starting a process.
 PREBUILD_MIN_REFERENCES = 1000
 
@@ -162,8 +164,20 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
         background.start(app, JOB, prebuild, ahead_folder(app), docs)
 
 
+def room_beside(app: Sphinx) -> bool:
+    """Whether the output's disk has room for the indexes to be written beside the pages.
+    With less, they are written after them, as a build did before the job: a disk that
+    fills up then fails the index, which the service survives, never a page."""
+    try:
+        return shutil.disk_usage(app.outdir).free >= BESIDE_MIN_FREE
+    except OSError:
+        return False
+
+
 def warm_index_job(app: Sphinx, *args: Any) -> None:
     if not writes_site(app.builder) or background.peek(app, INDEX_JOB) is not None:
+        return
+    if not room_beside(app):
         return
     ahead = background.peek(app, JOB)
     held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
@@ -178,7 +192,7 @@ def start_index_job(app: Sphinx, builder: Any) -> None:
     Sphinx's page writing: their documents need only what reading gave (each page's
     text, the references and their pages), so the build's end only collects them. Where
     the process cannot start, the build's end writes them itself."""
-    if not writes_site(app.builder):
+    if not writes_site(app.builder) or not room_beside(app):
         return
     from equity_kb.search.documents import facet_labels
     from equity_kb.search.index_job import write_payload
