@@ -144,6 +144,38 @@ def test_finish_adds_what_the_folder_lacks(tmp_path: Path) -> None:
         assert engine.search("coaching", page_size=10).total == 7
 
 
+def test_the_static_records_take_the_terms_written_ahead(tmp_path: Path, monkeypatch) -> None:
+    """The references' text is analysed once, for the Whoosh index written ahead; their
+    static records take those terms (the same as analysing them again would give), and
+    only the documents added at the end are analysed."""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import static_index
+    from equity_kb.search.indexer import prebuild_dir, prebuilt_terms, publish_search
+
+    docs = fixture_docs()
+    refs = [d for d in docs if d["type"] == "reference"]
+    rest = [d for d in docs if d["type"] != "reference"]
+    assert refs and rest
+    site = tmp_path / "html"
+    folder = prebuild_dir(index_dir(site))
+    prebuild(folder, refs)
+    made = prebuilt_terms(folder)
+    assert made == {d["key"]: static_index.record_terms(d) for d in refs}
+    analysed: list[str] = []
+    real = static_index.entry_terms
+    monkeypatch.setattr(
+        static_index, "entry_terms", lambda doc: analysed.append(doc["key"]) or real(doc)
+    )
+    stats = publish_search(site, refs + rest, prebuilt=folder)
+    assert stats.rebuilt and stats.ahead_seconds is not None
+    assert sorted(analysed) == sorted(d["key"] for d in rest)
+    records = static_index.read_records(site) or {}
+    assert {k: r["terms"] for k, r in records.items()} == {
+        d["key"]: real(d) for d in refs + rest
+    }
+
+
 def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
     index = tmp_path / "index"
     folder = index / ".tmp-prebuild-1"

@@ -6,14 +6,17 @@ static index rewritten beside it when a record changed (publish_search).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +41,12 @@ from .generations import (
     write_words,
 )
 from .layout import WORDS_NAME, index_dir, static_dir
-from .schema import build_schema, index_fields
+from .schema import analysed_once, build_schema, index_fields
 from .static_index import (
     StaticWrite,
     changed_records,
     read_store,
+    record_terms,
     static_record,
     write_word_list,
 )
@@ -242,17 +246,37 @@ def publish_search(
     ``prebuilt``: a folder ``prebuild`` wrote some of ``docs`` into; the rest are added
     to it and it becomes the new generation. If it does not match ``docs`` (or is
     damaged), it is dropped and the index is synchronised as usual. A function giving
-    the folder (or None) is called once the static index is under way: it may wait for
-    the process writing it."""
+    the folder (or None) may wait for the process writing it; the static records take
+    the terms it made with the index (``prebuilt_terms``), not analysing them again."""
     started = time.perf_counter()
     root = index_dir(site)
     store = read_store(site)
-    known = store["current"] if store else None
-    records = {d["key"]: static_record(d, known) for d in docs}
-    static = StaticWrite(site, records, store) if changed_records(site, store, records) else None
+    terms: Future[Mapping[str, Mapping[str, Any]]] | None = None
+    if store is None:
+        # Nothing to compare with: Pagefind starts now, and the records' terms follow
+        # (those of the index written ahead, once it is ready; the rest made here).
+        terms = Future()
+        records = {d["key"]: static_record(d, terms=False) for d in docs}
+        static: StaticWrite | None = StaticWrite(site, records, store, terms)
+    try:
+        folder = prebuilt() if callable(prebuilt) else prebuilt
+        # The last build's terms, and those the references' index was written ahead with.
+        known = {**(store["current"] if store else {}), **prebuilt_terms(folder)}
+        if terms is not None:
+            terms.set_result({d["key"]: record_terms(d, known) for d in docs})
+        else:
+            records = {d["key"]: static_record(d, known) for d in docs}
+            changed = changed_records(site, store, records)
+            static = StaticWrite(site, records, store) if changed else None
+    except BaseException as err:
+        if terms is not None and static is not None:  # told, it stops at the terms
+            if not terms.done():
+                terms.set_exception(err)
+            with contextlib.suppress(BaseException):
+                static.wait()
+        raise
     try:
         stats = None
-        folder = prebuilt() if callable(prebuilt) else prebuilt
         if folder is not None:
             stats = finish_prebuild(root, folder, docs, labels=labels)
         if stats is None:
@@ -274,6 +298,20 @@ def finish_static(site: str | os.PathLike[str], stats: IndexStats, written: int 
 # -- a clean generation written ahead ----------------------------------------------------
 
 _PREBUILD_DIGESTS = "prebuild-digests.json"
+_PREBUILD_TERMS = "prebuild-terms.pickle"  # the static records' terms of its documents
+
+
+def prebuilt_terms(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """The static records' terms ``prebuild`` made with its index (nothing if it did not
+    complete): ``static_record`` takes them for a document whose text they came from."""
+    if folder is None or not prebuild_complete(folder):
+        return {}
+    try:
+        with (folder / _PREBUILD_TERMS).open("rb") as f:
+            terms = pickle.load(f)
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+        return {}
+    return terms if isinstance(terms, dict) else {}
 
 
 def needs_rebuild(index_dir: str | os.PathLike[str], docs: Callable[[], Sequence[Doc]]) -> bool:
@@ -310,7 +348,11 @@ def prebuild(
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     unique, _ = _unique(docs() if callable(docs) else docs)
-    _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
+    with analysed_once():  # the static records' terms from the same analysis
+        _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
+        terms = {d["key"]: record_terms(d) for d in unique}
+    with (target / _PREBUILD_TERMS).open("wb") as f:
+        pickle.dump(terms, f, protocol=pickle.HIGHEST_PROTOCOL)
     write_words(target, count_words(unique))
     digests = {d["key"]: digest(d) for d in unique}
     # Written last: its presence says the folder is complete.
@@ -354,6 +396,7 @@ def finish_prebuild(
             if rest:
                 _add_all(whoosh_index.open_dir(str(folder)), rest)
             (folder / _PREBUILD_DIGESTS).unlink()
+            (folder / _PREBUILD_TERMS).unlink(missing_ok=True)
             write_manifest(folder, digests, plain_labels(labels or {}))
             write_words(folder, count_words(rest, read_words(folder)))
         except BaseException:

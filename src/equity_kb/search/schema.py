@@ -7,8 +7,9 @@ no longer read correctly.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from whoosh.analysis import (
@@ -70,6 +71,23 @@ def stemming_analyzer() -> Analyzer:
     return StemmingAnalyzer(stoplist=STOP_WORDS, minsize=MIN_WORD_CHARS)
 
 
+# What ``analysed_once`` remembers: (value, analyzer steps, boost) -> word values.
+_remembered: dict[tuple[Any, ...], list[tuple[str, int, float, bytes]]] | None = None
+
+
+@contextlib.contextmanager
+def analysed_once() -> Iterator[None]:
+    """Within it, a field value analysed once (for the Whoosh index) is not analysed again
+    (for the static index's terms, static_terms.entry_terms, which reads the same field
+    values through the same analyzers): a clean build of 10,000 references did it twice."""
+    global _remembered
+    _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = None
+
+
 class StemmedPositions(Positions):
     """Whoosh's ``Positions`` format, with indexing done in one pass for the stemming
     analyzer: the same terms, positions and encoded bytes as the analyzer's chain of
@@ -95,7 +113,13 @@ class StemmedPositions(Positions):
         plain = {k: v for k, v in kwargs.items() if k != "mode"}
         if steps is None or plain or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)
-        return self._fast_values(value, *steps)
+        if _remembered is None:
+            return self._fast_values(value, *steps)
+        key = (value, steps, self.field_boost)
+        got = _remembered.get(key)
+        if got is None:
+            got = _remembered[key] = self._fast_values(value, *steps)
+        return got
 
     def _fast_values(
         self,

@@ -28,7 +28,8 @@ import pickle
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ class StaticIndexError(RuntimeError):
     """Pagefind could not write the static index (missing binary, a failed record)."""
 
 
-def static_record(doc: Doc, known: Mapping[str, Record] | None = None) -> Record:
+def static_record(
+    doc: Doc, known: Mapping[str, Record] | None = None, *, terms: bool = True
+) -> Record:
     """The Pagefind custom record of one search document.
 
     ``meta`` is what a result shows (Pagefind stores it in the record's fragment);
@@ -80,7 +83,8 @@ def static_record(doc: Doc, known: Mapping[str, Record] | None = None) -> Record
     ``terms`` what the service's analyzers make of it (static_terms.py), which Pagefind
     never sees. ``known``: the records of the last build, whose terms are taken again
     for a document whose text did not change (analysing it is most of the record's
-    cost: 3.1 of 3.5 s at 13,500 entries)."""
+    cost: 3.1 of 3.5 s at 13,500 entries). ``terms`` False: without them, which Pagefind
+    does not need (``StaticWrite`` can take them later)."""
     title = str(doc.get("title") or "")
     year = doc.get("year")
     has_year = isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10_000
@@ -121,7 +125,7 @@ def static_record(doc: Doc, known: Mapping[str, Record] | None = None) -> Record
         "meta": meta,
         "filters": {k: v for k, v in filters.items() if v},
         "sort": sort,
-        **_terms(doc, known),
+        **(_terms(doc, known) if terms else {}),
     }
 
 
@@ -138,6 +142,11 @@ def _parts(texts: Sequence[str]) -> str:
 
 
 _TERM_FIELDS = ("title", "summary", "body", "annotation", "id")  # and "authors"
+
+
+def record_terms(doc: Doc, known: Mapping[str, Record] | None = None) -> dict[str, Any]:
+    """A record's ``terms`` and ``terms_of``: ``known``'s for the same text, or made now."""
+    return _terms(doc, known)
 
 
 def _terms(doc: Doc, known: Mapping[str, Record] | None) -> dict[str, Any]:
@@ -231,10 +240,16 @@ class StaticWrite:
         site: str | os.PathLike[str],
         records: Mapping[str, Record],
         store: Mapping[str, Any] | None,
+        terms: Future[Mapping[str, Mapping[str, Any]]] | None = None,
     ):
         self._site = site
         self._records = dict(records)
         self._store = store
+        # Records made without their terms (``static_record(terms=False)``), with no
+        # store to compare: Pagefind starts on them, and each record's ``terms`` and
+        # ``terms_of`` are awaited (by key) only for the term data, after it.
+        self._terms = terms
+        assert terms is None or store is None, "a delta compares records with their terms"
         self._result: int | BaseException = 0
         self._thread = threading.Thread(target=self._run, name="static search index")
         self._thread.start()
@@ -244,7 +259,7 @@ class StaticWrite:
             store = self._store
             changes = delta_changes(self._site, store, self._records)
             if store is None or changes is None:
-                ids = _write_bundle(self._site, self._records.values())
+                ids = _write_bundle(self._site, self._records.values(), self._with_terms)
                 self._result = len(self._records)
                 write_store(self._site, self._records, ids, self._records)
             else:
@@ -252,6 +267,11 @@ class StaticWrite:
                 write_store(self._site, store["base"], store["ids"], self._records)
         except BaseException as err:  # handed to wait(), in the caller's thread
             self._result = err
+
+    def _with_terms(self) -> None:
+        if self._terms is not None:
+            for key, terms in self._terms.result().items():
+                self._records[key].update(terms)
 
     def wait(self) -> int:
         self._thread.join()
@@ -377,9 +397,14 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
     return len(_write_bundle(site, records))
 
 
-def _write_bundle(site: str | os.PathLike[str], records: Iterable[Record]) -> dict[str, str]:
+def _write_bundle(
+    site: str | os.PathLike[str],
+    records: Iterable[Record],
+    before_terms: Callable[[], None] | None = None,
+) -> dict[str, str]:
     """``write_static_index``, returning each record's Pagefind page id by key (read from
-    the bundle's fragments once: 13,500 files at 100x)."""
+    the bundle's fragments once: 13,500 files at 100x). ``before_terms``: called once
+    Pagefind is done, before the term data is written from the records."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
     by_key = {r["key"]: r for r in listed}
@@ -395,6 +420,8 @@ def _write_bundle(site: str | os.PathLike[str], records: Iterable[Record]) -> di
             (tmp / "wasm.unknown.pagefind").unlink(missing_ok=True)
         _write_json(tmp / DELTA_NAME, {"delta": None, "hide": [], "fix": {}, "ids": []})
         ids = {key: page for page, key, _ in page_meta(tmp)}
+        if before_terms is not None:
+            before_terms()
         write_term_data(tmp, by_key, ids)
         target = static_dir(site_path)
         words = target / WORDS_NAME
