@@ -171,9 +171,7 @@ def test_the_static_records_take_the_terms_written_ahead(tmp_path: Path, monkeyp
     assert stats.rebuilt and stats.ahead_seconds is not None
     assert sorted(analysed) == sorted(d["key"] for d in rest)
     records = static_index.read_records(site) or {}
-    assert {k: r["terms"] for k, r in records.items()} == {
-        d["key"]: real(d) for d in refs + rest
-    }
+    assert {k: r["terms"] for k, r in records.items()} == {d["key"]: real(d) for d in refs + rest}
 
 
 def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
