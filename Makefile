@@ -114,6 +114,9 @@ fuzz: install
 
 bench: install $(CITEPROC_JS) $(PAGEFIND)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	# Bytecode for the sources, as pip writes it for an installed package: an editable
+	# install where PYTHONDONTWRITEBYTECODE is set would compile them in every build.
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -7,6 +7,10 @@ as soon as the references are loaded, the index and the exports run beside forma
 and page writing instead of after them. A job is only an optimisation: when it cannot
 start (no ``fork``, or this is a daemonic process) or fails, the caller does the work
 itself, so nothing is lost.
+
+A job started late in a large build (the search indexes, when writing starts) is a
+fresh interpreter instead (``spawn``): forked then, it would keep a copy of the whole
+heap the build goes on changing.
 """
 
 from __future__ import annotations
@@ -158,12 +162,7 @@ def start(owner: Any, name: str, target: Callable[..., object], *args: Any) -> J
         return None
     finally:
         gc.unfreeze()
-    job = Job(process)
-    previous = _JOBS.setdefault(owner, {}).pop(name, None)
-    if previous is not None:
-        previous.stop()
-    _JOBS[owner][name] = job
-    return job
+    return _keep(owner, name, Job(process))
 
 
 def spawn(
@@ -191,7 +190,14 @@ def spawn(
     except OSError as err:
         logger.debug("equity_kb: %s could not start (%s)", name, err)
         return None
-    job = Spawned(process)
+    return _keep(owner, name, Spawned(process))
+
+
+J = TypeVar("J", bound=Job)
+
+
+def _keep(owner: Any, name: str, job: J) -> J:
+    """Keep ``job`` under ``owner`` and ``name``, stopping one kept there before."""
     previous = _JOBS.setdefault(owner, {}).pop(name, None)
     if previous is not None:
         previous.stop()
