@@ -109,3 +109,38 @@ def test_a_reference_edit_rewrites_its_own_bibliography_page_only(kb_build, tmp_
     assert "Zygomorphic second sentence" in html(app, "bibliography/b")
     assert own.stat().st_mtime_ns != before[own]
     assert {p: p.stat().st_mtime_ns for p in others} == {p: before[p] for p in others}
+
+
+def test_a_parallel_reader_sends_back_only_what_is_merged() -> None:
+    """Sphinx's parallel readers pickle their whole environment back to the build; the
+    kb domain's data then carries the per-document tables of the documents that reader
+    read (all ``merge_domaindata`` takes), not the bibliography and every page's text."""
+    import pickle
+
+    from equity_kb.sphinxext.entries import domain as kb_domain_module
+
+    data = kb_domain_module._KBData(
+        {
+            "entries": {"a": "entry a", "b": "entry b"},
+            "texts": {"a": "text a", "b": "text b"},
+            "references": {"k": "a reference"},
+            "changed_keys": frozenset({"k"}),
+            "bib_digest": "digest",
+            "version": 4,
+        }
+    )
+    assert pickle.loads(pickle.dumps(data)) == data  # the build's own process: all of it
+    try:
+        kb_domain_module._read_in_fork = {"b"}
+        sent = pickle.loads(pickle.dumps(data))
+    finally:
+        kb_domain_module._read_in_fork = None
+    assert sent["entries"] == {"b": "entry b"} and sent["texts"] == {"b": "text b"}
+    assert sent["references"] == {} and sent["changed_keys"] == frozenset()
+    assert sent["bib_digest"] == "digest" and sent["version"] == 4
+    # A process forked for other work (it read no document) pickles all of it.
+    try:
+        kb_domain_module._read_in_fork = set()
+        assert pickle.loads(pickle.dumps(data)) == data
+    finally:
+        kb_domain_module._read_in_fork = None
