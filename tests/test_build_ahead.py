@@ -189,7 +189,7 @@ def test_a_folder_that_no_longer_matches_is_dropped(tmp_path: Path) -> None:
 
 
 def test_both_indexes_are_written_beside_the_pages_in_another_process(kb_build, monkeypatch):
-    """Started when writing starts, a process of their own writes them; the build's end
+    """Told their documents when reading ends, a process of their own writes them; the build's end
     collects its answer and reports it as its own (here the build's own writer fails)."""
     from equity_kb.search import stamps
 

@@ -115,6 +115,7 @@ def test_a_parallel_reader_sends_back_only_what_is_merged() -> None:
     """Sphinx's parallel readers pickle their whole environment back to the build; the
     kb domain's data then carries the per-document tables of the documents that reader
     read (all ``merge_domaindata`` takes), not the bibliography and every page's text."""
+    import os
     import pickle
 
     from equity_kb.sphinxext.entries import domain as kb_domain_module
@@ -130,17 +131,22 @@ def test_a_parallel_reader_sends_back_only_what_is_merged() -> None:
         }
     )
     assert pickle.loads(pickle.dumps(data)) == data  # the build's own process: all of it
+    build_pid = kb_domain_module._build_pid
     try:
-        kb_domain_module._read_in_fork = {"b"}
+        kb_domain_module._build_pid = -1  # as in a reader forked from the build
+        kb_domain_module._read_elsewhere.update({"b"})
         sent = pickle.loads(pickle.dumps(data))
+        # The build's own process, even one that read documents (a build run in a
+        # process forked from another): all of it, for the environment it saves.
+        kb_domain_module._build_pid = os.getpid()
+        assert pickle.loads(pickle.dumps(data)) == data
+        # A process forked for other work (it read no document): all of it.
+        kb_domain_module._build_pid = -1
+        kb_domain_module._read_elsewhere.clear()
+        assert pickle.loads(pickle.dumps(data)) == data
     finally:
-        kb_domain_module._read_in_fork = None
+        kb_domain_module._build_pid = build_pid
+        kb_domain_module._read_elsewhere.clear()
     assert sent["entries"] == {"b": "entry b"} and sent["texts"] == {"b": "text b"}
     assert sent["references"] == {} and sent["changed_keys"] == frozenset()
     assert sent["bib_digest"] == "digest" and sent["version"] == 4
-    # A process forked for other work (it read no document) pickles all of it.
-    try:
-        kb_domain_module._read_in_fork = set()
-        assert pickle.loads(pickle.dumps(data)) == data
-    finally:
-        kb_domain_module._read_in_fork = None

@@ -8,7 +8,7 @@ and page writing instead of after them. A job is only an optimisation: when it c
 start (no ``fork``, or this is a daemonic process) or fails, the caller does the work
 itself, so nothing is lost.
 
-A job started late in a large build (the search indexes, when writing starts) is a
+A job started late in a large build (the search indexes, when reading ends) is a
 fresh interpreter instead (``spawn``): forked then, it would keep a copy of the whole
 heap the build goes on changing.
 """

@@ -30,18 +30,11 @@ PER_DOC = (
 )
 
 
-# The documents this process has read, in a process forked from the build (one of
-# Sphinx's parallel readers, which pickles its whole environment back); None in the
-# build's own process.
-_read_in_fork: set[str] | None = None
-
-
-def _forked() -> None:
-    global _read_in_fork
-    _read_in_fork = set()
-
-
-os.register_at_fork(after_in_child=_forked)
+# The build's own process (where the domain was made), and the documents read in
+# another one: one of Sphinx's parallel readers, forked from it, which pickles its whole
+# environment back. A build that itself runs in a forked process is its own build.
+_build_pid: int | None = None
+_read_elsewhere: set[str] = set()
 
 
 class _KBData(dict[str, Any]):
@@ -53,8 +46,8 @@ class _KBData(dict[str, Any]):
     Pickled anywhere else (the environment saved between builds), it is all there."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        read = _read_in_fork
-        if not read:
+        read = _read_elsewhere
+        if not read or os.getpid() == _build_pid:
             return (_KBData, (dict(self),))
         kept = {
             k: {d: v for d, v in self[k].items() if d in read}
@@ -87,14 +80,17 @@ class KBDomain(Domain):
     }
 
     def __init__(self, env: Any) -> None:
+        global _build_pid
         super().__init__(env)
+        _build_pid = os.getpid()
+        _read_elsewhere.clear()
         if not isinstance(self.data, _KBData):
             self.data = env.domaindata[self.name] = _KBData(self.data)
 
     # -- per-document bookkeeping -------------------------------------------------
     def process_doc(self, env: Any, docname: str, document: Any) -> None:
-        if _read_in_fork is not None:
-            _read_in_fork.add(docname)
+        if os.getpid() != _build_pid:
+            _read_elsewhere.add(docname)
 
     def clear_doc(self, docname: str) -> None:
         for table in PER_DOC:

@@ -1,7 +1,8 @@
-"""Search: the Whoosh index and the static (Pagefind) index, from the domain, written in
-a child process beside Sphinx's page writing (forked when writing starts: a document
-needs only what reading gave) and collected at the build's end; where no child can be
-forked, or it fails, the build's end writes them itself.
+"""Search: the Whoosh index and the static (Pagefind) index, from the domain, written by
+a process of their own (``search.index_job``) beside Sphinx's page writing: started
+early, told its work once every page is read (a document needs only what reading gave),
+and collected at the build's end; where it cannot start, or fails, the build's end
+writes them itself.
 
 The index is synchronised, not rebuilt: each entry has a stamp (when its page was
 read; the .bib digest for a reference), and only entries whose stamp changed are made
@@ -13,8 +14,7 @@ beside the Whoosh update, only when some entry's document changed.
 
 When the references alone call for a clean index (a first build, or most references
 changed), their part is written ahead: a child process starts on them as soon as they
-are loaded, beside APA formatting, and the index's own child adds the briefs and cards
-to it.
+are loaded, beside APA formatting, and the index job adds the briefs and cards to it.
 """
 
 from __future__ import annotations
@@ -53,11 +53,13 @@ PREBUILD_MIN_REFERENCES = 1000
 def setup_indexing(app: Sphinx) -> None:
     app.connect("kb-references-loaded", prebuild_reference_index)
     # The job's process starts early, importing what it needs while the references are
-    # formatted; it gets its work when writing starts. After the prebuild (its end is
+    # formatted; it gets its work when reading ends. After the prebuild (its end is
     # handed over), and at builder-inited's end where no references were loaded.
     app.connect("kb-references-loaded", warm_index_job, priority=600)
     app.connect("builder-inited", warm_index_job, priority=900)
-    app.connect("write-started", start_index_job)
+    # Told its work once every page is read (last among env-updated's handlers: nothing
+    # a document's search entry needs changes after), before pickling and writing.
+    app.connect("env-updated", start_index_job, priority=900)
     app.connect("build-finished", write_search_index, priority=800)
 
 
@@ -187,7 +189,7 @@ def warm_index_job(app: Sphinx, *args: Any) -> None:
     )
 
 
-def start_index_job(app: Sphinx, builder: Any) -> None:
+def start_index_job(app: Sphinx, env: Any) -> None:
     """Both indexes, written by a process of their own (``search.index_job``) beside
     Sphinx's page writing: their documents need only what reading gave (each page's
     text, the references and their pages), so the build's end only collects them. Where
@@ -264,7 +266,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     job = background.take(app, INDEX_JOB)
     ahead = background.take(app, JOB)
     if isinstance(job, background.Spawned) and not job.told:
-        job.stop()  # started early, and writing never started: the work is done here
+        job.stop()  # started early, and reading never ended: the work is done here
         job = None
     if exception is not None or not writes_site(app.builder):
         for started in (job, ahead):
