@@ -160,6 +160,8 @@ def _cases(work: Path, before: Path | None, bench_bibbuild: Any, bench_build: An
         if name == "ours" and before is not None:
             shipped["ours before"] = timed_build(src, work / "out-before", conf_dir, before)
     lines += table("The shipped docs", _ordered(shipped))
+    if before is not None:
+        lines += [same_output(work / "out-before", work / "out-0"), ""]
     for size in (1_000, 10_000):
         sites = bench_bibbuild.write_sites(work / f"bib{size}", size)
         refs = {
@@ -173,7 +175,54 @@ def _cases(work: Path, before: Path | None, bench_bibbuild: Any, bench_build: An
         site = sites["theirs"]
         refs["sphinxcontrib-bibtex"] = timed_build(site / "docs", site / "_build" / "html", site)
         lines += table(f"{size:,} references", _ordered(refs))
+        if before is not None:
+            built = sites["ours"] / "_build"
+            lines += [same_output(built / "before", built / "html"), ""]
     return lines
+
+
+def same_output(before: Path, now: Path) -> str:
+    """Issue 30's "nothing skipped": the two sites file for file. The static index's term
+    data is compared as data (its shards' key order, and so its folder name, changed),
+    and the Whoosh indexes (whose segment names are random) by every document's digest."""
+    import json
+
+    files = sorted(p.relative_to(before) for p in before.rglob("*") if p.is_file())
+    files_now = sorted(p.relative_to(now) for p in now.rglob("*") if p.is_file())
+    terms = Path("kb-search") / "terms"
+    plain = [f for f in files if terms not in f.parents]
+    differ = [
+        str(f)
+        for f in plain
+        if not (now / f).is_file() or (now / f).read_bytes() != (before / f).read_bytes()
+    ]
+    extra = [str(f) for f in files_now if terms not in f.parents and not (before / f).is_file()]
+
+    def term_data(site: Path) -> tuple[dict, dict]:
+        pages = json.loads((site / terms / "pages.json").read_text(encoding="utf-8"))
+        shards = {
+            f.stem: json.loads(f.read_bytes()) for f in (site / terms / pages["gen"]).glob("*.json")
+        }
+        return {k: v for k, v in pages.items() if k not in ("gen", "from")}, shards
+
+    same_terms = term_data(before) == term_data(now)
+    from equity_kb.search.generations import current_generation, read_manifest
+    from equity_kb.search.layout import index_dir
+
+    def digests(site: Path) -> dict:
+        gen = current_generation(index_dir(site))
+        return read_manifest(gen)["docs"] if gen else {}
+
+    same_index = digests(before) == digests(now) != {}
+    ok = not differ and not extra and same_terms and same_index
+    odd = f" (differ: {', '.join(differ[:5])})" if differ else ""
+    odd += f"; new: {', '.join(extra[:5])}" if extra else ""
+    return (
+        f"Same output as before: **{'yes' if ok else 'NO'}**: {len(plain) - len(differ)} of "
+        f"{len(plain)} files byte for byte{odd}; the static index's term data "
+        f"{'the same' if same_terms else 'DIFFERENT'} as data; the Whoosh index "
+        f"{'the same' if same_index else 'DIFFERENT'} ({len(digests(now)):,} documents by digest)."
+    )
 
 
 def _ordered(rows: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
