@@ -23,10 +23,8 @@ from typing import Any
 
 from equity_kb.core import background, faults
 
-from .indexer import prebuild_complete
-from .stamps import Sources, publish_sources
-from .static_index import StaticIndexError
-
+# The writers (Whoosh's, Pagefind's client, asyncio) are imported by the job only: the
+# build imports this module for ``write_payload``, in every build.
 Doc = Mapping[str, Any]
 
 
@@ -58,6 +56,10 @@ def write_payload(
 
 def run(payload: Path, answer: Path) -> dict[str, Any]:
     """Write both indexes from ``payload``; the answer, also written to ``answer``."""
+    from .indexer import prebuild_complete
+    from .stamps import Sources, publish_sources
+    from .static_index import StaticIndexError
+
     with payload.open("rb") as f:
         data = pickle.load(f)
     faults.point("index-job")
@@ -109,7 +111,9 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) == 2:
         run(Path(argv[0]), Path(argv[1]))
         return 0
-    _static_terms_schema()  # ready before the work arrives
+    from . import stamps  # noqa: F401  (the writers imported before the work arrives)
+
+    _static_terms_schema()
     line = sys.stdin.readline()
     if line.strip():
         payload, answer = json.loads(line)

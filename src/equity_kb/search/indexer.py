@@ -41,6 +41,7 @@ from .generations import (
     write_words,
 )
 from .layout import WORDS_NAME, index_dir, static_dir
+from .plan import would_rebuild
 from .schema import analysed_once, build_schema, index_fields
 from .static_index import (
     StaticWrite,
@@ -56,9 +57,6 @@ whoosh_speedups.install()
 Progress = Callable[[int, int], None]
 Doc = Mapping[str, Any]
 
-# Above this many changed documents a clean rebuild (several processes) beats an update.
-_REBUILD_SHARE = 0.5
-_REBUILD_MIN = 1000
 # Below this many documents extra writer processes cost more than they save.
 _PROCS_MIN_DOCS = 2000
 
@@ -324,12 +322,6 @@ def needs_rebuild(index_dir: str | os.PathLike[str], docs: Callable[[], Sequence
     old: dict[str, str] = usable[1].get("docs", {})
     docs_now = docs()
     return would_rebuild(sum(1 for d in docs_now if old.get(d["key"]) != digest(d)), len(docs_now))
-
-
-def would_rebuild(changed: int, total: int) -> bool:
-    """Whether ``sync_index`` rebuilds, not updates, when ``changed`` of ``total``
-    documents changed: a rebuild (several processes) is then the faster."""
-    return changed > max(_REBUILD_MIN, _REBUILD_SHARE * total)
 
 
 def prebuild_dir(index_dir: str | os.PathLike[str]) -> Path:

@@ -16,6 +16,8 @@ STATE_SUFFIX = "-state"
 # In the site: the static (Pagefind) index and the word list for "did you mean".
 STATIC_DIRNAME = "kb-search"
 WORDS_NAME = "words.json"
+# In the state folder: the records the static index was written from (static_index.py).
+RECORDS_NAME = "static-records.pickle"
 
 
 def state_dir(site: str | os.PathLike[str]) -> Path:
@@ -32,3 +34,12 @@ def index_dir(site: str | os.PathLike[str]) -> Path:
 def static_dir(site: str | os.PathLike[str]) -> Path:
     """The static search index inside the site."""
     return Path(site) / STATIC_DIRNAME
+
+
+def records_path(site: str | os.PathLike[str]) -> Path:
+    """The static index's records, kept in the build state (``static_index.read_store``)."""
+    return state_dir(site) / RECORDS_NAME
+
+
+def static_index_exists(site: str | os.PathLike[str]) -> bool:
+    return (static_dir(site) / "pagefind.js").is_file()

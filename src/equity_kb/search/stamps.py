@@ -20,10 +20,8 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .documents import plain_labels
-from .generations import STAMPS, read_json_object, usable_generation, write_lock
+from .generations import STAMPS, write_lock
 from .indexer import (
     Doc,
     IndexStats,
@@ -33,16 +31,10 @@ from .indexer import (
     publish_search,
     up_to_date,
     update_index,
-    would_rebuild,
 )
 from .layout import index_dir
-from .static_index import (
-    StaticWrite,
-    read_store,
-    records_path,
-    static_index_exists,
-    static_record,
-)
+from .plan import plan_update
+from .static_index import StaticWrite, read_store, static_record
 
 
 @dataclass(frozen=True)
@@ -72,43 +64,6 @@ def publish_sources(
         stats = publish_search(out, docs, labels=labels, progress=progress, prebuilt=prebuilt)
     _write_stamps(index_dir(out), stats.generation, sources.stamps)
     return stats
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What an update from stamps writes: ``stale`` keys (documents to make and compare),
-    ``deletes`` (keys no longer there), against generation ``current`` (its ``manifest``)."""
-
-    current: Path
-    manifest: Mapping[str, Any]
-    stale: list[str]
-    deletes: list[str]
-
-
-def plan_update(
-    out: str | os.PathLike[str],
-    stamps: Mapping[str, str],
-    labels: Mapping[str, Mapping[str, str]] | None,
-) -> Plan | None:
-    """Which documents an update needs, or None when every document must be made (no
-    usable index, no stamps, other labels, no static index or records, most stale)."""
-    root = index_dir(out)
-    usable = usable_generation(root)
-    if usable is None:
-        return None
-    cur, manifest = usable
-    old: dict[str, str] = manifest.get("docs", {})
-    old_stamps = read_stamps(cur)
-    if old_stamps is None or old_stamps.keys() != old.keys():
-        return None
-    if labels is not None and plain_labels(labels) != manifest.get("labels", {}):
-        return None
-    if not records_path(out).is_file() or not static_index_exists(out):
-        return None
-    stale = [k for k, stamp in stamps.items() if old_stamps.get(k) != stamp]
-    if would_rebuild(len(stale), len(stamps)):
-        return None
-    return Plan(cur, manifest, stale, [k for k in old if k not in stamps])
 
 
 def _publish_stale(
@@ -141,11 +96,6 @@ def _publish_stale(
     finish_static(out, stats, written)
     stats.seconds = time.perf_counter() - started
     return stats
-
-
-def read_stamps(gen_dir: Path) -> dict[str, str] | None:
-    """The stamps a generation was written from, or None if it has none."""
-    return read_json_object(gen_dir / STAMPS)
 
 
 def _write_stamps(root: Path, generation: str, stamps: Mapping[str, str]) -> None:

@@ -38,17 +38,24 @@ from pagefind.service import PagefindService
 
 from equity_kb.core import faults
 
-from .layout import STATIC_DIRNAME, WORDS_NAME, state_dir, static_dir
+from .layout import (
+    STATIC_DIRNAME,
+    WORDS_NAME,
+    records_path,
+    state_dir,
+    static_dir,
+    static_index_exists,
+)
 from .pagefind_binary import pagefind_binary
 from .static_terms import entry_terms, term_data_exists, write_term_data
 
 Doc = Mapping[str, Any]
 Record = dict[str, Any]
 
-# A pickle, like Sphinx's own environment beside it: at 13,500 entries it loads in a
-# fifth of the time of the JSON it was (0.6 s) and is written in a tenth (0.95 s), and
-# the records the base and the current set share are written once.
-RECORDS_NAME = "static-records.pickle"
+# The records are kept as a pickle (layout.RECORDS_NAME), like Sphinx's own environment
+# beside it: at 13,500 entries it loads in a fifth of the time of the JSON it was (0.6 s)
+# and is written in a tenth (0.95 s), and the records the base and the current set share
+# are written once.
 # 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle
 RECORDS_VERSION = 5
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
@@ -163,10 +170,6 @@ def _terms(doc: Doc, known: Mapping[str, Record] | None) -> dict[str, Any]:
 # -- the records kept between builds -------------------------------------------------------
 
 
-def records_path(site: str | os.PathLike[str]) -> Path:
-    return state_dir(site) / RECORDS_NAME
-
-
 def read_store(site: str | os.PathLike[str]) -> dict[str, Any] | None:
     """What the static index holds: ``base`` (the records the bundle was written from),
     ``ids`` (their Pagefind page ids) and ``current`` (base plus the delta), or None
@@ -209,10 +212,6 @@ def write_store(
     with tmp.open("wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
-
-
-def static_index_exists(site: str | os.PathLike[str]) -> bool:
-    return (static_dir(site) / "pagefind.js").is_file()
 
 
 def changed_records(

@@ -198,7 +198,7 @@ def start_index_job(app: Sphinx, env: Any) -> None:
         return
     from equity_kb.search.documents import facet_labels
     from equity_kb.search.index_job import write_payload
-    from equity_kb.search.stamps import plan_update
+    from equity_kb.search.plan import plan_update
 
     domain = kb_domain(app.env)
     labels = facet_labels(domain.vocabulary)
