@@ -24,7 +24,7 @@ import subprocess
 import sys
 import traceback
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -172,6 +172,7 @@ def spawn(
     pass_fds: Sequence[int] = (),
     *,
     listen: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> Spawned | None:
     """Run the command ``args`` (a fresh interpreter, which shares no memory with this
     one), kept under ``owner`` and ``name`` for ``take``; ``pass_fds`` stay open in it;
@@ -186,6 +187,7 @@ def spawn(
             list(args),
             pass_fds=tuple(pass_fds),
             stdin=subprocess.PIPE if listen else subprocess.DEVNULL,
+            env=None if env is None else dict(env),
         )
     except OSError as err:
         logger.debug("equity_kb: %s could not start (%s)", name, err)

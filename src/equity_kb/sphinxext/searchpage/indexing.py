@@ -184,9 +184,18 @@ def warm_index_job(app: Sphinx, *args: Any) -> None:
     ahead = background.peek(app, JOB)
     held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
     args_ = [sys.executable, "-m", "equity_kb.search.index_job"]
-    background.spawn(
-        app, INDEX_JOB, args_, pass_fds=[fd for fd in held if fd is not None], listen=True
-    )
+    fds = [fd for fd in held if fd is not None]
+    background.spawn(app, INDEX_JOB, args_, pass_fds=fds, listen=True, env=_job_env())
+
+
+def _job_env() -> dict[str, str]:
+    """The build's environment, with this package importable as it is here (a conf.py
+    may have put it on ``sys.path`` itself)."""
+    import equity_kb
+
+    root = str(Path(equity_kb.__file__).resolve().parent.parent)
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
 
 def start_index_job(app: Sphinx, env: Any) -> None:
@@ -230,7 +239,7 @@ def start_index_job(app: Sphinx, env: Any) -> None:
     held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
     fds = [fd for fd in held if fd is not None]
     args = [sys.executable, "-m", "equity_kb.search.index_job", str(payload), str(answer)]
-    if background.spawn(app, INDEX_JOB, args, pass_fds=fds) is None:
+    if background.spawn(app, INDEX_JOB, args, pass_fds=fds, env=_job_env()) is None:
         payload.unlink(missing_ok=True)
 
 
