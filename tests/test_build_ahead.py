@@ -266,3 +266,47 @@ def test_the_index_job_answers_a_failed_write_with_its_path(tmp_path: Path) -> N
     assert json.loads(answer.read_text()) == result
     code, message, filename = result["error"]
     assert code != 0 and message and "html-state" in str(filename)
+
+
+def test_a_build_that_fails_after_telling_the_job_leaves_nothing_running(tmp_path: Path) -> None:
+    """The job has its work when the build fails (an extension raises at the end of
+    reading): it is stopped, its files are removed, and the next build writes the index."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    conf = src / "conf.py"
+    plain = conf.read_text(encoding="utf-8")
+    conf.write_text(
+        plain + "\n\ndef setup(app):\n"
+        "    def boom(app, env):\n"
+        "        raise RuntimeError('an extension failed after reading')\n"
+        "    app.connect('env-updated', boom, priority=950)\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "html"
+    argv = [sys.executable, "-m", "sphinx", "-q", str(src), str(out)]
+    failed = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert failed.returncode != 0 and "an extension failed after reading" in failed.stderr
+    state = state_dir(out)
+    assert not list(state.glob("index-job*")) and not list(state.glob("index-answer*"))
+    assert not _processes("equity_kb.search.index_job")
+    conf.write_text(plain, encoding="utf-8")
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    with SearchEngine(index_dir(out)) as engine:
+        assert engine.search("", page_size=100).total == 8
+
+
+def _processes(part: str) -> list[str]:
+    """Command lines of running processes that contain ``part`` (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if part in text:
+            found.append(text)
+    return found

@@ -283,6 +283,8 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
                 started.stop()
         if ahead is not None:
             shutil.rmtree(ahead_folder(app), ignore_errors=True)
+        for path in _job_paths(app):
+            path.unlink(missing_ok=True)
         return
     answer = _collect(app, job)
     ahead_done = ahead.wait() if ahead is not None else False
