@@ -1,13 +1,17 @@
 """Both search indexes written by a process of their own, beside the build's page writing.
 
 The build hands over what the indexes need (``write_payload``): each entry's stamp, the
-documents an update needs (all of them for a rewrite; ``stamps.plan_update`` says which),
+documents an update needs (all of them for a rewrite; ``plan.plan_update`` says which),
 the facet labels, and the references' index written ahead, if any, with a descriptor
-that ends when its writer does. ``python -m equity_kb.search.index_job PAYLOAD`` writes
-both indexes (``stamps.publish_sources``) and answers in a JSON file: the stats, or the
-error to report. A fresh interpreter, not a fork: forked late in a large build, the
-writer held a copy of the whole heap the build went on changing (1.2 GB at 13,500
-entries). No Sphinx here: the build reports the answer.
+that ends when its writer does. ``python -m equity_kb.search.index_job PAYLOAD ANSWER``
+(or, started early, the two paths on stdin) writes both indexes
+(``stamps.publish_sources``) and answers in a JSON file: the stats, or the error to
+report. A payload that needs documents it lacks (the plan changed between the build and
+the job) fails the job, and the build writes the indexes itself.
+
+A fresh interpreter, not a fork: forked late in a large build, the writer held a copy
+of the whole heap the build went on changing (1.2 GB at 13,500 entries). No Sphinx
+here: the build reports the answer.
 """
 
 from __future__ import annotations
