@@ -191,9 +191,7 @@ def warm_index_job(app: Sphinx, *args: Any) -> None:
 def _job_env() -> dict[str, str]:
     """The build's environment, with this package importable as it is here (a conf.py
     may have put it on ``sys.path`` itself)."""
-    import equity_kb
-
-    root = str(Path(equity_kb.__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[3])  # the folder holding equity_kb/
     paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
