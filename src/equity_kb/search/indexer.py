@@ -6,7 +6,6 @@ static index rewritten beside it when a record changed (publish_search).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -244,41 +243,38 @@ def publish_search(
     ``prebuilt``: a folder ``prebuild`` wrote some of ``docs`` into; the rest are added
     to it and it becomes the new generation. If it does not match ``docs`` (or is
     damaged), it is dropped and the index is synchronised as usual. A function giving
-    the folder (or None) may wait for the process writing it; the static records take
-    the terms it made with the index (``prebuilt_terms``), not analysing them again."""
+    the folder (or None) may wait for the process writing it. With no records kept from
+    a last build, the static records take the terms it made with the index
+    (``prebuilt_terms``), not analysing those texts again."""
     started = time.perf_counter()
     root = index_dir(site)
     store = read_store(site)
     terms: Future[Mapping[str, Mapping[str, Any]]] | None = None
+    static: StaticWrite | None = None
     if store is None:
-        # Nothing to compare with: Pagefind starts now, and the records' terms follow
-        # (those of the index written ahead, once it is ready; the rest made here).
+        # Nothing to compare with: Pagefind starts on the records now, and their terms
+        # follow (those the index written ahead made with it; the rest made here).
         terms = Future()
         records = {d["key"]: static_record(d, terms=False) for d in docs}
-        static: StaticWrite | None = StaticWrite(site, records, store, terms)
+        static = StaticWrite(site, records, store, terms)
+    else:
+        records = {d["key"]: static_record(d, store["current"]) for d in docs}
+        if changed_records(site, store, records):
+            static = StaticWrite(site, records, store)
     try:
         folder = prebuilt() if callable(prebuilt) else prebuilt
-        # The last build's terms, and those the references' index was written ahead with.
-        known = {**(store["current"] if store else {}), **prebuilt_terms(folder)}
         if terms is not None:
-            terms.set_result({d["key"]: record_terms(d, known) for d in docs})
-        else:
-            records = {d["key"]: static_record(d, known) for d in docs}
-            changed = changed_records(site, store, records)
-            static = StaticWrite(site, records, store) if changed else None
-    except BaseException as err:
-        if terms is not None and static is not None:  # told, it stops at the terms
-            if not terms.done():
-                terms.set_exception(err)
-            with contextlib.suppress(BaseException):
-                static.wait()
-        raise
-    try:
+            made = prebuilt_terms(folder)
+            terms.set_result({d["key"]: record_terms(d, made) for d in docs})
         stats = None
         if folder is not None:
             stats = finish_prebuild(root, folder, docs, labels=labels)
         if stats is None:
             stats = sync_index(root, docs, labels=labels, progress=progress)
+    except BaseException as err:
+        if terms is not None and not terms.done():
+            terms.set_exception(err)  # the static thread stops where it needs them
+        raise
     finally:
         written = static.wait() if static is not None else None
     finish_static(site, stats, written)

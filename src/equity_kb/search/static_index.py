@@ -182,9 +182,16 @@ def read_store(site: str | os.PathLike[str]) -> dict[str, Any] | None:
         if not all(isinstance(data[k], dict) for k in ("base", "ids", "current")):
             return None
         return dict(data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, ImportError):
-        return None
-    except pickle.UnpicklingError:  # a damaged file: written whole again
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        EOFError,
+        ImportError,
+        pickle.UnpicklingError,
+    ):  # missing, damaged or older: written whole again
         return None
 
 
@@ -525,6 +532,12 @@ async def _settled(out: Path, timeout: float = 60.0, empty: bool = False) -> Non
         await asyncio.sleep(0.01)
 
 
+def _entry_metas(folder: Path) -> list[str]:
+    """The language metadata files the bundle's entry names (raises if it is unreadable)."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+    return [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
+
+
 def _flushes_first(version: str) -> bool:
     """Whether this Pagefind answers write_files only once every file is on disk (1.6.0
     and later): then one look at the entry is enough, where ``_settled`` would walk the
@@ -538,8 +551,7 @@ def _flushes_first(version: str) -> bool:
 def _check_whole(out: Path, empty: bool) -> None:
     """The entry parses and names files that are there: else a bundle no browser can read."""
     try:
-        entry = json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
-        metas = [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
+        metas = _entry_metas(out)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise StaticIndexError(f"pagefind wrote no readable entry in {out}: {err}") from err
     if not empty and (not metas or not all((out / m).is_file() for m in metas)):
@@ -561,8 +573,7 @@ def _whole(folder: Path, sizes: Mapping[str, int], empty: bool = False) -> bool:
     if not sizes or any(n == 0 for n in sizes.values()):
         return False
     try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        metas = [f"pagefind.{lang['hash']}.pf_meta" for lang in entry["languages"].values()]
+        metas = _entry_metas(folder)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
     if empty:

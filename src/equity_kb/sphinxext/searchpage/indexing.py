@@ -181,11 +181,23 @@ def warm_index_job(app: Sphinx, *args: Any) -> None:
         return
     if not room_beside(app):
         return
-    ahead = background.peek(app, JOB)
+    _spawn_job(app, background.peek(app, JOB))
+
+
+def _spawn_job(app: Sphinx, ahead: background.Job | None, *paths: Path) -> bool:
+    """Start the index job: told its work later on stdin, or given ``paths`` (payload and
+    answer) now. It holds the build lock and the written-ahead job's end."""
     held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
-    args_ = [sys.executable, "-m", "equity_kb.search.index_job"]
-    fds = [fd for fd in held if fd is not None]
-    background.spawn(app, INDEX_JOB, args_, pass_fds=fds, listen=True, env=_job_env())
+    args = [sys.executable, "-m", "equity_kb.search.index_job", *map(str, paths)]
+    job = background.spawn(
+        app,
+        INDEX_JOB,
+        args,
+        pass_fds=[fd for fd in held if fd is not None],
+        listen=not paths,
+        env=_job_env(),
+    )
+    return job is not None
 
 
 def _job_env() -> dict[str, str]:
@@ -234,10 +246,7 @@ def start_index_job(app: Sphinx, env: Any) -> None:
         return
     # No process listening (it could not start, or stopped): one started now, if it can.
     background.take(app, INDEX_JOB)
-    held = (lock_fd(app.outdir), ahead.sentinel() if ahead is not None else None)
-    fds = [fd for fd in held if fd is not None]
-    args = [sys.executable, "-m", "equity_kb.search.index_job", str(payload), str(answer)]
-    if background.spawn(app, INDEX_JOB, args, pass_fds=fds, env=_job_env()) is None:
+    if not _spawn_job(app, ahead, payload, answer):
         payload.unlink(missing_ok=True)
 
 
@@ -289,8 +298,8 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
     if answer is not None and answer.get("ahead_failed"):
         logger.info("search index: writing the references ahead failed")
     if answer is None:
-        # No child wrote them (none could be forked, or it failed: its traceback is on
-        # stderr): they are written here, as the child would have.
+        # No job wrote them (none could start, or it failed: its traceback is on
+        # stderr): they are written here, as the job would have.
         if job is not None:
             logger.info("search index: the process writing it failed; writing it here")
         folder = None
