@@ -74,6 +74,14 @@ _UNUSED = (
     "pagefind-highlight.js",
 )
 _TYPE_RANK = {"practice": "0", "brief": "1", "reference": "2"}
+# Pagefind holds about 50 bytes of memory for each byte of text while it writes a bundle
+# (1.5 GB for the 13,500 records of 100x, 20 MB of text), whatever its thread count: a
+# larger index is written as bundles of at most PART_RECORDS records, one after another,
+# the first in ``kb-search/`` and the others in ``kb-search/part-<n>/``, which the page
+# merges (Pagefind's mergeIndex). Records are dealt to the parts in turn, by key, so
+# each part is a sample of the whole and Pagefind's scores from different parts compare.
+PART_RECORDS = 5000
+PART_PREFIX = "part-"
 
 
 class StaticIndexError(RuntimeError):
@@ -340,7 +348,7 @@ def write_delta(
     base: Mapping[str, Record] = store["base"]
     ids: Mapping[str, str] = store["ids"]
     replaced = [k for k in [*changed, *removed] if k in ids]
-    info: dict[str, Any] = {"delta": None, "hide": [], "fix": {}, "ids": []}
+    info = _bundle_info(_parts_of(ids))
     if changed:
         work = state_dir(site)
         tmp = work / f"{STATIC_DIRNAME}-delta.{os.getpid()}.tmp"
@@ -365,8 +373,12 @@ def write_delta(
     # The replaced pages are still counted in the base's facet counts: what to subtract.
     info["fix"] = {ids[k]: base[k]["filters"] for k in replaced}
     # The term data names every entry's page: the changed ones' are in the delta bundle.
-    fresh = {key: page for page, key, meta in pages if not meta.get("ballast")} if changed else {}
-    write_term_data(target, records, {**ids, **fresh}, fresh, before=store["current"])
+    fresh = (
+        {key: "delta/" + page for page, key, meta in pages if not meta.get("ballast")}
+        if changed
+        else {}
+    )
+    write_term_data(target, records, {**ids, **fresh}, before=store["current"])
     _write_json(target / DELTA_NAME, info)
     return len(changed)
 
@@ -374,6 +386,25 @@ def write_delta(
 def _as_ballast(record: Record) -> Record:
     meta = dict(record["meta"], ballast="1")
     return dict(record, meta=meta, filters={}, sort={})
+
+
+def _bundle_info(parts: Sequence[str]) -> dict[str, Any]:
+    """``delta.json``: the bundles the page merges over the first (``parts``, then
+    ``delta``); ``hide`` and ``fix``: the base's pages the delta replaces, and their facet
+    values."""
+    return {"parts": list(parts), "delta": None, "hide": [], "fix": {}, "ids": []}
+
+
+def _parts_of(ids: Mapping[str, str]) -> list[str]:
+    """The part folders (``part-2/`` ...) that the page ids ``ids`` name."""
+    folders = {page.rpartition("/")[0] + "/" for page in ids.values() if "/" in page}
+    return sorted(folders, key=lambda f: int(f[len(PART_PREFIX) : -1]))
+
+
+def _split(records: Sequence[Record]) -> list[Sequence[Record]]:
+    """``records`` dealt in turn into as few parts as keep each within PART_RECORDS."""
+    count = max(1, -(-len(records) // PART_RECORDS))
+    return [records[i::count] for i in range(count)]
 
 
 def page_meta(folder: Path) -> list[tuple[str, str, dict[str, Any]]]:
@@ -409,8 +440,9 @@ def _write_bundle(
     before_terms: Callable[[], None] | None = None,
 ) -> dict[str, str]:
     """``write_static_index``, returning each record's Pagefind page id by key (read from
-    the bundle's fragments once: 13,500 files at 100x). ``before_terms``: called once
-    Pagefind is done, before the term data is written from the records."""
+    the bundle's fragments once: 13,500 files at 100x), after the folder of its part
+    (``part-2/<id>``) beyond the first. ``before_terms``: called once Pagefind is done,
+    before the term data is written from the records."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
     by_key = {r["key"]: r for r in listed}
@@ -419,13 +451,17 @@ def _write_bundle(
     tmp = work / f"{STATIC_DIRNAME}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        asyncio.run(_pagefind(listed, tmp))
-        for name in _UNUSED:
-            (tmp / name).unlink(missing_ok=True)
-        if (tmp / "wasm.en.pagefind").is_file():  # every record is English (force_language)
-            (tmp / "wasm.unknown.pagefind").unlink(missing_ok=True)
-        _write_json(tmp / DELTA_NAME, {"delta": None, "hide": [], "fix": {}, "ids": []})
-        ids = {key: page for page, key, _ in page_meta(tmp)}
+        ids: dict[str, str] = {}
+        for number, part in enumerate(_split(listed), start=1):
+            folder = "" if number == 1 else f"{PART_PREFIX}{number}/"
+            out = tmp / folder
+            asyncio.run(_pagefind(part, out))
+            for name in _UNUSED:
+                (out / name).unlink(missing_ok=True)
+            if (out / "wasm.en.pagefind").is_file():  # every record is English (force_language)
+                (out / "wasm.unknown.pagefind").unlink(missing_ok=True)
+            ids.update((key, folder + page) for page, key, _ in page_meta(out))
+        _write_json(tmp / DELTA_NAME, _bundle_info(_parts_of(ids)))
         if before_terms is not None:
             before_terms()
         write_term_data(tmp, by_key, ids)

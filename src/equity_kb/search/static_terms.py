@@ -13,10 +13,11 @@ the build writes them, inverted, in the bundle:
 
 ``kb-search/terms/pages.json``
     one row per entry, in the service's browse order (type, then title): its Pagefind
-    page id (its fragment holds what a result shows; ``delta`` lists the rows whose page
-    is in the delta bundle), year, facet values (indexes into ``values``), the ranked
-    fields' lengths, the title order (``by_title``); the service's ranking settings and
-    stop words; ``gen``, the folder of the shards, and their names.
+    page id (its fragment holds what a result shows), after the folder of the bundle
+    that holds it when that is not the first (``part-2/``, ``delta/``), year, facet
+    values (indexes into ``values``), the ranked fields' lengths, the title order
+    (``by_title``); the service's ranking settings and stop words; ``gen``, the folder
+    of the shards, and their names.
 ``kb-search/terms/<gen>/<shard>.json``
     per field (``t`` title, ``u`` summary, ``b`` body, ``n`` annotation, ``i`` id, ``a``
     authors), each term's postings: row deltas and frequencies, interleaved. A shard
@@ -48,7 +49,7 @@ from .schema import FIELD_BOOSTS, build_schema, index_fields, stemming_steps
 
 TERMS_DIRNAME = "terms"
 PAGES_NAME = "pages.json"
-TERMS_VERSION = 2
+TERMS_VERSION = 3  # 3: ids carry their bundle's folder
 # The facets a row lists (search/static_index.py static_record's filters), in this order.
 FACETS = ("type", "tenet", "focus", "level", "evidence")
 _TYPE_RANK = {"practice": 0, "brief": 1, "reference": 2}
@@ -245,16 +246,14 @@ def write_term_data(
     bundle: Path,
     records: Mapping[str, Mapping[str, Any]],
     pages: Mapping[str, str],
-    delta: Iterable[str] = (),
     before: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write ``terms/`` into the static index folder ``bundle`` for ``records`` (key ->
     static record, each with its ``terms``), whose Pagefind page ids are ``pages`` (key ->
-    id); ``delta``: the keys whose page is in the delta bundle. Records without a page
-    are left out. ``before``: the records the ``terms/`` now in ``bundle`` was written
-    from, if it is to be patched rather than written whole."""
+    id, after the folder of the bundle that holds it: ``part-2/``, ``delta/``). Records
+    without a page are left out. ``before``: the records the ``terms/`` now in ``bundle``
+    was written from, if it is to be patched rather than written whole."""
     rows = sorted((r for k, r in records.items() if k in pages), key=_browse_key)
-    in_delta = set(delta)
     values: list[list[str]] = []
     value_ids: dict[tuple[str, str], int] = {}
     tags: list[list[int]] = []
@@ -291,7 +290,6 @@ def write_term_data(
         "from": _written_from(rows),
         "shards": sorted(encoded),
         "ids": [pages[r["key"]] for r in rows],
-        "delta": [i for i, r in enumerate(rows) if r["key"] in in_delta],
         "years": [int(r["meta"].get("year") or 0) for r in rows],
         "values": values,
         "tags": tags,

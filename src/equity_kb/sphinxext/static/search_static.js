@@ -245,9 +245,10 @@
     this.shardNames = new Set(terms.shards || []);
     this.fragments = new Map();
     this.rowOf = new Map();
-    this.inDelta = new Set(terms.delta || []);
     var self = this;
-    terms.ids.forEach(function (id, row) { self.rowOf.set(id, row); });
+    // An id is "<folder>/<page>" when its page is in a bundle merged over the first
+    // (``part-2/``, ``delta/``); Pagefind's answers name the page alone.
+    terms.ids.forEach(function (id, row) { self.rowOf.set(id.slice(id.lastIndexOf("/") + 1), row); });
     terms.stop = new Set(terms.stop || []);
     // value id by facet and value, and each row's values by facet
     this.valueId = {};
@@ -395,7 +396,8 @@
     var got = this.fragments.get(row);
     if (!got) {
       var id = this.terms.ids[row];
-      var url = this.base + (this.inDelta.has(row) ? "delta/" : "") + "fragment/" + id + ".pf_fragment";
+      var cut = id.lastIndexOf("/") + 1;
+      var url = this.base + id.slice(0, cut) + "fragment/" + id.slice(cut) + ".pf_fragment";
       got = fetch(url).then(function (res) {
         if (!res.ok) throw new Error("static index: " + url + " answered " + res.status);
         return new Response(res.body.pipeThrough(new DecompressionStream("gzip"))).text();
@@ -730,7 +732,8 @@
 
   /**
    * Pagefind, loaded when a quoted phrase first needs it (words are matched and ranked
-   * from the term data alone), with the delta bundle merged over the base.
+   * from the term data alone), with the other parts and the delta bundle merged over
+   * the first.
    */
   function loader(base) {
     var ready = null;
@@ -749,7 +752,12 @@
           return pagefind.options({ noWorker: true, ranking: ranking })
             .then(function () { return pagefind.init(); })
             .then(function () {
-              if (changes.delta) return pagefind.mergeIndex(base + changes.delta, { ranking: ranking });
+              // A large index is in parts (search/static_index.py), and a few edits in a
+              // delta bundle: each merged over the first, in turn.
+              var more = (Array.isArray(changes.parts) ? changes.parts : []).concat(changes.delta || []);
+              return more.reduce(function (done, folder) {
+                return done.then(function () { return pagefind.mergeIndex(base + folder, { ranking: ranking }); });
+              }, Promise.resolve());
             })
             .then(function () { return pagefind; });
         });

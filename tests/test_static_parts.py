@@ -1,0 +1,149 @@
+"""A large static index is written as several Pagefind bundles, one after another, which
+the page merges (search/static_index.py ``PART_RECORDS``: Pagefind's memory grows with
+the text of one bundle). Real Pagefind bundles, a plain static server and headless
+chromium; "large" is lowered to 4 records a part here, so the 15 fixture documents
+make four parts."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_browser_search import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    browser,
+    page,
+    static_server,
+    wait_for_count,
+)
+from test_search_fixtures import LABELS, fixture_docs
+from test_static_delta import edited_docs, site_with_page
+
+from equity_kb.search import publish_search, static_dir
+from equity_kb.search import static_index as static_index_module
+from equity_kb.search.static_index import read_store
+from equity_kb.search.static_terms import read_pages
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
+]
+
+PARTS = ["part-2/", "part-3/", "part-4/"]
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(static_index_module, "PART_RECORDS", 4)
+
+
+def parted_site(tmp_path: Path) -> Path:
+    site = site_with_page(tmp_path / "parts")
+    publish_search(site, fixture_docs(), labels=LABELS)
+    return site
+
+
+def whole_site(tmp_path: Path) -> Path:
+    site = site_with_page(tmp_path / "whole")
+    saved = static_index_module.PART_RECORDS
+    static_index_module.PART_RECORDS = 5000
+    try:
+        publish_search(site, fixture_docs(), labels=LABELS)
+    finally:
+        static_index_module.PART_RECORDS = saved
+    return site
+
+
+def test_a_large_index_is_written_in_parts(tmp_path: Path, small_parts: None) -> None:
+    site = parted_site(tmp_path)
+    bundle = static_dir(site)
+    info = json.loads((bundle / "delta.json").read_text(encoding="utf-8"))
+    assert info["parts"] == PARTS and info["delta"] is None
+    counts = []
+    for folder in ["", *PARTS]:
+        entry = json.loads((bundle / folder / "pagefind-entry.json").read_text("utf-8"))
+        counts.append(entry["languages"]["en"]["page_count"])
+        # Pagefind's own interfaces are left out of every part, as of the first.
+        assert not (bundle / folder / "pagefind-ui.js").exists()
+    assert sum(counts) == 15 and max(counts) <= 4 and min(counts) >= 3  # dealt in turn
+    # Every entry's page id names the part that holds its fragment, each entry once.
+    pages = read_pages(bundle)
+    assert pages is not None and len(pages["ids"]) == len(set(pages["ids"])) == 15
+    for page_id in pages["ids"]:
+        folder, _, name = page_id.rpartition("/")
+        assert (bundle / folder / "fragment" / f"{name}.pf_fragment").is_file(), page_id
+    store = read_store(site)
+    assert store is not None and sorted(store["ids"].values()) == sorted(pages["ids"])
+
+
+def test_a_small_index_is_one_bundle(tmp_path: Path) -> None:
+    site = whole_site(tmp_path)
+    info = json.loads((static_dir(site) / "delta.json").read_text(encoding="utf-8"))
+    assert info["parts"] == [] and not list(static_dir(site).glob("part-*"))
+    pages = read_pages(static_dir(site))
+    assert pages is not None and not any("/" in i for i in pages["ids"])
+
+
+def shown(pg: Any, base: str, query: str) -> list[str]:
+    pg.goto(f"{base}/search.html?q={urllib.parse.quote(query)}")
+    pg.wait_for_selector(".kb-count:text-matches('^\\\\d+ results?')")
+    text = pg.inner_text(".kb-count")
+    wait_for_count(pg, int(text.split()[0]))
+    return pg.locator(".kb-hit-title").all_inner_texts()
+
+
+def test_the_page_answers_from_every_part_as_from_one_bundle(
+    tmp_path: Path,
+    small_parts: None,
+    page: Any,  # noqa: F811
+) -> None:
+    parted = parted_site(tmp_path)
+    whole = whole_site(tmp_path)
+    pages = read_pages(static_dir(parted))
+    assert pages is not None
+    # A phrase only Pagefind answers: the title of an entry whose page is in the last part.
+    last = {i.rpartition("/")[2] for i in pages["ids"] if i.startswith(PARTS[-1])}
+    records = read_store(parted)
+    assert records is not None
+    title = next(
+        r["meta"]["title"]
+        for k, r in records["current"].items()
+        if records["ids"][k].rpartition("/")[2] in last
+    )
+    questions = ["", "equity", "discipline data", f'"{title}"']
+    answers: dict[str, dict[str, list[str]]] = {}
+    for name, site in (("whole", whole), ("parts", parted)):
+        with static_server(site) as base:
+            answers[name] = {q: shown(page, base, q) for q in questions}
+    assert len(answers["parts"][""]) == 15  # every entry's fragment, from every part
+    assert title in answers["parts"][f'"{title}"']
+    for q in questions[:-1]:  # words are ranked from the term data: the same order
+        assert answers["parts"][q] == answers["whole"][q], q
+    # A phrase is ranked by Pagefind, each part by its own counts: the same entries.
+    assert sorted(answers["parts"][questions[-1]]) == sorted(answers["whole"][questions[-1]])
+
+
+def test_a_delta_over_parts(
+    tmp_path: Path,
+    small_parts: None,
+    monkeypatch: pytest.MonkeyPatch,
+    page: Any,  # noqa: F811
+) -> None:
+    monkeypatch.setattr(static_index_module, "DELTA_MIN_RECORDS", 5)
+    site = parted_site(tmp_path)
+    before = read_store(site)
+    assert before is not None
+    stats = publish_search(site, edited_docs(), labels=LABELS)
+    assert stats.static_records == 1  # a delta of the one edited record
+    info = json.loads((static_dir(site) / "delta.json").read_text(encoding="utf-8"))
+    assert info["parts"] == PARTS and info["delta"] == "delta/"
+    store = read_store(site)
+    assert store is not None and store["ids"] == before["ids"]  # the parts stay
+    with static_server(site) as base:
+        assert shown(page, base, "zygomorphic") == ["Zygomorphic equity pauses"]
+        assert shown(page, base, '"zygomorphic flowers"') == ["Zygomorphic equity pauses"]
+        everything = shown(page, base, "")
+        assert len(everything) == 15 and "Zygomorphic equity pauses" in everything
