@@ -1,8 +1,7 @@
 """A large static index is written as several Pagefind bundles, one after another, which
-the page merges (search/static_index.py ``PART_RECORDS``: Pagefind's memory grows with
-the text of one bundle). Real Pagefind bundles, a plain static server and headless
-chromium; "large" is lowered to 4 records a part here, so the 15 fixture documents
-make four parts."""
+the page merges (search/static_index.py ``PART_BUDGET``: Pagefind's memory grows with
+the records and text of one bundle). Real Pagefind bundles, a plain static server and
+headless chromium; "large" is lowered here so the 15 fixture documents make four parts."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from test_static_delta import edited_docs, site_with_page
 
 from equity_kb.search import publish_search, static_dir
 from equity_kb.search import static_index as static_index_module
-from equity_kb.search.static_index import read_store
+from equity_kb.search.static_index import read_store, static_record
 from equity_kb.search.static_terms import read_pages
 
 pytestmark = [
@@ -37,7 +36,8 @@ PARTS = ["part-2/", "part-3/", "part-4/"]
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(static_index_module, "PART_RECORDS", 4)
+    cost = static_index_module.pagefind_cost(static_record(d) for d in fixture_docs())
+    monkeypatch.setattr(static_index_module, "PART_BUDGET", cost // 4 + 1)  # four parts
 
 
 def parted_site(tmp_path: Path) -> Path:
@@ -48,12 +48,12 @@ def parted_site(tmp_path: Path) -> Path:
 
 def whole_site(tmp_path: Path) -> Path:
     site = site_with_page(tmp_path / "whole")
-    saved = static_index_module.PART_RECORDS
-    static_index_module.PART_RECORDS = 5000
+    saved = static_index_module.PART_BUDGET
+    static_index_module.PART_BUDGET = 2**40
     try:
         publish_search(site, fixture_docs(), labels=LABELS)
     finally:
-        static_index_module.PART_RECORDS = saved
+        static_index_module.PART_BUDGET = saved
     return site
 
 

@@ -74,13 +74,17 @@ _UNUSED = (
     "pagefind-highlight.js",
 )
 _TYPE_RANK = {"practice": "0", "brief": "1", "reference": "2"}
-# Pagefind holds about 50 bytes of memory for each byte of text while it writes a bundle
-# (1.5 GB for the 13,500 records of 100x, 20 MB of text), whatever its thread count: a
-# larger index is written as bundles of at most PART_RECORDS records, one after another,
-# the first in ``kb-search/`` and the others in ``kb-search/part-<n>/``, which the page
-# merges (Pagefind's mergeIndex). Records are dealt to the parts in turn, by key, so
-# each part is a sample of the whole and Pagefind's scores from different parts compare.
-PART_RECORDS = 5000
+# Pagefind's memory while it writes a bundle grows with the bundle, whatever its thread
+# count: about 41 KB a record plus 52 bytes a byte of their text, fitted on nine bundles
+# of 3,000 to 13,500 records (each within 15%, and never under: 1.5 GB for the 13,500
+# records of 100x, 20 MB of text; 0.8 GB for 10,000 references). A larger index is written as several bundles of about
+# PART_BUDGET each, one after another, the first in ``kb-search/`` and the others in
+# ``kb-search/part-<n>/``, which the page merges (Pagefind's mergeIndex). Records are
+# dealt to the parts in turn, by key, so each part is a sample of the whole and
+# Pagefind's scores from different parts compare.
+_RECORD_COST = 41_000
+_TEXT_COST = 52
+PART_BUDGET = 600 * 2**20
 PART_PREFIX = "part-"
 
 
@@ -401,9 +405,14 @@ def _parts_of(ids: Mapping[str, str]) -> list[str]:
     return sorted(folders, key=lambda f: int(f[len(PART_PREFIX) : -1]))
 
 
+def pagefind_cost(records: Iterable[Record]) -> int:
+    """About how many bytes Pagefind holds while it writes a bundle of ``records``."""
+    return sum(_RECORD_COST + _TEXT_COST * len(r["content"]) for r in records)
+
+
 def _split(records: Sequence[Record]) -> list[Sequence[Record]]:
-    """``records`` dealt in turn into as few parts as keep each within PART_RECORDS."""
-    count = max(1, -(-len(records) // PART_RECORDS))
+    """``records`` dealt in turn into as few parts as keep each within PART_BUDGET."""
+    count = max(1, -(-pagefind_cost(records) // PART_BUDGET))
     return [records[i::count] for i in range(count)]
 
 
