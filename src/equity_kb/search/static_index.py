@@ -75,13 +75,13 @@ _UNUSED = (
 )
 _TYPE_RANK = {"practice": "0", "brief": "1", "reference": "2"}
 # Pagefind's memory while it writes a bundle grows with the bundle, whatever its thread
-# count: about 41 KB a record plus 52 bytes a byte of their text, fitted on nine bundles
-# of 3,000 to 13,500 records (each within 15%, and never under: 1.5 GB for the 13,500
-# records of 100x, 20 MB of text; 0.8 GB for 10,000 references). A larger index is written as several bundles of about
-# PART_BUDGET each, one after another, the first in ``kb-search/`` and the others in
-# ``kb-search/part-<n>/``, which the page merges (Pagefind's mergeIndex). Records are
-# dealt to the parts in turn, by key, so each part is a sample of the whole and
-# Pagefind's scores from different parts compare.
+# count: about 41 KB a record plus 52 bytes a byte of their text, fitted on eight bundles
+# of 3,000 to 13,500 records (each within 15%, mostly above: 1.5 GB for the 13,500
+# records of 100x, 20 MB of text; 0.8 GB for 10,000 references). A larger index is
+# written as several bundles of about PART_BUDGET each, one after another, the first in
+# ``kb-search/`` and the others in ``kb-search/part-<n>/``, which the page merges
+# (Pagefind's mergeIndex). Records are dealt to the parts in turn, by key, so each part
+# is a sample of the whole and Pagefind's scores from different parts compare.
 _RECORD_COST = 41_000
 _TEXT_COST = 52
 PART_BUDGET = 600 * 2**20
