@@ -117,8 +117,8 @@ TOPICAL_QUERIES = [
 ]
 
 
-# Pagefind and nothing else: one search and its first 20 results' data, as a page that
-# showed no facets would need.
+# Pagefind and nothing else (its parts merged): one search and its first 20 results'
+# data, as a page that showed no facets would need.
 BARE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pagefind alone</title></head>
 <body><script type="module">
@@ -127,6 +127,11 @@ const t0 = performance.now();
 const pf = await import("./kb-search/pagefind.js");
 await pf.options({ excerptLength: 30 });
 await pf.init();
+// A large index is in parts (search/static_index.py): Pagefind alone merges them too.
+const info = await fetch("./kb-search/delta.json").then((r) => (r.ok ? r.json() : {}), () => ({}));
+for (const part of info.parts || []) {
+  await pf.mergeIndex(new URL("./kb-search/" + part, document.baseURI).pathname);
+}
 const found = await pf.search(q);
 await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
 window.kbDone = { ms: performance.now() - t0, total: found.results.length };

@@ -79,8 +79,8 @@ GOAL_LOAD_MS = 1000.0  # the page opened with no query, at 100x
 QUERY_TIMEOUT_MS = 60_000
 ROUNDS = 3  # passes over the queries, each in a fresh context; each query's median kept
 
-# Pagefind alone, on a bare page: import, options, init; then per query search() and its
-# first five results' data(), timed one after the other.
+# Pagefind alone, on a bare page: import, options, init, the other parts merged; then per
+# query search() and its first five results' data(), timed one after the other.
 BARE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pagefind alone</title></head>
 <body><p>Pagefind alone</p></body></html>
@@ -90,6 +90,12 @@ PAGEFIND_ALONE = """async ([qs, top]) => {
   const pf = await import(new URL("kb-search/pagefind.js", document.baseURI).href);
   await pf.options({ noWorker: true });
   await pf.init();
+  // A large index is in parts (search/static_index.py): Pagefind alone merges them too.
+  const info = await fetch(new URL("kb-search/delta.json", document.baseURI))
+    .then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  for (const part of info.parts || []) {
+    await pf.mergeIndex(new URL("kb-search/" + part, document.baseURI).pathname);
+  }
   const init = performance.now() - t0;
   const rows = [];
   for (const q of qs) {
