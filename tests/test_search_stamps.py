@@ -8,8 +8,8 @@ from typing import Any
 from test_search_fixtures import LABELS, fixture_docs
 
 from equity_kb.search import SearchEngine, index_dir, sync_index
-from equity_kb.search.plan import read_stamps
-from equity_kb.search.stamps import Sources, publish_sources
+from equity_kb.search.plan import Sources, read_stamps
+from equity_kb.search.stamps import publish_sources
 from equity_kb.search.static_index import read_records, records_path
 
 

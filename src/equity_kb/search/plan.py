@@ -6,7 +6,7 @@ before handing the work to the index job (index_job.py), and stamps.py before do
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,17 @@ from typing import Any
 from .documents import plain_labels
 from .generations import STAMPS, read_json_object, usable_generation
 from .layout import index_dir, records_path, static_index_exists
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The documents an index should hold, not yet made (stamps.py says how they are used).
+
+    ``stamps``: each key's stamp. ``make(keys)``: the documents of those keys."""
+
+    stamps: Mapping[str, str]
+    make: Callable[[Collection[str]], Sequence[Mapping[str, Any]]]
+
 
 # Above this many changed documents a clean rebuild (several processes) beats an update.
 _REBUILD_SHARE = 0.5

@@ -17,13 +17,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .generations import STAMPS, write_lock
 from .indexer import (
-    Doc,
     IndexStats,
     Progress,
     digest,
@@ -33,18 +31,8 @@ from .indexer import (
     update_index,
 )
 from .layout import index_dir
-from .plan import plan_update
+from .plan import Sources, plan_update
 from .static_index import StaticWrite, read_store, static_record
-
-
-@dataclass(frozen=True)
-class Sources:
-    """The documents an index should hold, not yet made.
-
-    ``stamps``: each key's stamp. ``make(keys)``: the documents of those keys."""
-
-    stamps: Mapping[str, str]
-    make: Callable[[Collection[str]], Sequence[Doc]]
 
 
 def publish_sources(

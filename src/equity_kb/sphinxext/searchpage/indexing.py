@@ -39,7 +39,7 @@ from ..safety.write_errors import report_write_error
 
 if TYPE_CHECKING:
     from equity_kb.search.indexer import IndexStats, Progress
-    from equity_kb.search.stamps import Sources
+    from equity_kb.search.plan import Sources
 
 logger = logging.getLogger("equity_kb")
 JOB = "search index"  # the references' Whoosh index, written ahead
@@ -116,7 +116,7 @@ def index_sources(app: Sphinx, domain: KBDomain) -> Sources:
     A brief or card's document comes from its page as last read, so the stamp is when
     Sphinx read it (``env.all_docs``) and its URL. A reference's comes from the .bib
     files and the vocabulary, which ``bib_digest`` covers, and its URL."""
-    from equity_kb.search.stamps import Sources
+    from equity_kb.search.plan import Sources
 
     get_uri = app.builder.get_target_uri
     read_at = app.env.all_docs
