@@ -310,3 +310,61 @@ def _processes(part: str) -> list[str]:
         if part in text:
             found.append(text)
     return found
+
+
+def spawns(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, object]]:
+    """Each start of the index job: whether the builder was known yet, and its job."""
+    from equity_kb.core import background
+
+    seen: list[tuple[bool, object]] = []
+    spawn = indexing._spawn_job
+
+    def recorded(app, *args):  # type: ignore[no-untyped-def]
+        started = spawn(app, *args)
+        seen.append((getattr(app, "builder", None) is not None, background.peek(app, indexing.INDEX_JOB)))
+        return started
+
+    monkeypatch.setattr(indexing, "_spawn_job", recorded)
+    return seen
+
+
+def test_the_index_job_starts_before_the_environment_is_loaded(kb_build, monkeypatch):
+    """Started once the build holds its lock (config-inited, no builder yet), the job
+    imports what it needs while Sphinx loads the environment; it is told its work later."""
+    from equity_kb.search import stamps
+
+    seen = spawns(monkeypatch)
+    monkeypatch.setattr(stamps, "publish_sources", None)  # the build's own writer: not used
+    app = kb_build()
+    assert [known for known, _ in seen] == [False]  # one job, started before the builder
+    assert "search index: 8 entries (rebuilt; static index rewritten) in" in app.status.getvalue()
+
+
+def test_a_job_started_before_the_prebuild_is_replaced_by_one_holding_its_end(
+    kb_build, ahead, monkeypatch
+):
+    from equity_kb.search import stamps
+
+    seen = spawns(monkeypatch)
+    monkeypatch.setattr(stamps, "publish_sources", None)  # the job wrote them, not the build
+    app = kb_build()
+    assert "8 entries (rebuilt; references written ahead in" in app.status.getvalue()
+    assert [known for known, _ in seen] == [False, True]
+    early = seen[0][1]
+    assert early is not None and early._popen.poll() is not None  # type: ignore[attr-defined]
+    with SearchEngine(index_dir(app.outdir)) as engine:
+        assert engine.search("", page_size=100).total == 8
+
+
+def test_a_builder_that_writes_no_site_stops_the_early_job(tmp_path, make_app, monkeypatch):
+    from equity_kb.core import background
+
+    seen = spawns(monkeypatch)
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    app = make_app("text", srcdir=src, freshenv=True)
+    app.build()
+    assert len(seen) == 1 and seen[0][1] is not None
+    assert seen[0][1]._popen.poll() is not None  # type: ignore[attr-defined]  # stopped
+    assert background.peek(app, indexing.INDEX_JOB) is None
+    assert not index_dir(app.outdir).exists() and not (Path(app.outdir) / "kb-search").exists()

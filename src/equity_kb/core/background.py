@@ -60,9 +60,10 @@ class Job:
 class Spawned(Job):
     """A fresh interpreter running a command (``spawn``); same ``wait`` and ``stop``."""
 
-    def __init__(self, process: subprocess.Popen[bytes]):
+    def __init__(self, process: subprocess.Popen[bytes], passed: Sequence[int] = ()):
         self._popen = process
         self.told = process.stdin is None  # a job not listening has its work already
+        self.passed = tuple(passed)  # the descriptors it was given (``pass_fds``)
 
     def wait(self) -> bool:
         return self._popen.wait() == 0
@@ -187,7 +188,7 @@ def spawn(
     except OSError as err:
         logger.debug("equity_kb: %s could not start (%s)", name, err)
         return None
-    return _keep(owner, name, Spawned(process))
+    return _keep(owner, name, Spawned(process, pass_fds))
 
 
 J = TypeVar("J", bound=Job)

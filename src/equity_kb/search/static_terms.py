@@ -38,6 +38,7 @@ import os
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,26 @@ def _browse_key(record: Mapping[str, Any]) -> tuple[int, str, str]:
     return (_TYPE_RANK.get(meta["type"], 9), meta["title"].casefold(), record["key"])
 
 
+@dataclass
+class TermData:
+    """The term data of some records, made (``make_term_data``) but not yet written: the
+    rows in browse order, the encoded shards, and ``pages.json`` without the page ids."""
+
+    rows: list[Mapping[str, Any]]
+    encoded: dict[str, bytes]
+    index: dict[str, Any]
+    staged: Path | None = None  # a folder its shards are written in already
+
+
+def stage_term_data(made: TermData, folder: Path) -> None:
+    """Write the shards of ``made`` into ``folder`` now (``write_made`` moves them)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / str(made.index["gen"])).mkdir(parents=True)
+    for name, data in made.encoded.items():
+        (folder / str(made.index["gen"]) / f"{name}.json").write_bytes(data)
+    made.staged = folder
+
+
 def write_term_data(
     bundle: Path,
     records: Mapping[str, Mapping[str, Any]],
@@ -253,13 +274,25 @@ def write_term_data(
     id, after the folder of the bundle that holds it: ``part-2/``, ``delta/``). Records
     without a page are left out. ``before``: the records the ``terms/`` now in ``bundle``
     was written from, if it is to be patched rather than written whole."""
-    rows = sorted((r for k, r in records.items() if k in pages), key=_browse_key)
+    kept = {k: r for k, r in records.items() if k in pages}
+    write_made(bundle, make_term_data(kept, bundle if before is not None else None, before), pages)
+
+
+def make_term_data(
+    records: Mapping[str, Mapping[str, Any]],
+    bundle: Path | None = None,
+    before: Mapping[str, Mapping[str, Any]] | None = None,
+) -> TermData:
+    """The term data of ``records``, to write once their page ids are known (it needs
+    none of them: a whole bundle's is made while Pagefind writes). ``bundle`` and
+    ``before``: the ``terms/`` to patch, and the records it was written from."""
+    rows = sorted(records.values(), key=_browse_key)
     values: list[list[str]] = []
     value_ids: dict[tuple[str, str], int] = {}
     tags: list[list[int]] = []
     lengths: dict[str, list[int]] = {FIELD_CODES[f]: [] for f in LENGTH_FIELDS}
     inverted: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    encoded = _patched(bundle, rows, before) if before is not None else None
+    encoded = _patched(bundle, rows, before) if bundle is not None and before is not None else None
     for row, record in enumerate(rows):
         own = []
         for facet in FACETS:
@@ -289,7 +322,7 @@ def write_term_data(
         "gen": gen,
         "from": _written_from(rows),
         "shards": sorted(encoded),
-        "ids": [pages[r["key"]] for r in rows],
+        "ids": [],  # the page ids, when written
         "years": [int(r["meta"].get("year") or 0) for r in rows],
         "values": values,
         "tags": tags,
@@ -302,13 +335,22 @@ def write_term_data(
         "stop": sorted(stops),
         "min": minsize,
     }
+    return TermData(rows, encoded, index)
+
+
+def write_made(bundle: Path, made: TermData, pages: Mapping[str, str]) -> None:
+    """Write the term data ``made`` into ``bundle/terms/`` (swapped in whole), its rows'
+    page ids from ``pages`` (key -> id; every row must have one)."""
+    index = dict(made.index, ids=[pages[r["key"]] for r in made.rows])
     target = bundle / TERMS_DIRNAME
     tmp = target.with_name(f".{TERMS_DIRNAME}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / gen).mkdir(parents=True)
     try:
-        for name, data in encoded.items():
-            (tmp / gen / f"{name}.json").write_bytes(data)
+        if made.staged is not None:
+            os.replace(made.staged, tmp)
+            made.staged = None
+        else:
+            stage_term_data(made, tmp)
         (tmp / PAGES_NAME).write_bytes(_dumps(index))
         old = target.with_name(f".{TERMS_DIRNAME}.{os.getpid()}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -52,9 +52,11 @@ PREBUILD_MIN_REFERENCES = 1000
 
 def setup_indexing(app: Sphinx) -> None:
     app.connect("kb-references-loaded", prebuild_reference_index)
-    # The job's process starts early, importing what it needs while the references are
-    # formatted; it gets its work when reading ends. After the prebuild (its end is
-    # handed over), and at builder-inited's end where no references were loaded.
+    # The job's process starts early, importing what it needs while the environment is
+    # loaded and the references formatted; it gets its work when reading ends. Once the
+    # build holds its lock (config-inited, after build_guard's start_build), again after
+    # a prebuild starts (its end is handed over), and at builder-inited if none runs.
+    app.connect("config-inited", warm_index_job, priority=900)
     app.connect("kb-references-loaded", warm_index_job, priority=600)
     app.connect("builder-inited", warm_index_job, priority=900)
     # Told its work once every page is read (last among env-updated's handlers: nothing
@@ -177,11 +179,22 @@ def room_beside(app: Sphinx) -> bool:
 
 
 def warm_index_job(app: Sphinx, *args: Any) -> None:
-    if not writes_site(app.builder) or background.peek(app, INDEX_JOB) is not None:
+    """Start the index job's process before its work is known. At config-inited the
+    builder is not known yet: one that writes no site stops the job at builder-inited.
+    A job started before the prebuild is replaced by one holding the prebuild's end."""
+    builder = getattr(app, "builder", None)  # none yet at config-inited
+    warm = background.peek(app, INDEX_JOB)
+    if builder is not None and not writes_site(builder):
+        if warm is not None:
+            background.take(app, INDEX_JOB)
+            warm.stop()
+        return
+    ahead = background.peek(app, JOB)
+    if isinstance(warm, background.Spawned) and (ahead is None or ahead.sentinel() in warm.passed):
         return
     if not room_beside(app):
         return
-    _spawn_job(app, background.peek(app, JOB))
+    _spawn_job(app, ahead)  # a job kept before under the name is stopped
 
 
 def _spawn_job(app: Sphinx, ahead: background.Job | None, *paths: Path) -> bool:
@@ -293,6 +306,9 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         for path in _job_paths(app):
             path.unlink(missing_ok=True)
         return
+    # Imported while the job may still be working (0.05 s), not after it answers.
+    from equity_kb.search.indexer import IndexStats
+
     answer = _collect(app, job)
     ahead_done = ahead.wait() if ahead is not None else False
     if answer is not None and answer.get("ahead_failed"):
@@ -321,8 +337,6 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         _report(app, OSError(code, message, filename))
         return
     else:
-        from equity_kb.search.indexer import IndexStats
-
         stats = IndexStats(**answer["stats"])
     _log_stats(stats)
 
