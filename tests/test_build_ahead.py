@@ -365,6 +365,7 @@ def test_a_builder_that_writes_no_site_stops_the_early_job(tmp_path, make_app, m
     app = make_app("text", srcdir=src, freshenv=True)
     app.build()
     assert len(seen) == 1 and seen[0][1] is not None
-    assert seen[0][1]._popen.poll() is not None  # type: ignore[attr-defined]  # stopped
+    stopped = seen[0][1]._popen.poll() is not None  # type: ignore[attr-defined]
+    assert stopped
     assert background.peek(app, indexing.INDEX_JOB) is None
     assert not index_dir(app.outdir).exists() and not (Path(app.outdir) / "kb-search").exists()
