@@ -321,7 +321,8 @@ def spawns(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, object]]:
 
     def recorded(app, *args):  # type: ignore[no-untyped-def]
         started = spawn(app, *args)
-        seen.append((getattr(app, "builder", None) is not None, background.peek(app, indexing.INDEX_JOB)))
+        known = getattr(app, "builder", None) is not None
+        seen.append((known, background.peek(app, indexing.INDEX_JOB)))
         return started
 
     monkeypatch.setattr(indexing, "_spawn_job", recorded)
