@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,30 +183,74 @@ def _cases(work: Path, before: Path | None, bench_bibbuild: Any, bench_build: An
 
 
 def same_output(before: Path, now: Path) -> str:
-    """Issue 30's "nothing skipped": the two sites file for file. The static index's term
-    data is compared as data (its shards' key order, and so its folder name, changed),
-    and the Whoosh indexes (whose segment names are random) by every document's digest."""
+    """Issue 30's "nothing skipped": the two sites file for file. The static index is
+    compared by what it holds: each entry's Pagefind fragment (what a result shows), in
+    whichever of its bundles (one, or several parts) it is; the term data as data, each
+    row's page named by its entry; ``delta.json`` but for its list of parts. The Whoosh
+    indexes (whose segment names are random) by every document's digest."""
+    import gzip
     import json
+
+    static = Path("kb-search")
+    kept_whole = {static / "words.json"}
+
+    def in_static(f: Path) -> bool:
+        return static in f.parents and f not in kept_whole
 
     files = sorted(p.relative_to(before) for p in before.rglob("*") if p.is_file())
     files_now = sorted(p.relative_to(now) for p in now.rglob("*") if p.is_file())
-    terms = Path("kb-search") / "terms"
-    plain = [f for f in files if terms not in f.parents]
+    plain = [f for f in files if not in_static(f)]
     differ = [
         str(f)
         for f in plain
         if not (now / f).is_file() or (now / f).read_bytes() != (before / f).read_bytes()
     ]
-    extra = [str(f) for f in files_now if terms not in f.parents and not (before / f).is_file()]
+    extra = [str(f) for f in files_now if not in_static(f) and not (before / f).is_file()]
+    # A page that loads a script whose code changed names it by its digest (?v=...):
+    # such a page differs by that digest alone.
+    scripts = [f for f in differ if f.startswith("_static/") and f.endswith(".js")]
 
-    def term_data(site: Path) -> tuple[dict, dict]:
-        pages = json.loads((site / terms / "pages.json").read_text(encoding="utf-8"))
-        shards = {
-            f.stem: json.loads(f.read_bytes()) for f in (site / terms / pages["gen"]).glob("*.json")
-        }
-        return {k: v for k, v in pages.items() if k not in ("gen", "from")}, shards
+    def by_digest_only(name: str) -> bool:
+        if not name.endswith(".html") or not (now / name).is_file():
+            return False
+        strip = re.compile(rb"\?v=[0-9a-f]+")
+        return strip.sub(b"", (now / name).read_bytes()) == strip.sub(
+            b"", (before / name).read_bytes()
+        )
 
-    same_terms = term_data(before) == term_data(now)
+    linking = [f for f in differ if by_digest_only(f)]
+    differ = [f for f in differ if f not in linking and f not in scripts]
+
+    def fragments(site: Path) -> dict[str, tuple[str, dict]]:
+        """Page id (with its part's folder) -> (entry key, fragment), over every part."""
+        out = {}
+        for path in (site / static).glob("**/fragment/*.pf_fragment"):
+            folder = path.parent.parent.relative_to(site / static).as_posix()
+            if folder == "delta":
+                continue  # a clean build has none
+            data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+            page = ("" if folder == "." else folder + "/") + path.stem
+            out[page] = (str((data.get("meta") or {}).get("key", "")), data)
+        return out
+
+    def static_index(site: Path) -> tuple[dict, dict, dict, dict]:
+        frags = fragments(site)
+        terms = site / static / "terms"
+        pages = json.loads((terms / "pages.json").read_text(encoding="utf-8"))
+        shards = {f.stem: json.loads(f.read_bytes()) for f in (terms / pages["gen"]).glob("*.json")}
+        rows = [frags[i][0] for i in pages.pop("ids")]
+        index = {k: v for k, v in pages.items() if k not in ("gen", "from", "version", "delta")}
+        delta = json.loads((site / static / "delta.json").read_text(encoding="utf-8"))
+        delta.pop("parts", None)
+        return {k: d for k, d in frags.values()}, {"rows": rows, **index}, shards, delta
+
+    was, is_now = static_index(before), static_index(now)
+    same_records = was[0] == is_now[0]
+    same_terms = was[1:3] == is_now[1:3]
+    same_delta = was[3] == is_now[3]
+    parts = sorted(
+        {p.parent.parent.name for p in (now / static).glob("part-*/fragment/*.pf_fragment")}
+    )
     from equity_kb.search.generations import current_generation, read_manifest
     from equity_kb.search.layout import index_dir
 
@@ -214,13 +259,21 @@ def same_output(before: Path, now: Path) -> str:
         return read_manifest(gen)["docs"] if gen else {}
 
     same_index = digests(before) == digests(now) != {}
-    ok = not differ and not extra and same_terms and same_index
+    ok = not differ and not extra and same_records and same_terms and same_delta and same_index
     odd = f" (differ: {', '.join(differ[:5])})" if differ else ""
     odd += f"; new: {', '.join(extra[:5])}" if extra else ""
+    if scripts:
+        odd += f"; scripts whose code changed: {', '.join(scripts)}"
+        odd += f", and {len(linking)} pages that differ only by their digest" if linking else ""
+    split = f", now in {len(parts) + 1} bundles" if parts else ""
     return (
-        f"Same output as before: **{'yes' if ok else 'NO'}**: {len(plain) - len(differ)} of "
-        f"{len(plain)} files byte for byte{odd}; the static index's term data "
-        f"{'the same' if same_terms else 'DIFFERENT'} as data; the Whoosh index "
+        f"Same output as before: **{'yes' if ok else 'NO'}**: "
+        f"{len(plain) - len(differ) - len(scripts) - len(linking)} of "
+        f"{len(plain)} files outside the static index byte for byte{odd}; the static index's "
+        f"{len(is_now[0]):,} entries' Pagefind fragments "
+        f"{'the same' if same_records else 'DIFFERENT'}{split}; its term data "
+        f"{'the same' if same_terms else 'DIFFERENT'} as data (rows by entry); delta.json "
+        f"{'the same' if same_delta else 'DIFFERENT'} but for its parts; the Whoosh index "
         f"{'the same' if same_index else 'DIFFERENT'} ({len(digests(now)):,} documents by digest)."
     )
 
