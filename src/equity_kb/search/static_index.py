@@ -64,8 +64,9 @@ Record = dict[str, Any]
 # beside it: at 13,500 entries it loads in a fifth of the time of the JSON it was (0.6 s)
 # and is written in a tenth (0.95 s), and the records the base and the current set share
 # are written once.
-# 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle
-RECORDS_VERSION = 5
+# 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle;
+# 6: page ids carry their bundle's folder (parts): a site from before is written whole
+RECORDS_VERSION = 6
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
 # The word list: enough for suggestions, small enough to fetch after a search that failed.
