@@ -24,7 +24,7 @@ pytestmark = [
 # What a web server must not hand out: build state and caches.
 CACHE_NAMES = re.compile(
     r"(^|/)(\.doctrees|\.buildinfo(\.bak)?|\.kb-generated-.*|_search_index|environment\.pickle"
-    r"|.*\.doctree|CURRENT|MANIFEST.*|.*\.tmp|\.exported|static-records\.pickle|_sources)$"
+    r"|.*\.doctree|CURRENT|MANIFEST.*|.*\.tmp|\.exported|static-records(\.v\d+)?\.pickle|_sources)$"
 )
 
 

@@ -370,3 +370,22 @@ def test_a_builder_that_writes_no_site_stops_the_early_job(tmp_path, make_app, m
     assert stopped
     assert background.peek(app, indexing.INDEX_JOB) is None
     assert not index_dir(app.outdir).exists() and not (Path(app.outdir) / "kb-search").exists()
+
+
+def test_records_of_an_older_format_have_the_static_index_written_whole(kb_build):
+    """The records' file is named for its format's version: after an edit, a build finds
+    none of its own (a site built by an older release), hands the job every document,
+    and the job writes the static index whole and drops the older file."""
+    from equity_kb.search.layout import records_path
+
+    app = kb_build()
+    kept = records_path(app.outdir)
+    older = kept.with_name("static-records.pickle")  # version 5's name
+    kept.rename(older)
+    page = Path(app.srcdir) / "practices" / "PC-001.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nZygomorphic.\n", encoding="utf-8")
+    app = kb_build()
+    log = app.status.getvalue()
+    assert "static index rewritten" in log
+    assert "the process writing it failed" not in log  # the job had what it needed
+    assert kept.is_file() and not older.exists()

@@ -4,7 +4,8 @@ lives in a folder beside it, named after it, so each output folder has its own a
 ``equity-kb serve --site X`` finds X's index without being told.
 
     _build/html/            the site: pages, _static/, kb-search/ (the static index)
-    _build/html-state/      doctrees/, search-index/, generated/, static-records.pickle, buildinfo
+    _build/html-state/      doctrees/, search-index/, generated/, buildinfo,
+                            static-records.v<n>.pickle
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ STATE_SUFFIX = "-state"
 # In the site: the static (Pagefind) index and the word list for "did you mean".
 STATIC_DIRNAME = "kb-search"
 WORDS_NAME = "words.json"
-# In the state folder: the records the static index was written from (static_index.py).
-RECORDS_NAME = "static-records.pickle"
+# In the state folder: the records the static index was written from (static_index.py),
+# named for their format's version, so that a build's plan (plan.py) finds none of
+# another version without reading them, and the static index is written whole.
+# 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle;
+# 6: page ids carry their bundle's folder (parts)
+RECORDS_VERSION = 6
+RECORDS_NAME = f"static-records.v{RECORDS_VERSION}.pickle"
 
 
 def state_dir(site: str | os.PathLike[str]) -> Path:

@@ -4,9 +4,9 @@ search and Explore pages query in the browser when no search service answers.
 Fed from the same search documents as the Whoosh index (``documents.search_document``),
 one Pagefind custom record each, with filters for type, tenet, focus, level, evidence
 and year and sort keys for the Explore page. Pagefind has no incremental mode, so the
-bundle is rewritten whole, from the records kept in the build state (``static-records.pickle``),
-whenever some document changed; it is written beside the site and swapped in, so a
-browser never reads half a bundle.
+bundle is rewritten whole, from the records kept in the build state
+(``static-records.v<n>.pickle``), whenever some document changed; it is written beside
+the site and swapped in, so a browser never reads half a bundle.
 
 Beside it, ``words.json``: the index's words by how many entries use them, which the
 page fetches only when a search finds nothing, to offer "did you mean"; and ``terms/``
@@ -39,6 +39,7 @@ from pagefind.service import PagefindService
 from equity_kb.core import faults
 
 from .layout import (
+    RECORDS_VERSION,
     STATIC_DIRNAME,
     WORDS_NAME,
     records_path,
@@ -64,9 +65,6 @@ Record = dict[str, Any]
 # beside it: at 13,500 entries it loads in a fifth of the time of the JSON it was (0.6 s)
 # and is written in a tenth (0.95 s), and the records the base and the current set share
 # are written once.
-# 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle;
-# 6: page ids carry their bundle's folder (parts): a site from before is written whole
-RECORDS_VERSION = 6
 # Records in flight to the Pagefind process at once (each answer is a few hundred bytes).
 _BATCH = 500
 # The word list: enough for suggestions, small enough to fetch after a search that failed.
@@ -240,6 +238,9 @@ def write_store(
     with tmp.open("wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+    for older in path.parent.glob("static-records*.pickle"):  # of other versions
+        if older != path:
+            older.unlink(missing_ok=True)
 
 
 def changed_records(
