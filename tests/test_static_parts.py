@@ -19,7 +19,7 @@ from test_browser_search import (  # noqa: F401 (fixtures)
     wait_for_count,
 )
 from test_search_fixtures import LABELS, fixture_docs
-from test_static_delta import edited_docs, site_with_page
+from test_static_delta import edited_docs, site_with_page, small_delta  # noqa: F401
 
 from equity_kb.search import publish_search, static_dir
 from equity_kb.search import static_index as static_index_module
@@ -129,10 +129,9 @@ def test_the_page_answers_from_every_part_as_from_one_bundle(
 def test_a_delta_over_parts(
     tmp_path: Path,
     small_parts: None,
-    monkeypatch: pytest.MonkeyPatch,
+    small_delta: None,  # noqa: F811
     page: Any,  # noqa: F811
 ) -> None:
-    monkeypatch.setattr(static_index_module, "DELTA_MIN_RECORDS", 5)
     site = parted_site(tmp_path)
     before = read_store(site)
     assert before is not None

@@ -23,7 +23,8 @@ WORDS_NAME = "words.json"
 # 3: records carry their entry's terms (static_terms.py); 4: as strings; 5: a pickle;
 # 6: page ids carry their bundle's folder (parts)
 RECORDS_VERSION = 6
-RECORDS_NAME = f"static-records.v{RECORDS_VERSION}.pickle"
+RECORDS_STEM = "static-records"
+RECORDS_NAME = f"{RECORDS_STEM}.v{RECORDS_VERSION}.pickle"
 
 
 def state_dir(site: str | os.PathLike[str]) -> Path:

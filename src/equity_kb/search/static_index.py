@@ -39,6 +39,7 @@ from pagefind.service import PagefindService
 from equity_kb.core import faults
 
 from .layout import (
+    RECORDS_STEM,
     RECORDS_VERSION,
     STATIC_DIRNAME,
     WORDS_NAME,
@@ -151,7 +152,7 @@ def static_record(
         "meta": meta,
         "filters": {k: v for k, v in filters.items() if v},
         "sort": sort,
-        **(_terms(doc, known) if terms else {}),
+        **(record_terms(doc, known) if terms else {}),
     }
 
 
@@ -171,12 +172,8 @@ _TERM_FIELDS = ("title", "summary", "body", "annotation", "id")  # and "authors"
 
 
 def record_terms(doc: Doc, known: Mapping[str, Record] | None = None) -> dict[str, Any]:
-    """A record's ``terms`` and ``terms_of``: ``known``'s for the same text, or made now."""
-    return _terms(doc, known)
-
-
-def _terms(doc: Doc, known: Mapping[str, Record] | None) -> dict[str, Any]:
-    """``terms`` and ``terms_of`` (a digest of the fields they come from)."""
+    """A record's ``terms`` and ``terms_of`` (a digest of the fields they come from):
+    ``known``'s for the same text, or made now."""
     text = "\x1f".join(str(doc.get(k) or "") for k in _TERM_FIELDS)
     authors = "\x1e".join(str(a) for a in doc.get("authors") or ())
     digest = hashlib.blake2b(f"{text}\x1d{authors}".encode(), digest_size=12).hexdigest()
@@ -238,7 +235,7 @@ def write_store(
     with tmp.open("wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
-    for older in path.parent.glob("static-records*.pickle"):  # of other versions
+    for older in path.parent.glob(f"{RECORDS_STEM}*.pickle"):  # of other versions
         if older != path:
             older.unlink(missing_ok=True)
 
@@ -460,8 +457,8 @@ def _write_bundle(
 ) -> dict[str, str]:
     """``write_static_index``, returning each record's Pagefind page id by key (read from
     the bundle's fragments once: 13,500 files at 100x), after the folder of its part
-    (``part-2/<id>``) beyond the first. ``before_terms``: called once Pagefind is done,
-    before the term data is written from the records."""
+    (``part-2/<id>``) beyond the first. ``before_terms``: called before the term data is
+    made from the records, in a thread of its own while Pagefind writes."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
     by_key = {r["key"]: r for r in listed}

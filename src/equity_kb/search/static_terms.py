@@ -275,7 +275,7 @@ def write_term_data(
     without a page are left out. ``before``: the records the ``terms/`` now in ``bundle``
     was written from, if it is to be patched rather than written whole."""
     kept = {k: r for k, r in records.items() if k in pages}
-    write_made(bundle, make_term_data(kept, bundle if before is not None else None, before), pages)
+    write_made(bundle, make_term_data(kept, bundle, before), pages)
 
 
 def make_term_data(
@@ -285,7 +285,8 @@ def make_term_data(
 ) -> TermData:
     """The term data of ``records``, to write once their page ids are known (it needs
     none of them: a whole bundle's is made while Pagefind writes). ``bundle`` and
-    ``before``: the ``terms/`` to patch, and the records it was written from."""
+    ``before``: the folder whose ``terms/`` is patched, and the records it was written
+    from (without ``before``, made whole)."""
     rows = sorted(records.values(), key=_browse_key)
     values: list[list[str]] = []
     value_ids: dict[tuple[str, str], int] = {}
