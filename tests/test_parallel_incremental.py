@@ -119,6 +119,7 @@ def test_a_parallel_reader_sends_back_only_what_is_merged() -> None:
     import pickle
 
     from equity_kb.sphinxext.entries import domain as kb_domain_module
+    from equity_kb.sphinxext.entries import parallel_reading
 
     data = kb_domain_module._KBData(
         {
@@ -131,22 +132,70 @@ def test_a_parallel_reader_sends_back_only_what_is_merged() -> None:
         }
     )
     assert pickle.loads(pickle.dumps(data)) == data  # the build's own process: all of it
-    build_pid = kb_domain_module._build_pid
+    build_pid = parallel_reading._build_pid
     try:
-        kb_domain_module._build_pid = -1  # as in a reader forked from the build
-        kb_domain_module._read_elsewhere.update({"b"})
+        parallel_reading._build_pid = -1  # as in a reader forked from the build
+        parallel_reading.note_read("b")
         sent = pickle.loads(pickle.dumps(data))
         # The build's own process, even one that read documents (a build run in a
         # process forked from another): all of it, for the environment it saves.
-        kb_domain_module._build_pid = os.getpid()
+        parallel_reading._build_pid = os.getpid()
         assert pickle.loads(pickle.dumps(data)) == data
         # A process forked for other work (it read no document): all of it.
-        kb_domain_module._build_pid = -1
-        kb_domain_module._read_elsewhere.clear()
+        parallel_reading._build_pid = -1
+        parallel_reading._read_elsewhere.clear()
         assert pickle.loads(pickle.dumps(data)) == data
     finally:
-        kb_domain_module._build_pid = build_pid
-        kb_domain_module._read_elsewhere.clear()
+        parallel_reading._build_pid = build_pid
+        parallel_reading._read_elsewhere.clear()
     assert sent["entries"] == {"b": "entry b"} and sent["texts"] == {"b": "text b"}
     assert sent["references"] == {} and sent["changed_keys"] == frozenset()
     assert sent["bib_digest"] == "digest" and sent["version"] == 4
+
+
+def test_parallel_readers_send_back_only_their_documents(kb_build, tmp_path, monkeypatch):
+    """Each of Sphinx's readers pickles its environment back to the build, which merges
+    the documents that reader read. Sphinx's per-document tables (toctrees, titles,
+    metadata, ...) and the kb domain's arrive holding those documents' rows only, not
+    every page merged before the reader was forked; the build's own tables stay whole,
+    and the environment it saves holds plain dicts with every document."""
+    import pickle
+    from collections import defaultdict
+
+    from sphinx.environment import BuildEnvironment
+
+    from equity_kb.sphinxext.entries.parallel_reading import SPHINX_TABLES
+
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    add_cards(src, 30)
+    merges: list[tuple[frozenset[str], dict[str, set[str]]]] = []
+    merge = BuildEnvironment.merge_info_from
+
+    def spy(self, docnames, other, app):
+        rows = {name: set(getattr(other, name)) for name in SPHINX_TABLES}
+        rows["kb entries"] = set(other.domaindata["kb"]["entries"])
+        rows["kb texts"] = set(other.domaindata["kb"]["texts"])
+        merges.append((frozenset(docnames), rows))
+        return merge(self, docnames, other, app)
+
+    monkeypatch.setattr(BuildEnvironment, "merge_info_from", spy)
+    app = kb_build(src=src, parallel=2)
+    assert app.warning.getvalue() == ""
+    assert len(merges) > 2  # chunks read in forked readers, merged one after another
+    for docnames, rows in merges:
+        for name, docs in rows.items():
+            assert docs <= docnames, (name, sorted(docs - docnames))
+        assert rows["tocs"] == rows["titles"] == docnames
+    read = set().union(*(d for d, _ in merges))
+    assert set(app.env.tocs) == set(app.env.titles) == read == set(app.env.found_docs)
+    assert {f"practices/PC-{i:03d}" for i in range(4, 34)} <= set(app.env.domaindata["kb"]["texts"])
+    saved = Path(app.doctreedir) / "environment.pickle"
+    if not saved.is_file():  # moved beside the site by sphinxext/safety/buildstate
+        saved = next(Path(app.outdir).parent.rglob("environment.pickle"))
+    with saved.open("rb") as f:
+        env = pickle.load(f)
+    for name in SPHINX_TABLES:
+        assert type(getattr(env, name)) in (dict, defaultdict), name
+        if name != "dependencies":  # only the pages that have any
+            assert set(getattr(env, name)) == read, name

@@ -8,7 +8,6 @@ issue 342). Cross-document totals are computed on demand from this data.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Set
 from typing import Any, ClassVar
 
@@ -16,6 +15,8 @@ from sphinx.domains import Domain
 
 from equity_kb.core.model import ENTRY_TYPES, Brief, Entry, Practice, Reference
 from equity_kb.core.vocabulary import FACETS, Vocabulary
+
+from .parallel_reading import note_read, read_by_reader, rows_to_send, start_build
 
 # Per-document tables: docname -> value. Everything listed here is purged and merged.
 PER_DOC = (
@@ -30,27 +31,21 @@ PER_DOC = (
 )
 
 
-# The build's own process (where the domain was made), and the documents read in
-# another one: one of Sphinx's parallel readers, forked from it, which pickles its whole
-# environment back. A build that itself runs in a forked process is its own build.
-_build_pid: int | None = None
-_read_elsewhere: set[str] = set()
-
-
 class _KBData(dict[str, Any]):
     """The domain's data. Pickled by one of Sphinx's parallel readers, to be merged into
     the build's own (``merge_domaindata``, which takes the per-document tables of the
     documents that reader read, and nothing else), it carries only those: whole, each of
     the 27 chunks of 3,510 pages carried the bibliography and every page's text there and
     back (up to 33 MB each at 13,500 entries), and ``-j auto`` was slower than ``-j 1``.
-    Pickled anywhere else (the environment saved between builds), it is all there."""
+    Pickled anywhere else (the environment saved between builds), it is all there
+    (``parallel_reading``)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        read = _read_elsewhere
-        if not read or os.getpid() == _build_pid:
+        read = read_by_reader()
+        if read is None:
             return (_KBData, (dict(self),))
         kept = {
-            k: {d: v for d, v in self[k].items() if d in read}
+            k: rows_to_send(self[k], read)
             if k in PER_DOC
             else type(v)()
             if isinstance(v, (dict, list, set, frozenset, tuple))
@@ -80,17 +75,14 @@ class KBDomain(Domain):
     }
 
     def __init__(self, env: Any) -> None:
-        global _build_pid
         super().__init__(env)
-        _build_pid = os.getpid()
-        _read_elsewhere.clear()
+        start_build()
         if not isinstance(self.data, _KBData):
             self.data = env.domaindata[self.name] = _KBData(self.data)
 
     # -- per-document bookkeeping -------------------------------------------------
     def process_doc(self, env: Any, docname: str, document: Any) -> None:
-        if os.getpid() != _build_pid:
-            _read_elsewhere.add(docname)
+        note_read(docname)
 
     def clear_doc(self, docname: str) -> None:
         for table in PER_DOC:

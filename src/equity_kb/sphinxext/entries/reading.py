@@ -19,11 +19,13 @@ from equity_kb.core.validation import entry_from_front_matter, entry_type_of
 from .config import read_vocabulary
 from .domain import KBDomain, kb_domain
 from .nodes import kb_cite, kb_placeholder
+from .parallel_reading import trim_readers_tables
 from .warnings import report
 
 
 def setup_reading(app: Sphinx) -> None:
     app.connect("builder-inited", load_vocabulary)
+    app.connect("env-before-read-docs", trim_readers_tables)
     app.connect("env-get-outdated", outdated_by_vocabulary)
     app.connect("source-read", read_entry)
     app.connect("doctree-read", process_entry_doctree)
