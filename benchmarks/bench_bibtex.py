@@ -66,7 +66,7 @@ def run() -> str:
             for parallel in (True, False):
                 # A fresh style for each (its memos are part of "cold"); loading it,
                 # with its self-check, is left out of the timing: once per process.
-                apa._fast_style.cache_clear()
+                apa._forget_styles()
                 apa._style()
                 cache: dict[str, str] = {}
                 fmt = partial(apa.format_bibliography, refs, cache, parallel=parallel)

@@ -570,7 +570,17 @@ def test_a_style_that_fails_its_self_check_is_not_used(monkeypatch: pytest.Monke
     monkeypatch.setattr(style, "render_bibliography", lambda items: ["Wrong."])
     assert not apa._self_check(style)
     monkeypatch.setattr(speedups, "fast_style", lambda path: style)
-    assert apa._fast_style.__wrapped__("apa") is apa._stock_style()
+    apa._forget_styles()
+    try:
+        assert apa._fast_style("apa") is apa._stock_style()
+        # Worker processes render with the tree while it is checked, and their work is
+        # dropped when the check fails: the list is rendered with stock citeproc-py.
+        items = [apa._escaped(item, f"i{n}") for n, item in enumerate(apa._SELF_CHECK_ITEMS)]
+        apa._CHECKED.clear()
+        assert apa._render_parallel(items, workers=2) is None
+        assert apa._CHECKED == {"apa": False}
+    finally:
+        apa._forget_styles()
 
 
 def test_citations_with_locators_match_stock_citeproc() -> None:
@@ -682,3 +692,26 @@ def test_long_lists_go_to_worker_processes_and_back_when_that_fails(
     monkeypatch.setattr(background, "ProcessPoolExecutor", broken)
     assert real(many_items, workers=2) is None
     assert apa._render(many_items) == serial  # done in this process instead
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
+)
+def test_a_long_bibliography_is_made_and_rendered_in_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no cache, the workers make each reference's CSL item too (one process made
+    them all before); what they return is what one process renders."""
+    refs = _synthetic_refs(tmp_path, 600)
+    serial = apa.format_bibliography(refs, parallel=False)
+    prepared: list[object] = []
+    real = apa._render_parallel
+
+    def spy(items: Any, workers: int | None = None, prepare: Any = apa._as_is) -> Any:
+        prepared.append(prepare)
+        return real(items, workers=2, prepare=prepare)
+
+    monkeypatch.setattr(apa, "_render_parallel", spy)
+    assert apa.format_bibliography(refs) == serial
+    assert prepared == [apa._reference_item]
+    assert list(serial) == [r.key for r in refs]

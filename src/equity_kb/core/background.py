@@ -125,8 +125,14 @@ def _fork_context() -> Any:
         return None
 
 
-def fork_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R] | None:
-    """``fn`` over ``jobs`` in up to ``workers`` forked processes, results in order.
+def fork_map(
+    fn: Callable[[T], R],
+    jobs: Sequence[T],
+    workers: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R] | None:
+    """``fn`` over ``jobs`` in up to ``workers`` forked processes, results in order;
+    ``meanwhile`` is called here once they are forked, while they work.
 
     Forked workers inherit what this process has loaded, so only ``jobs`` and results
     are pickled. None, to have the work done here instead, with fewer than two workers,
@@ -136,7 +142,10 @@ def fork_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R] |
         return None
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(fn, jobs))
+            results = pool.map(fn, jobs)  # every job submitted, and the workers forked
+            if meanwhile is not None:
+                meanwhile()
+            return list(results)
     except Exception as err:  # e.g. BrokenProcessPool, or fork refused
         logger.debug("equity_kb: work in forked processes failed (%s)", err)
         return None
