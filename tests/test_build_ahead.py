@@ -20,6 +20,7 @@ from equity_kb.search import indexer as search_indexer
 from equity_kb.search.generations import read_manifest
 from equity_kb.search.indexer import digest, finish_prebuild, prebuild
 from equity_kb.search.layout import index_dir, state_dir
+from equity_kb.search.static_index import read_store
 from equity_kb.sphinxext.bibliography import references
 from equity_kb.sphinxext.searchpage import indexing
 
@@ -44,6 +45,14 @@ def test_a_clean_build_writes_the_references_ahead_and_the_index_is_whole(kb_bui
     # The manifest is what a synchronisation would write: the next build changes nothing.
     manifest = read_manifest(current_generation(index))
     assert len(manifest["docs"]) == 8
+    # The static index's part of the references was written ahead too, and follows the
+    # pages' own part; the generation keeps nothing of it.
+    store = read_store(out)
+    assert store is not None
+    refs = set(references.kb_domain(app.env).references)
+    part = {key: page.rpartition("/")[0] for key, page in store["ids"].items()}
+    assert {part[k] for k in refs} == {"part-2"} and {part[k] for k in part.keys() - refs} == {""}
+    assert not list(current_generation(index).rglob("parts.json"))
     app = kb_build()
     assert "search index: up to date" in app.status.getvalue()
 
@@ -138,7 +147,7 @@ def test_finish_adds_what_the_folder_lacks(tmp_path: Path) -> None:
     stats = finish_prebuild(index, folder, refs + cards)
     assert stats is not None and stats.documents == 7 and not folder.exists()
     gen = current_generation(index)
-    assert gen is not None
+    assert gen is not None and not (gen / "static").exists()  # parts never taken: dropped
     assert read_manifest(gen)["docs"] == {d["key"]: digest(d) for d in refs + cards}
     with SearchEngine(index) as engine:
         assert engine.search("coaching", page_size=10).total == 7

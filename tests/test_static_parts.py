@@ -5,6 +5,7 @@ headless chromium; "large" is lowered here so the 15 fixture documents make four
 
 from __future__ import annotations
 
+import gzip
 import json
 import urllib.parse
 from pathlib import Path
@@ -23,6 +24,8 @@ from test_static_delta import edited_docs, site_with_page, small_delta  # noqa: 
 
 from equity_kb.search import publish_search, static_dir
 from equity_kb.search import static_index as static_index_module
+from equity_kb.search.indexer import prebuild, prebuild_dir
+from equity_kb.search.layout import index_dir, state_dir
 from equity_kb.search.static_index import read_store, static_record
 from equity_kb.search.static_terms import read_pages
 
@@ -146,3 +149,72 @@ def test_a_delta_over_parts(
         assert shown(page, base, '"zygomorphic flowers"') == ["Zygomorphic equity pauses"]
         everything = shown(page, base, "")
         assert len(everything) == 15 and "Zygomorphic equity pauses" in everything
+
+
+def _references(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d for d in docs if d["type"] == "reference"]
+
+
+def ahead_site(tmp_path: Path, docs: list[dict[str, Any]]) -> Path:
+    """A clean build's indexes, with the references' written ahead as a build writes
+    them (``prebuild``, here in this process), then ``docs`` published."""
+    site = site_with_page(tmp_path / "ahead")
+    folder = prebuild_dir(index_dir(site))
+    prebuild(folder, _references(fixture_docs()))
+    assert (folder / "static" / "parts.json").is_file()
+    publish_search(site, docs, labels=LABELS, prebuilt=folder)
+    # The parts were taken (or dropped), and nothing of them is left behind.
+    assert not list(state_dir(site).glob("*ahead*")), list(state_dir(site).iterdir())
+    assert not list(index_dir(site).rglob("parts.json"))
+    return site
+
+
+def test_the_references_parts_are_written_ahead_and_taken(
+    tmp_path: Path,
+    small_parts: None,
+    page: Any,  # noqa: F811
+) -> None:
+    """The references' parts, written beside the build by the process that writes their
+    Whoosh index ahead, become parts of the bundle after the pages' own: each reference
+    is answered from them, and the page answers as from one bundle."""
+    site = ahead_site(tmp_path, fixture_docs())
+    bundle = static_dir(site)
+    pages = read_pages(bundle)
+    store = read_store(site)
+    assert pages is not None and store is not None
+    info = json.loads((bundle / "delta.json").read_text(encoding="utf-8"))
+    refs = {d["key"] for d in _references(fixture_docs())}
+    ahead = {page_id.rpartition("/")[0] for k, page_id in store["ids"].items() if k in refs}
+    own = {page_id.rpartition("/")[0] for k, page_id in store["ids"].items() if k not in refs}
+    assert own and ahead and not own & ahead  # no part holds both
+    assert [f + "/" for f in sorted(ahead)] == info["parts"][-len(ahead) :]
+    assert sorted(store["ids"].values()) == sorted(pages["ids"]) and len(pages["ids"]) == 15
+    for page_id in pages["ids"]:
+        folder, _, name = page_id.rpartition("/")
+        assert (bundle / folder / "fragment" / f"{name}.pf_fragment").is_file(), page_id
+    whole = whole_site(tmp_path)
+    title = next(d["title"] for d in fixture_docs() if d["key"] in refs)
+    questions = ["", "equity", "discipline data", f'"{title}"']
+    answers: dict[str, dict[str, list[str]]] = {}
+    for name, built in (("whole", whole), ("ahead", site)):
+        with static_server(built) as base:
+            answers[name] = {q: shown(page, base, q) for q in questions}
+    for q in questions[:-1]:
+        assert answers["ahead"][q] == answers["whole"][q], q
+    assert title in answers["ahead"][questions[-1]]
+    assert sorted(answers["ahead"][questions[-1]]) == sorted(answers["whole"][questions[-1]])
+
+
+def test_parts_written_ahead_of_other_documents_are_dropped(tmp_path: Path) -> None:
+    """A reference that differs from what was written ahead (its .bib edited while the
+    build ran): the parts are dropped, and the job writes every record itself."""
+    docs = [dict(d) for d in fixture_docs()]
+    ref = next(d for d in docs if d["type"] == "reference")
+    ref["title"] = "Zygomorphic flowers of the archive"
+    site = ahead_site(tmp_path, docs)
+    store = read_store(site)
+    assert store is not None and len(store["ids"]) == 15
+    assert store["current"][ref["key"]]["meta"]["title"] == ref["title"]
+    folder, _, name = store["ids"][ref["key"]].rpartition("/")
+    fragment = static_dir(site) / folder / "fragment" / f"{name}.pf_fragment"
+    assert b"Zygomorphic" in gzip.decompress(fragment.read_bytes())

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import re
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -39,19 +41,24 @@ from .generations import (
     write_manifest,
     write_words,
 )
-from .layout import WORDS_NAME, index_dir, static_dir
+from .layout import STATIC_DIRNAME, WORDS_NAME, index_dir, state_dir, static_dir
 from .plan import would_rebuild
 from .schema import analysed_once, build_schema, index_fields
 from .static_index import (
+    AheadParts,
+    Record,
     StaticWrite,
     changed_records,
+    parts_ahead,
     read_store,
     record_terms,
     static_record,
+    write_parts_ahead,
     write_word_list,
 )
 
 whoosh_speedups.install()
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 Doc = Mapping[str, Any]
@@ -251,18 +258,22 @@ def publish_search(
     store = read_store(site)
     terms: Future[Mapping[str, Mapping[str, Any]]] | None = None
     static: StaticWrite | None = None
+    ahead: Future[AheadParts | None] = Future()
     if store is None:
         # Nothing to compare with: Pagefind starts on the records now, and their terms
         # follow (those the index written ahead made with it; the rest made here).
         terms = Future()
         records = {d["key"]: static_record(d, terms=False) for d in docs}
-        static = StaticWrite(site, records, store, terms)
+        static = StaticWrite(site, records, store, terms, ahead.result if prebuilt else None)
     else:
         records = {d["key"]: static_record(d, store["current"]) for d in docs}
         if changed_records(site, store, records):
             static = StaticWrite(site, records, store)
+    taken: Path | None = None
     try:
         folder = prebuilt() if callable(prebuilt) else prebuilt
+        taken = _take_parts_ahead(site, folder, docs)
+        ahead.set_result(parts_ahead(taken) if taken is not None else None)
         if terms is not None:
             made = prebuilt_terms(folder)
             terms.set_result({d["key"]: record_terms(d, made) for d in docs})
@@ -272,11 +283,14 @@ def publish_search(
         if stats is None:
             stats = sync_index(root, docs, labels=labels, progress=progress)
     except BaseException as err:
-        if terms is not None and not terms.done():
-            terms.set_exception(err)  # the static thread stops where it needs them
+        for future in (terms, ahead):
+            if future is not None and not future.done():
+                future.set_exception(err)  # the static thread stops where it needs them
         raise
     finally:
         written = static.wait() if static is not None else None
+        if taken is not None:
+            shutil.rmtree(taken, ignore_errors=True)
     finish_static(site, stats, written)
     stats.seconds = time.perf_counter() - started  # the static index's writing included
     return stats
@@ -293,6 +307,31 @@ def finish_static(site: str | os.PathLike[str], stats: IndexStats, written: int 
 
 _PREBUILD_DIGESTS = "prebuild-digests.json"
 _PREBUILD_TERMS = "prebuild-terms.pickle"  # the static records' terms of its documents
+_PREBUILD_STATIC = "static"  # the static index's parts of its documents
+
+
+def _take_parts_ahead(
+    site: str | os.PathLike[str], folder: Path | None, docs: Sequence[Doc]
+) -> Path | None:
+    """The static index's parts ``prebuild`` wrote in ``folder``, moved out of it (before
+    it becomes a generation) to the static index's work folder: None if there are none,
+    or if a document they hold is not in ``docs`` as it is there."""
+    if folder is None or not (folder / _PREBUILD_STATIC).is_dir():
+        return None
+    work = state_dir(site)
+    taken = work / f"{STATIC_DIRNAME}-ahead.{os.getpid()}.tmp"
+    shutil.rmtree(taken, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    os.replace(folder / _PREBUILD_STATIC, taken)
+    try:
+        done = json.loads((folder / _PREBUILD_DIGESTS).read_text("utf-8"))["docs"]
+        by_key = {d["key"]: d for d in docs}
+        if all(k in by_key and digest(by_key[k]) == v for k, v in done.items()):
+            return taken
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    shutil.rmtree(taken, ignore_errors=True)
+    return None
 
 
 def prebuilt_terms(folder: Path | None) -> dict[str, dict[str, Any]]:
@@ -326,26 +365,52 @@ def prebuild_dir(index_dir: str | os.PathLike[str]) -> Path:
 
 
 def prebuild(
-    folder: str | os.PathLike[str], docs: Sequence[Doc] | Callable[[], Sequence[Doc]]
+    folder: str | os.PathLike[str],
+    docs: Sequence[Doc] | Callable[[], Sequence[Doc]],
+    parts: bool = True,
 ) -> None:
     """Write a clean, unpublished index of ``docs`` (or of what calling it returns) into
     ``folder``; run in a child process while the build goes on, and ``finish_prebuild``
-    completes and publishes it. One writer: the build's other work has the other cores."""
+    completes and publishes it. One writer: the build's other work has the other cores.
+    With ``parts`` (a static index to be written whole), the static index's parts of
+    these documents too (``publish_search`` takes them)."""
     started = time.perf_counter()
     target = Path(folder)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     unique, _ = _unique(docs() if callable(docs) else docs)
-    with analysed_once():  # the static records' terms from the same analysis
-        _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
-        terms = {d["key"]: record_terms(d) for d in unique}
-    with (target / _PREBUILD_TERMS).open("wb") as f:
-        pickle.dump(terms, f, protocol=pickle.HIGHEST_PROTOCOL)
-    write_words(target, count_words(unique))
-    digests = {d["key"]: digest(d) for d in unique}
+    # The static index's parts of these documents, by Pagefind (a process of its own),
+    # fed from a thread beside the Whoosh writing; the job checks and takes them.
+    static = None
+    if parts:
+        records = [static_record(d, terms=False) for d in unique]
+        static = threading.Thread(
+            target=_write_parts_ahead, args=(target / _PREBUILD_STATIC, records), name="ahead"
+        )
+        static.start()
+    try:
+        with analysed_once():  # the static records' terms from the same analysis
+            _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
+            terms = {d["key"]: record_terms(d) for d in unique}
+        with (target / _PREBUILD_TERMS).open("wb") as f:
+            pickle.dump(terms, f, protocol=pickle.HIGHEST_PROTOCOL)
+        write_words(target, count_words(unique))
+        digests = {d["key"]: digest(d) for d in unique}
+    finally:
+        if static is not None:
+            static.join()
     # Written last: its presence says the folder is complete.
     done = {"docs": digests, "seconds": time.perf_counter() - started}
     (target / _PREBUILD_DIGESTS).write_text(json.dumps(done), encoding="utf-8")
+
+
+def _write_parts_ahead(folder: Path, records: Sequence[Record]) -> None:
+    """``write_parts_ahead``; if it fails, the job writes these records itself."""
+    try:
+        write_parts_ahead(folder, records)
+    except Exception as err:  # noqa: BLE001 (the records are written later instead)
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.debug("equity_kb: the static index's parts ahead failed (%s)", err)
 
 
 def prebuild_complete(folder: Path) -> bool:
@@ -385,6 +450,7 @@ def finish_prebuild(
                 _add_all(whoosh_index.open_dir(str(folder)), rest)
             (folder / _PREBUILD_DIGESTS).unlink()
             (folder / _PREBUILD_TERMS).unlink(missing_ok=True)
+            shutil.rmtree(folder / _PREBUILD_STATIC, ignore_errors=True)  # if not taken
             write_manifest(folder, digests, plain_labels(labels or {}))
             write_words(folder, count_words(rest, read_words(folder)))
         except BaseException:

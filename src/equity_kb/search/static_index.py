@@ -22,6 +22,7 @@ import contextlib
 import errno
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -266,10 +267,12 @@ class StaticWrite:
         records: Mapping[str, Record],
         store: Mapping[str, Any] | None,
         terms: Future[Mapping[str, Mapping[str, Any]]] | None = None,
+        ahead: Callable[[], AheadParts | None] | None = None,
     ):
         self._site = site
         self._records = dict(records)
         self._store = store
+        self._ahead = ahead  # a whole bundle's parts written ahead (_write_bundle)
         # Records made without their terms (``static_record(terms=False)``), with no
         # store to compare: Pagefind starts on them, and each record's ``terms`` and
         # ``terms_of`` are awaited (by key) only for the term data, after it.
@@ -284,7 +287,9 @@ class StaticWrite:
             store = self._store
             changes = delta_changes(self._site, store, self._records)
             if store is None or changes is None:
-                ids = _write_bundle(self._site, self._records.values(), self._with_terms)
+                ids = _write_bundle(
+                    self._site, self._records.values(), self._with_terms, self._ahead
+                )
                 self._result = len(self._records)
                 write_store(self._site, self._records, ids, self._records)
             else:
@@ -450,15 +455,58 @@ def write_static_index(site: str | os.PathLike[str], records: Iterable[Record]) 
     return len(_write_bundle(site, records))
 
 
+# -- parts written ahead ------------------------------------------------------------------
+
+# A clean build's references are known, and their records made, long before its pages
+# are read: the process writing their Whoosh index ahead (indexer.prebuild) writes their
+# Pagefind parts too, and the bundle is then assembled from those parts and the pages'.
+_AHEAD_MANIFEST = "parts.json"
+AheadParts = list[tuple[Path, dict[str, str]]]  # each part's folder, and its ids by key
+
+
+def write_parts_ahead(folder: Path, records: Iterable[Record]) -> None:
+    """Pagefind bundles of ``records`` in ``folder`` (``0/``, ``1/``, ... dealt as
+    ``_split`` deals), and, written last, their page ids by key."""
+    shutil.rmtree(folder, ignore_errors=True)
+    parts: list[dict[str, str]] = []
+    for number, part in enumerate(_split(sorted(records, key=lambda r: r["key"]))):
+        out = folder / str(number)
+        asyncio.run(_pagefind(part, out))
+        _drop_unused(out)
+        parts.append({key: page for page, key, _ in page_meta(out)})
+    _write_json(folder / _AHEAD_MANIFEST, {"parts": parts})
+
+
+def parts_ahead(folder: Path) -> AheadParts | None:
+    """What ``write_parts_ahead`` wrote in ``folder``, or None if it did not finish."""
+    try:
+        manifest = json.loads((folder / _AHEAD_MANIFEST).read_text(encoding="utf-8"))
+        parts = [(folder / str(n), dict(ids)) for n, ids in enumerate(manifest["parts"])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return parts if all(path.is_dir() for path, _ in parts) else None
+
+
+def _drop_unused(out: Path) -> None:
+    for name in _UNUSED:
+        (out / name).unlink(missing_ok=True)
+    if (out / "wasm.en.pagefind").is_file():  # every record is English
+        (out / "wasm.unknown.pagefind").unlink(missing_ok=True)
+
+
 def _write_bundle(
     site: str | os.PathLike[str],
     records: Iterable[Record],
     before_terms: Callable[[], None] | None = None,
+    ahead: Callable[[], AheadParts | None] | None = None,
 ) -> dict[str, str]:
     """``write_static_index``, returning each record's Pagefind page id by key (read from
     the bundle's fragments once: 13,500 files at 100x), after the folder of its part
     (``part-2/<id>``) beyond the first. ``before_terms``: called before the term data is
-    made from the records, in a thread of its own while Pagefind writes."""
+    made from the records, in a thread of its own while Pagefind writes. ``ahead``: gives
+    parts written ahead of some of the records (waiting for them if need be), which the
+    caller has found to hold those records as they are now; the rest are written here,
+    first, and those parts follow them."""
     site_path = Path(site)
     listed = sorted(records, key=lambda r: r["key"])
     by_key = {r["key"]: r for r in listed}
@@ -480,16 +528,24 @@ def _write_bundle(
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="static terms") as pool:
             made = pool.submit(term_data)
+            ready = (ahead() if ahead is not None else None) or []
+            held = {key for _, part_ids in ready for key in part_ids}
+            rest = [r for r in listed if r["key"] not in held]
+            folders = (
+                "" if number == 1 else f"{PART_PREFIX}{number}/" for number in itertools.count(1)
+            )
             ids: dict[str, str] = {}
-            for number, part in enumerate(_split(listed), start=1):
-                folder = "" if number == 1 else f"{PART_PREFIX}{number}/"
+            for part in _split(rest) if rest or not ready else []:
+                folder = next(folders)
                 out = tmp / folder
                 asyncio.run(_pagefind(part, out))
-                for name in _UNUSED:
-                    (out / name).unlink(missing_ok=True)
-                if (out / "wasm.en.pagefind").is_file():  # every record is English
-                    (out / "wasm.unknown.pagefind").unlink(missing_ok=True)
+                _drop_unused(out)
                 ids.update((key, folder + page) for page, key, _ in page_meta(out))
+            for path, part_ids in ready:
+                folder = next(folders)
+                (tmp / folder).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, tmp / folder)
+                ids.update((key, folder + page) for key, page in part_ids.items())
             _write_json(tmp / DELTA_NAME, _bundle_info(_parts_of(ids)))
             if ids.keys() == by_key.keys():
                 write_made(tmp, made.result(), ids)

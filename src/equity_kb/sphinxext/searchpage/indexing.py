@@ -152,7 +152,7 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
         return
     from equity_kb.search.generations import current_generation
     from equity_kb.search.indexer import needs_rebuild, prebuild, would_rebuild
-    from equity_kb.search.layout import index_dir
+    from equity_kb.search.layout import index_dir, records_path
 
     root = index_dir(app.outdir)
     changed = len(domain.data.get("changed_keys", ()))
@@ -164,8 +164,10 @@ def prebuild_reference_index(app: Sphinx, domain: KBDomain) -> None:
 
     if needs_rebuild(root, docs):
         # The child makes the documents too: it has the references (forked), and the
-        # build's own process has the formatting to get on with.
-        background.start(app, JOB, prebuild, ahead_folder(app), docs)
+        # build's own process has the formatting to get on with. With no static records
+        # kept (a clean build), the static index is written whole: their parts too.
+        parts = not records_path(app.outdir).is_file()
+        background.start(app, JOB, prebuild, ahead_folder(app), docs, parts)
 
 
 def room_beside(app: Sphinx) -> bool:
