@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
-from bench_scale import Build, site_size, sphinx_build  # noqa: E402
+from bench_scale import Build, discard, site_size, sphinx_build  # noqa: E402
 
 WORK = HERE / "_work" / "bibbuild"
 SIZES = (1_000, 10_000)
@@ -134,7 +134,7 @@ def clean_builds(sites: dict[str, Path], n: int, log: Any) -> dict[str, list[Bui
     runs: dict[str, list[Build]] = {tool: [] for tool in sites}
     for i in range(CLEAN_RUNS):
         for tool, site in sites.items():
-            shutil.rmtree(site / "_build", ignore_errors=True)
+            discard(site / "_build")
             build = _build(site, f"clean {i + 1}", n, log)
             if build.warnings:  # a comparison is only fair if both built everything
                 err = (site / "_build" / "html.err").read_text(encoding="utf-8")
@@ -149,7 +149,7 @@ def median_build(builds: list[Build]) -> Build:
 
 def measure(n: int, log: Any = print, profile: bool = True) -> dict[str, Any]:
     root = WORK / f"{n}"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     sites = write_sites(root, n)
     out: dict[str, Any] = {"n": n}
     cleans = clean_builds(sites, n, log)
