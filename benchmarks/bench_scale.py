@@ -67,6 +67,8 @@ def discard(path: Path) -> None:
 
 def delete_discarded() -> None:
     shutil.rmtree(DISCARDED, ignore_errors=True)
+
+
 PLOT = HERE / "scale.png"
 DEFAULT_SCALES = (1.0, 10.0, 100.0)
 GIB = 1024**3

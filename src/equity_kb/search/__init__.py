@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .engine import IndexNotFound, SearchEngine
     from .generations import current_generation
-    from .indexer import IndexStats, publish_search, rebuild_index, sync_index, update_index
+    from .indexer import publish_search, rebuild_index, sync_index, update_index
     from .layout import index_dir, state_dir, static_dir
     from .results import Hit, SearchResult
+    from .stats import IndexStats
 
 # Each name's module, imported when the name is first asked for: a Sphinx build imports
 # ``search.layout`` at start-up and would otherwise load Whoosh's query side, asyncio and
@@ -32,7 +33,7 @@ _LAZY = {
     "IndexNotFound": "engine",
     "SearchEngine": "engine",
     "current_generation": "generations",
-    "IndexStats": "indexer",
+    "IndexStats": "stats",
     "publish_search": "indexer",
     "rebuild_index": "indexer",
     "sync_index": "indexer",

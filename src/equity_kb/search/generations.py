@@ -28,7 +28,7 @@ from typing import Any
 
 from equity_kb.core import faults
 
-from .schema import SCHEMA_VERSION, WORDS_FILE
+from .layout import SCHEMA_VERSION, WORDS_FILE
 
 try:  # POSIX; elsewhere writers are not serialised and old generations are kept
     import fcntl

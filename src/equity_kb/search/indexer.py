@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,7 @@ from .static_index import (
     write_parts_ahead,
     write_word_list,
 )
+from .stats import IndexStats
 
 whoosh_speedups.install()
 logger = logging.getLogger(__name__)
@@ -65,22 +65,6 @@ Doc = Mapping[str, Any]
 
 # Below this many documents extra writer processes cost more than they save.
 _PROCS_MIN_DOCS = 2000
-
-
-@dataclass
-class IndexStats:
-    """What a write did. ``generation`` is the name now in ``CURRENT``."""
-
-    generation: str
-    documents: int
-    upserted: int = 0
-    deleted: int = 0
-    rebuilt: bool = False
-    unchanged: bool = False
-    seconds: float = 0.0
-    ahead_seconds: float | None = None  # the part written ahead took this long, beside
-    duplicates: list[str] = field(default_factory=list)
-    static_records: int | None = None  # the static index was rewritten with this many
 
 
 # -- reading the pointer ------------------------------------------------------------

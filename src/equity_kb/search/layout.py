@@ -25,6 +25,12 @@ WORDS_NAME = "words.json"
 RECORDS_VERSION = 6
 RECORDS_STEM = "static-records"
 RECORDS_NAME = f"{RECORDS_STEM}.v{RECORDS_VERSION}.pickle"
+# In each Whoosh generation: its schema's version (schema.py says when to bump it), and
+# the distinct words of the indexed text with their document counts, for "did you mean"
+# (a spelling field in the index doubled its postings, and stemmed terms would be
+# suggested as "disciplin").
+SCHEMA_VERSION = 4
+WORDS_FILE = "words.json"
 
 
 def state_dir(site: str | os.PathLike[str]) -> Path:

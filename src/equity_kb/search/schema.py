@@ -1,8 +1,9 @@
 """The Whoosh schema of the index, and the names shared by the indexer and the engine.
 
-Bump ``SCHEMA_VERSION`` whenever the schema or the way documents are turned into
-fields changes: ``sync_index`` then rebuilds instead of updating an index it could
-no longer read correctly.
+Bump ``SCHEMA_VERSION`` (kept in ``layout``, so that reading a generation's manifest
+loads no Whoosh) whenever the schema or the way documents are turned into fields
+changes: ``sync_index`` then rebuilds instead of updating an index it could no longer
+read correctly.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-SCHEMA_VERSION = 4
+from .layout import SCHEMA_VERSION as SCHEMA_VERSION
+from .layout import WORDS_FILE as WORDS_FILE
 
 # Facet fields, in the order pages show them; each holds several values per document.
 # ``evidence``: a reference's kind of evidence, or the kinds of a card's sources.
@@ -42,11 +44,6 @@ STEMMED_FIELDS: frozenset[str] = frozenset({"title", "summary", "body", "annotat
 
 # The longest stretch of page text kept (stored) for snippets; all of it is indexed.
 STORED_BODY_CHARS = 20_000
-
-# Distinct words of the indexed text with their document counts, written beside the
-# index for "did you mean" (a spelling field in the index doubled its postings, and
-# stemmed terms would be suggested as "disciplin").
-WORDS_FILE = "words.json"
 
 
 # Words a query does not require (the engine drops them before matching, except in a

@@ -8,7 +8,6 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from equity_kb.search.documents import facet_labels
-from equity_kb.search.schema import QUERY_STOP_WORDS
 
 from .bibliography.book import bibliography_book, entry_footer_book, reading_list_book
 from .bibliography.citing import entry_footer
@@ -118,6 +117,10 @@ def render_placeholder(
         return first_page(app, domain, r, docname, node)
     if kind in ("search", "explore"):
         root = r.url("index").removesuffix("index.html") or "./"
+        # Whoosh (the service's stop words) is loaded for the search pages only: 11 ms
+        # of every incremental build's start-up otherwise.
+        from equity_kb.search.schema import QUERY_STOP_WORDS
+
         labels = facet_labels(vocab)
         stop = sorted(QUERY_STOP_WORDS)  # the static search drops the service's words
         return r.render(

@@ -38,8 +38,9 @@ from ..safety.build_guard import lock_fd
 from ..safety.write_errors import report_write_error
 
 if TYPE_CHECKING:
-    from equity_kb.search.indexer import IndexStats, Progress
+    from equity_kb.search.indexer import Progress
     from equity_kb.search.plan import Sources
+    from equity_kb.search.stats import IndexStats
 
 logger = logging.getLogger("equity_kb")
 JOB = "search index"  # the references' Whoosh index, written ahead
@@ -308,8 +309,7 @@ def write_search_index(app: Sphinx, exception: BaseException | None) -> None:
         for path in _job_paths(app):
             path.unlink(missing_ok=True)
         return
-    # Imported while the job may still be working (0.05 s), not after it answers.
-    from equity_kb.search.indexer import IndexStats
+    from equity_kb.search.stats import IndexStats
 
     answer = _collect(app, job)
     ahead_done = ahead.wait() if ahead is not None else False
