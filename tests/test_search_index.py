@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_search_fixtures import ENTRIES, LABELS, build_index, fixture_docs
+from whoosh import index as whoosh_index
 
 from equity_kb.core.model import Practice
 from equity_kb.search import (
@@ -180,6 +181,33 @@ def test_old_generations_are_removed_unless_a_reader_holds_them(tmp_path: Path) 
     held.close()
     update_index(tmp_path, [new_card("PC-200")], [])
     assert generations(tmp_path) == ["gen-000005", "gen-000006"]
+
+
+def test_an_update_links_the_segments_it_keeps_and_never_writes_them(tmp_path: Path) -> None:
+    """A new generation links to its predecessor's segment files rather than copying
+    them; the updates (a replaced document, a deletion, an added one, a merge of
+    segments) leave every byte of the generation an engine still reads as it was."""
+    build_index(tmp_path)
+    held = SearchEngine(tmp_path)
+    first = Path(tmp_path, held.generation)
+    before = {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()}
+    segments = [first / name for name in before if name.endswith(".seg")]
+    assert segments
+    changed = fixture_docs()[0] | {"title": "Equity pauses with a stopwatch"}
+    update_index(tmp_path, [changed], ["gregory2010achievement"])
+    second = current_generation(tmp_path)
+    assert second is not None and second != first
+    linked = [p for p in second.iterdir() if p.name.endswith(".seg") and p.stat().st_nlink > 1]
+    assert {p.name for p in linked} >= {s.name for s in segments}  # linked, not copied
+    for i in range(12):  # enough segments for Whoosh to merge some
+        update_index(tmp_path, [new_card(f"PC-3{i:02d}")], [])
+    assert {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()} == before
+    with whoosh_index.open_dir(str(first)).searcher() as old:  # still whole, as it was
+        assert old.doc_count() == 15 and old.document(key="PC-001")["title"] != changed["title"]
+    held.close()
+    with SearchEngine(tmp_path) as engine:
+        assert engine.search("").total == 15 - 1 + 12
+        assert [h.key for h in engine.search("stopwatch").hits] == ["PC-001"]
 
 
 def test_a_long_lived_engine_sees_a_new_generation(tmp_path: Path) -> None:

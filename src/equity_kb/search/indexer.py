@@ -103,7 +103,7 @@ def update_index(
         cur, manifest = usable
         name, tmp = new_generation_dir(root)
         skip = shutil.ignore_patterns(READERS, STAMPS, "*LOCK*", "*.lock")
-        shutil.copytree(cur, tmp, ignore=skip)
+        shutil.copytree(cur, tmp, ignore=skip, copy_function=_link_or_copy)
         ix = whoosh_index.open_dir(str(tmp))
         writer = ix.writer()
         deleted = 0
@@ -451,6 +451,23 @@ def finish_prebuild(
         ahead_seconds=ahead,
         duplicates=duplicates,
     )
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    """A new generation's copy of its predecessor's file: a hard link for a segment (Whoosh
+    writes a segment's file once, and keeps deletions in the table of contents, which
+    is copied), so an update does not copy the whole index (34 MB at 13,500 entries);
+    a copy for everything that is rewritten, or where the file system has no links."""
+    if src.endswith(_SEGMENT_SUFFIX):
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:
+            pass
+    return str(shutil.copy2(src, dst))
+
+
+_SEGMENT_SUFFIX = ".seg"  # a segment's compound file (whoosh3 codec)
 
 
 # -- documents to fields ----------------------------------------------------------------
