@@ -30,6 +30,7 @@ def setup(app: Any) -> dict[str, Any]:
     from .pages.retired_pages import setup_retired_pages
     from .pages.whats_new import setup_whats_new
     from .placeholders import setup_placeholders
+    from .rendering.template_cache import setup_template_cache
     from .safety.build_guard import setup_build_guard
     from .safety.buildstate import setup_buildstate
     from .safety.write_errors import setup_write_errors
@@ -62,6 +63,7 @@ def setup(app: Any) -> dict[str, Any]:
     setup_print_pack(app)
     setup_indexing(app)
     setup_theme(app)
+    setup_template_cache(app)
     setup_link_previews(app)
     setup_retired_pages(app)
     setup_whats_new(app)
