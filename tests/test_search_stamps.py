@@ -111,3 +111,72 @@ def test_every_document_is_compared_when_the_stamps_cannot_be_trusted(tmp_path: 
 
 def _current(out: Path) -> str:
     return (index_dir(out) / "CURRENT").read_text(encoding="utf-8").strip()
+
+
+def test_an_update_written_by_a_forked_child_is_the_same(tmp_path: Path) -> None:
+    """The index job writes an update's Whoosh part in a forked child beside the static
+    index (``fork``): both indexes come out as they do in one process; a child that
+    fails raises its error here, and nothing is published."""
+    import os
+
+    import pytest
+
+    from equity_kb.search import stamps as stamps_module
+    from equity_kb.search.generations import current_generation, read_manifest
+    from equity_kb.search.static_index import read_store
+
+    real = stamps_module.update_index
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        (tmp_path / f"writer-{os.getpid()}").touch()  # in whichever process writes
+        return real(*args, **kwargs)
+
+    stamps_module.update_index = noted  # type: ignore[assignment]
+    out: dict[bool, tuple[Any, ...]] = {}
+    for fork in (False, True):
+        site, folder = Site(), tmp_path / str(fork)
+        publish_sources(folder, site.sources(), labels=LABELS)
+        key = sorted(site.docs)[2]
+        site.edit(key, title="Zygomorphic flowers in the schoolyard")
+        stats = publish_sources(folder, site.sources(), labels=LABELS, fork=fork)
+        assert (stats.upserted, stats.deleted, stats.static_records) == (1, 0, len(site.docs))
+        with SearchEngine(index_dir(folder)) as engine:
+            hits = [h.key for h in engine.search("zygomorphic").hits]
+        manifest = read_manifest(current_generation(index_dir(folder)))  # type: ignore[arg-type]
+        store = read_store(folder)
+        assert store is not None
+        out[fork] = (hits, manifest["docs"], store["current"])
+    stamps_module.update_index = real
+    writers = sorted(int(p.name.split("-")[1]) for p in tmp_path.glob("writer-*"))
+    assert len(writers) == 2 and os.getpid() in writers  # one here, one in a child
+    assert out[True] == out[False] and out[True][0] == [sorted(Site().docs)[2]]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device", "index")
+
+    site, folder = Site(), tmp_path / "broken"
+    publish_sources(folder, site.sources(), labels=LABELS)
+    before = current_generation(index_dir(folder))
+    site.edit(sorted(site.docs)[0], title="Never published")
+    stamps_module.update_index = broken  # type: ignore[assignment]
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            publish_sources(folder, site.sources(), labels=LABELS, fork=True)
+    finally:
+        stamps_module.update_index = real
+    assert current_generation(index_dir(folder)) == before
+
+
+def test_a_forked_call_that_dies_says_so() -> None:
+    import os
+
+    import pytest
+
+    from equity_kb.core.background import call_forked
+
+    answer = call_forked(divmod, 7, 2)
+    assert answer is not None and answer() == (3, 1)
+    died = call_forked(os._exit, 3)
+    assert died is not None
+    with pytest.raises(RuntimeError, match="stopped before it answered"):
+        died()

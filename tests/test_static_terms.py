@@ -388,3 +388,34 @@ def test_patched_term_data_is_what_a_whole_write_makes(
     # Records that are not the ones the shards came from: written whole.
     static_terms.write_term_data(patched, after, pages, before=before)
     assert len(calls) == 4
+
+
+def test_a_rewrite_links_the_shards_it_keeps(tmp_path: Path) -> None:
+    """A whole rewrite of the static index (a small site's edit) links the shards whose
+    bytes it would write again, and writes the others: byte for byte what a rewrite
+    with no bundle before it writes."""
+    import os
+
+    from test_search_fixtures import LABELS, fixture_docs
+
+    from equity_kb.search import publish_search
+
+    docs = fixture_docs()
+    edited = [docs[0], dict(docs[1], body="Zygomorphic xylophones. " + str(docs[1]["body"]))]
+    edited += docs[2:]
+    site, fresh, held = tmp_path / "site", tmp_path / "fresh", tmp_path / "held"
+    publish_search(site, docs, labels=LABELS)
+    held.mkdir()  # a second name for each shard served now, to tell links from copies
+    for shard in (static_dir(site) / TERMS_DIRNAME).rglob("*_*.json"):
+        os.link(shard, held / shard.name)
+    stats = publish_search(site, edited, labels=LABELS)
+    assert stats.static_records == len(docs)  # written whole: a small bundle
+    publish_search(fresh, edited, labels=LABELS)
+    assert _term_files(static_dir(site)) == _term_files(static_dir(fresh))
+    shards = list((static_dir(site) / TERMS_DIRNAME).rglob("*_*.json"))
+    linked = [p for p in shards if p.stat().st_nlink > 1]
+    written = [p for p in shards if p.stat().st_nlink == 1]
+    # The shards of the edited entry's new words were written; the rest were linked.
+    assert any("zygomorph" in p.read_text(encoding="utf-8") for p in written)
+    assert not any("zygomorph" in p.read_text(encoding="utf-8") for p in linked)
+    assert 0 < len(written) < len(linked)

@@ -151,6 +151,49 @@ def fork_map(
         return None
 
 
+def call_forked(fn: Callable[..., R], *args: Any, **kwargs: Any) -> Callable[[], R] | None:
+    """Start ``fn(*args, **kwargs)`` in a forked child, and return a function that waits
+    for it and returns what it returned, or raises what it raised (both pickled back).
+    None (and no child) where forking is not possible. Only for a small process with
+    one thread: a fork copies the heap, and no other thread's locks."""
+    context = _fork_context()
+    if context is None:
+        return None
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, fn(*args, **kwargs))
+        except BaseException as err:  # handed to the parent, which raises it
+            outcome = (False, err)
+        try:
+            writer.send(outcome)
+        except Exception as err:  # an unpicklable result or error: said as text
+            writer.send((False, RuntimeError(f"{fn.__name__} failed: {err!r}")))
+
+    try:
+        process = context.Process(target=child, name=f"equity-kb {fn.__name__}")
+        process.start()
+    except OSError:
+        return None
+    finally:
+        writer.close()  # the child's copy stays open: the parent sees EOF when it ends
+
+    def result() -> R:
+        try:
+            ok, value = reader.recv()
+        except EOFError:
+            raise RuntimeError(f"{fn.__name__} stopped before it answered") from None
+        finally:
+            reader.close()
+            process.join()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result
+
+
 def start(owner: Any, name: str, target: Callable[..., object], *args: Any) -> Job | None:
     """Run ``target(*args)`` in a forked child, kept under ``owner`` and ``name`` for
     ``take``. None (and no child) where forking is not possible."""

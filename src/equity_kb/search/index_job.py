@@ -92,6 +92,7 @@ def run(payload: Path, answer: Path) -> dict[str, Any]:
             Sources(data["stamps"], make),
             labels=data["labels"],
             prebuilt=prebuilt if ahead is not None else None,
+            fork=True,
         )
         result["stats"] = dataclasses.asdict(stats)
     except OSError as err:

@@ -51,6 +51,7 @@ from .layout import (
 )
 from .pagefind_binary import pagefind_binary
 from .static_terms import (
+    TERMS_DIRNAME,
     TermData,
     entry_terms,
     make_term_data,
@@ -522,7 +523,7 @@ def _write_bundle(
         if before_terms is not None:
             before_terms()
         made = make_term_data(by_key)
-        stage_term_data(made, staging)
+        stage_term_data(made, staging, static_dir(site_path) / TERMS_DIRNAME)
         return made
 
     try:

@@ -254,13 +254,43 @@ class TermData:
     staged: Path | None = None  # a folder its shards are written in already
 
 
-def stage_term_data(made: TermData, folder: Path) -> None:
-    """Write the shards of ``made`` into ``folder`` now (``write_made`` moves them)."""
+def stage_term_data(made: TermData, folder: Path, previous: Path | None = None) -> None:
+    """Write the shards of ``made`` into ``folder`` now (``write_made`` moves them). A
+    shard that ``previous`` (the ``terms/`` folder now served) holds with the same bytes
+    is linked, not written: an edit changes the shards of its own terms, and making
+    the other 200 files again was most of a one-page update's term data on the shipped
+    docs. Shards are never written in place, so a link is never changed."""
     shutil.rmtree(folder, ignore_errors=True)
-    (folder / str(made.index["gen"])).mkdir(parents=True)
+    gen = folder / str(made.index["gen"])
+    gen.mkdir(parents=True)
+    served = _served_shards(previous) if previous is not None else None
     for name, data in made.encoded.items():
-        (folder / str(made.index["gen"]) / f"{name}.json").write_bytes(data)
+        target = gen / f"{name}.json"
+        old = served / target.name if served is not None else None
+        if old is not None and _same_bytes(old, data):
+            try:
+                os.link(old, target)
+                continue
+            except OSError:
+                pass  # another file system, or no links: written
+        target.write_bytes(data)
     made.staged = folder
+
+
+def _served_shards(terms: Path) -> Path | None:
+    """The folder of shards that ``terms/pages.json`` names, if it can be read."""
+    try:
+        index = json.loads((terms / PAGES_NAME).read_bytes())
+        return terms / str(index["gen"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def write_term_data(
