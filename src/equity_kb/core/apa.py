@@ -419,7 +419,7 @@ def _render_parallel(
         )
     finally:
         _work = None
-    if parts is None or not _passes_check(name) and style is not _stock_style():
+    if parts is None or (not _passes_check(name) and style is not _stock_style()):
         return None
     out = [text for part in parts for text in part]
     return out if len(out) == len(items) else None
