@@ -11,9 +11,9 @@ runs in its own ``python -m sphinx`` subprocess:
   index update time is read from the build's "search index: ..." line;
 * plain Sphinx: a clean build with ``-j 1`` and the incremental rebuild after the same
   one-brief edit;
-* peak memory of each build: the largest process's RSS high-water mark (``wait4``
-  rusage, covering the worker processes it waited for) and the whole process tree's
-  proportional set size (PSS, shared pages counted once), sampled five times a second;
+* peak memory of each build: the largest process's own RSS high-water mark (VmHWM)
+  and the whole process tree's proportional set size (PSS, shared pages counted once),
+  both sampled five times a second;
 * the built site's size and files, its static search index and largest page, and the
   Whoosh index kept beside it.
 
@@ -101,7 +101,7 @@ class Build:
     """One sphinx-build subprocess: wall time, memory, warnings, what it printed."""
 
     seconds: float
-    maxrss: int  # bytes: the largest single process (wait4 rusage high-water mark)
+    maxrss: int  # bytes: the largest single process (its own high-water mark, VmHWM)
     tree_pss: int  # bytes: the whole process tree, sampled
     warnings: int
     cpu: float = 0.0  # user + system seconds of the build and the processes it waited for
@@ -147,12 +147,30 @@ def _memory(pid: int) -> int:
         return 0
 
 
-def _tree_memory(root: int) -> int:
+def _high_water(pid: int) -> int:
+    """The most resident memory one process has had (VmHWM), in bytes; 0 if it is gone.
+    Not wait4's ru_maxrss: Linux carries the parent's high-water mark into a child
+    across fork and exec, so every build reported the benchmark process's own size
+    (308 MiB after the browser runs) where it was the larger."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(root: int, largest: dict[str, int] | None = None) -> int:
+    """The process tree's PSS; ``largest["hwm"]`` raised to its largest process's VmHWM."""
     tree = _children()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         total += _memory(pid)
+        if largest is not None:
+            largest["hwm"] = max(largest["hwm"], _high_water(pid))
         todo.extend(tree.get(pid, ()))
     return total
 
@@ -187,7 +205,7 @@ def sphinx_build(
     ]
     marks: dict[str, float] = {}
     lines: list[str] = []
-    peak = {"pss": 0}
+    peak = {"pss": 0, "hwm": 0}
     done = threading.Event()
     start = time.perf_counter()
     with open(log.with_suffix(".err"), "w+", encoding="utf-8") as err:
@@ -195,7 +213,7 @@ def sphinx_build(
 
         def sample() -> None:
             while not done.wait(0.2):
-                peak["pss"] = max(peak["pss"], _tree_memory(proc.pid))
+                peak["pss"] = max(peak["pss"], _tree_memory(proc.pid, peak))
 
         def read() -> None:
             assert proc.stdout is not None
@@ -226,7 +244,7 @@ def sphinx_build(
         )
     build = Build(
         seconds=seconds,
-        maxrss=usage.ru_maxrss * 1024,
+        maxrss=peak["hwm"],
         tree_pss=peak["pss"],
         warnings=sum(1 for line in errors.splitlines() if "WARNING" in line or "ERROR" in line),
         cpu=usage.ru_utime + usage.ru_stime,
