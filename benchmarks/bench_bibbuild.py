@@ -34,7 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
-from bench_scale import Build, discard, site_size, sphinx_build  # noqa: E402
+from bench_scale import Build, site_size, sphinx_build  # noqa: E402
+from workdirs import discard  # noqa: E402
 
 WORK = HERE / "_work" / "bibbuild"
 SIZES = (1_000, 10_000)

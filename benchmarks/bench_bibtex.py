@@ -11,7 +11,6 @@ formatting cold and from its cache.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
@@ -28,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import scratch  # noqa: E402
 
 VOCABULARY = corpus.VOCABULARY
 
@@ -43,7 +43,7 @@ def run() -> str:
     vocabulary = load_vocabulary(VOCABULARY)
     rows: list[str] = []
     apa_rows: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         for n in (1_000, 10_000):
             path = Path(tmp) / f"refs{n}.bib"
             text = corpus.bib_text(n, vocabulary=vocabulary)

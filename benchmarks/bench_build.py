@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import scratch  # noqa: E402
 
 ROOT = corpus.ROOT
 
@@ -98,7 +98,7 @@ def run() -> str:
     lines = ["## Build: Equity KB against plain Sphinx (same pages, furo, MyST, sphinx-design)", ""]
     lines += ["| pages | build | ours (s) | plain Sphinx (s) | ratio |", "|---|---|---|---|---|"]
     vocabulary = ROOT / "docs" / "vocabulary.yml"
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         work = Path(tmp)
         (work / "shipped").mkdir()
         shipped = compare(

@@ -9,12 +9,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from workdirs import scratch  # noqa: E402
+
 BUILDERS = ("html", "dirhtml", "singlehtml", "epub", "latex", "text", "gettext", "man")
 EPUBCHECK = Path("/usr/share/java/epubcheck.jar")
 
@@ -32,7 +35,7 @@ def run() -> str:
         "| builder | time (s) | exit | warnings |",
         "| --- | --- | --- | --- |",
     ]
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         work = Path(tmp)
         for builder in BUILDERS:
             seconds, code, output = timed(

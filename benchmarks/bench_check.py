@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import scratch  # noqa: E402
 
 ROOT = corpus.ROOT
 CLI = Path(sys.executable).with_name("equity-kb")
@@ -53,7 +53,7 @@ def measure(site: Path) -> tuple[float, float, float]:
 
 def run() -> str:
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         site = Path(tmp) / "site"
         site.mkdir()
         for name in ("docs", "bib", "templates"):

@@ -32,6 +32,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from workdirs import scratch  # noqa: E402
+
 TIMER = r"""
 import json, sys, time
 START = time.perf_counter()
@@ -126,7 +128,7 @@ def run() -> str:
     import bench_build
 
     lines = ["## Where a clean build's time goes (seconds, -j 1)", ""]
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         work = Path(tmp)
         before = before_checkout(work)
         try:

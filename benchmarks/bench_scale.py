@@ -33,7 +33,6 @@ import json
 import os
 import pstats
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -47,28 +46,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import discard  # noqa: E402
 
 WORK = HERE / "_work" / "scale"
-DISCARDED = HERE / "_work" / "discarded"
-
-
-def discard(path: Path) -> None:
-    """Put the folder ``path`` out of the way instead of deleting it (``make bench``
-    deletes them all at its end). This machine's ext4 has no journal, and ext4 without
-    one skips the inodes deleted in the last minutes when it makes a file: deleting one
-    build's output before the next slowed that build's writes, by up to a second of
-    kernel time at 1,000 references, run after run, and by how many files it writes
-    (ours: 1,300 there; sphinxcontrib-bibtex's: 40). A clean build here is a build into
-    a fresh folder, as on a fresh checkout."""
-    if path.exists():
-        DISCARDED.mkdir(parents=True, exist_ok=True)
-        os.replace(path, DISCARDED / f"{time.time_ns()}-{path.name}")
-
-
-def delete_discarded() -> None:
-    shutil.rmtree(DISCARDED, ignore_errors=True)
-
-
 PLOT = HERE / "scale.png"
 DEFAULT_SCALES = (1.0, 10.0, 100.0)
 GIB = 1024**3
@@ -631,7 +611,7 @@ def profile_section(result: dict[str, Any]) -> str:
     """cProfile of the largest scale's clean -j 1 and one-brief incremental builds."""
     scale = result["scale"]
     root = WORK / f"{scale:g}x" / "profile"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     kb = corpus.write_site(root, scale)
     site = kb["dest"]
     out = site / "_build" / "j1"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -30,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import discard  # noqa: E402
 
 WORK = HERE / "_work" / "search"
 N_REFS, N_BRIEFS, N_CARDS = 7000, 1000, 2000
@@ -373,7 +373,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 def run() -> str:
     from equity_kb.search import rebuild_index, sync_index, update_index
 
-    shutil.rmtree(WORK, ignore_errors=True)
+    discard(WORK)
     WORK.mkdir(parents=True)
     index = WORK / "index"
     c, gen_s = _timed(lambda: corpus.generate(N_REFS, N_BRIEFS, N_CARDS, seed=1))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import sys
@@ -37,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
 from run import machine  # noqa: E402
+from workdirs import discard  # noqa: E402
 
 WORK = HERE / "_work" / "serve"
 WRK = Path("/usr/bin/wrk")
@@ -231,7 +231,7 @@ def run() -> str:
 
     if not WRK.exists():
         return "## The service under load (wrk)\n\nSkipped: /usr/bin/wrk is missing.\n"
-    shutil.rmtree(WORK, ignore_errors=True)
+    discard(WORK)
     WORK.mkdir(parents=True)
     c = corpus.generate(N_REFS, N_BRIEFS, N_CARDS, seed=1)
     docs = c.search_documents()

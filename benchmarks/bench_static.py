@@ -40,7 +40,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ import corpus  # noqa: E402
 from run import machine  # noqa: E402
 from test_search_fixtures import CHROMIUM, search_page  # noqa: E402
 from test_search_fixtures import CHROMIUM_ARGS as ARGS  # noqa: E402
+from workdirs import discard, scratch  # noqa: E402
 
 WORK = HERE / "_work" / "static"
 N_BRIEFS, N_CARDS, N_REFS = corpus.SIZE_AT_100X
@@ -660,7 +660,7 @@ def bench_binaries(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
             log(f"{name} {rows[-1]['version']}: {seconds:.1f} s ({child:.1f} s CPU)")
-            shutil.rmtree(site, ignore_errors=True)
+            discard(site)
     finally:
         if before is None:
             os.environ.pop(ENV, None)
@@ -716,7 +716,7 @@ def run() -> str:
 
     if not CHROMIUM.exists():
         return f"## Static search (Pagefind)\n\nSkipped: {CHROMIUM} is missing.\n"
-    shutil.rmtree(WORK, ignore_errors=True)
+    discard(WORK)
     WORK.mkdir(parents=True)
     site = WORK / "site"
     c, gen_s = _timed(lambda: corpus.generate(N_REFS, N_BRIEFS, N_CARDS, seed=1))
@@ -724,7 +724,7 @@ def run() -> str:
     labels = facet_labels(load_vocabulary(corpus.VOCABULARY))
     log(f"{len(docs):,} documents generated in {gen_s:.1f} s")
 
-    with tempfile.TemporaryDirectory(prefix="kb-bench-static-") as tmp:
+    with scratch("kb-bench-static-") as tmp:
         index = Path(tmp) / "index"
         _, whoosh_s = _timed(lambda: rebuild_index(index, docs, labels=labels))
         log(f"Whoosh rebuild_index: {whoosh_s:.1f} s")

@@ -66,6 +66,7 @@ from bench_static import (  # noqa: E402
     total,
 )
 from run import machine  # noqa: E402
+from workdirs import discard  # noqa: E402
 
 WORK = HERE / "_work" / "static_scales"
 RELEVANCE = ROOT / "tests" / "data" / "relevance.json"
@@ -531,7 +532,7 @@ def run() -> str:
         return f"{title}\n\nSkipped: {CHROMIUM} is missing.\n"
     from playwright.sync_api import sync_playwright
 
-    shutil.rmtree(WORK, ignore_errors=True)
+    discard(WORK)
     WORK.mkdir(parents=True)
     started = time.perf_counter()
     # Every site first: Pagefind's Python client runs its own event loop, which cannot

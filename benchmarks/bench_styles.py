@@ -9,7 +9,6 @@ fails that tree's self-check (editor-only works) and runs on citeproc-py's own t
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from workdirs import scratch  # noqa: E402
 
 STYLES = ("apa", "harvard-cite-them-right", "chicago-author-date")
 N = 1_000
@@ -28,7 +28,7 @@ N = 1_000
 
 def run() -> str:
     vocabulary = load_vocabulary(corpus.VOCABULARY)
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch() as tmp:
         path = Path(tmp) / "refs.bib"
         path.write_text(corpus.bib_text(N, vocabulary=vocabulary), encoding="utf-8")
         clear_cache()

@@ -66,9 +66,9 @@ def main(argv: list[str]) -> int:
         print(section, flush=True)
         print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
     (HERE / "results.md").write_text("\n".join(parts), encoding="utf-8")
-    from bench_scale import delete_discarded
+    from workdirs import delete_discarded
 
-    delete_discarded()  # the build folders put aside (bench_scale.discard)
+    delete_discarded()  # the folders put aside while it ran (workdirs.discard)
     print(f"wrote {HERE / 'results.md'}")
     return 0
 
