@@ -111,15 +111,23 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _memory(pid: int) -> int:
-    """PSS of one process in bytes (RSS if PSS is not readable), 0 if it is gone."""
+def _proc_kb(path: str, label: str) -> int | None:
+    """The ``label`` line's figure (kB) of a /proc file, in bytes; None if unreadable."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+        with open(path, encoding="ascii") as f:
             for line in f:
-                if line.startswith("Pss:"):
+                if line.startswith(label):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
+    return None
+
+
+def _memory(pid: int) -> int:
+    """PSS of one process in bytes (RSS if PSS is not readable), 0 if it is gone."""
+    pss = _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
+    if pss is not None:
+        return pss
     try:
         with open(f"/proc/{pid}/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -132,14 +140,7 @@ def _high_water(pid: int) -> int:
     Not wait4's ru_maxrss: Linux carries the parent's high-water mark into a child
     across fork and exec, so every build reported the benchmark process's own size
     (308 MiB after the browser runs) where it was the larger."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(f"/proc/{pid}/status", "VmHWM:") or 0
 
 
 def _tree_memory(root: int, largest: dict[str, int] | None = None) -> int:
