@@ -218,3 +218,44 @@ def test_parts_written_ahead_of_other_documents_are_dropped(tmp_path: Path) -> N
     folder, _, name = store["ids"][ref["key"]].rpartition("/")
     fragment = static_dir(site) / folder / "fragment" / f"{name}.pf_fragment"
     assert b"Zygomorphic" in gzip.decompress(fragment.read_bytes())
+
+
+def test_the_parts_are_fed_by_a_child_whose_death_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind is fed by a forked child, not a thread of the process writing the Whoosh
+    index (which held the interpreter's lock): the parts name that child's process. A
+    child that dies on the way leaves a complete Whoosh folder and no parts; the job then
+    writes every record itself."""
+    import os
+
+    from equity_kb.search import indexer
+
+    real = indexer.write_parts_ahead
+
+    def recorded(folder: Path, records: Any) -> None:
+        real(folder, records)
+        (folder / "writer").write_text(str(os.getpid()), encoding="utf-8")
+
+    monkeypatch.setattr(indexer, "write_parts_ahead", recorded)
+    folder = prebuild_dir(index_dir(site_with_page(tmp_path / "fed")))
+    prebuild(folder, _references(fixture_docs()))
+    writer = int((folder / "static" / "writer").read_text(encoding="utf-8"))
+    assert writer != os.getpid() and indexer.prebuild_complete(folder)
+
+    def dies(folder: Path, records: Any) -> None:
+        folder.mkdir(parents=True)
+        (folder / "half").write_text("a part cut short", encoding="utf-8")
+        os._exit(3)
+
+    monkeypatch.setattr(indexer, "write_parts_ahead", dies)
+    site = site_with_page(tmp_path / "died")
+    folder = prebuild_dir(index_dir(site))
+    prebuild(folder, _references(fixture_docs()))
+    assert indexer.prebuild_complete(folder) and not (folder / "static").exists()
+    publish_search(site, fixture_docs(), labels=LABELS, prebuilt=folder)
+    store = read_store(site)
+    pages = read_pages(static_dir(site))
+    assert store is not None and pages is not None
+    assert sorted(store["ids"]) == sorted(d["key"] for d in fixture_docs())
+    assert sorted(store["ids"].values()) == sorted(pages["ids"])

@@ -23,6 +23,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from equity_kb.core import background
 from equity_kb.core.gcpause import gc_paused
 
 from . import whoosh_speedups
@@ -45,7 +46,6 @@ from .plan import would_rebuild
 from .schema import analysed_once, build_schema, index_fields
 from .static_index import (
     AheadParts,
-    Record,
     StaticWrite,
     changed_records,
     parts_ahead,
@@ -364,14 +364,18 @@ def prebuild(
     target.mkdir(parents=True)
     unique, _ = _unique(docs() if callable(docs) else docs)
     # The static index's parts of these documents, by Pagefind (a process of its own),
-    # fed from a thread beside the Whoosh writing; the job checks and takes them.
-    static = None
+    # fed by a forked child: fed from a thread here, Pagefind waited on the Whoosh
+    # writing for this interpreter's lock. The job checks the parts and takes them.
+    static: Callable[[], object] | None = None
     if parts:
-        records = [static_record(d, terms=False) for d in unique]
-        static = threading.Thread(
-            target=_write_parts_ahead, args=(target / _PREBUILD_STATIC, records), name="ahead"
-        )
-        static.start()
+        folder = target / _PREBUILD_STATIC
+        static = background.call_forked(_write_parts_ahead, folder, unique)
+        if static is None:  # no fork here: a thread, as before
+            thread = threading.Thread(
+                target=_write_parts_ahead, args=(folder, unique), name="ahead"
+            )
+            thread.start()
+            static = thread.join
     try:
         with analysed_once():  # the static records' terms from the same analysis
             _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
@@ -382,19 +386,30 @@ def prebuild(
         digests = {d["key"]: digest(d) for d in unique}
     finally:
         if static is not None:
-            static.join()
+            _parts_written(static, target / _PREBUILD_STATIC)
     # Written last: its presence says the folder is complete.
     done = {"docs": digests, "seconds": time.perf_counter() - started}
     (target / _PREBUILD_DIGESTS).write_text(json.dumps(done), encoding="utf-8")
 
 
-def _write_parts_ahead(folder: Path, records: Sequence[Record]) -> None:
-    """``write_parts_ahead``; if it fails, the job writes these records itself."""
+def _write_parts_ahead(folder: Path, docs: Sequence[Doc]) -> None:
+    """``write_parts_ahead`` of the documents' records; if it fails, the job writes
+    these records itself."""
     try:
-        write_parts_ahead(folder, records)
+        write_parts_ahead(folder, [static_record(d, terms=False) for d in docs])
     except Exception as err:  # noqa: BLE001 (the records are written later instead)
         shutil.rmtree(folder, ignore_errors=True)
         logger.debug("equity_kb: the static index's parts ahead failed (%s)", err)
+
+
+def _parts_written(wait: Callable[[], object], folder: Path) -> None:
+    """Wait for ``_write_parts_ahead``; a child that died on the way leaves no parts
+    (the job finds none, and writes those records itself)."""
+    try:
+        wait()
+    except Exception as err:  # noqa: BLE001 (as in _write_parts_ahead)
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.debug("equity_kb: the static index's parts ahead stopped (%s)", err)
 
 
 def prebuild_complete(folder: Path) -> bool:

@@ -78,6 +78,8 @@ def load_references(app: Sphinx) -> None:
     for path in paths:
         app.env.note_dependency(str(path))
     digest = hashlib.sha256(domain.data["vocabulary_digest"].encode())
+    # The encoding the files are read in changes the references as much as their bytes.
+    digest.update(str(getattr(app.config, "bibtex_encoding", None) or "").encode() + b"\0")
     for path in paths:
         digest.update(str(path).encode() + b"\0" + path.read_bytes())
     if digest.hexdigest() == domain.data["bib_digest"]:
@@ -367,12 +369,25 @@ def start_exports(app: Sphinx, domain: KBDomain) -> None:
     if _exports_stale(app, domain):
         from equity_kb.core import background
 
-        background.start(app, EXPORTS_JOB, _write_export_files, app.outdir, domain.references)
+        background.start(
+            app,
+            EXPORTS_JOB,
+            _write_export_files,
+            app.outdir,
+            domain.references,
+            domain.data["bib_digest"],
+        )
 
 
-def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Reference]) -> None:
+def _write_export_files(
+    outdir: str | os.PathLike[str], references: dict[str, Reference], bib_digest: str
+) -> None:
+    """The site-wide exports, and each reference's own records for the result downloads
+    (``reference_records``), which the build's end then finds made."""
     from equity_kb.core import exports, faults
     from equity_kb.core.gcpause import gc_paused
+
+    from .reference_records import make_records, write_records_state
 
     refs = sort_entries(references.values())
     folder = Path(outdir, BIB_DIR)
@@ -381,6 +396,7 @@ def _write_export_files(outdir: str | os.PathLike[str], references: dict[str, Re
         for fmt, name in EXPORTS.items():
             atomic_write(folder / name, exports.WRITERS[fmt](refs))
             faults.point("exports")
+        write_records_state(outdir, bib_digest, make_records(references))
 
 
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
@@ -396,7 +412,7 @@ def write_exports(app: Sphinx, exception: BaseException | None) -> None:
         return  # the bibliography has not changed since these were written
     try:
         if job is None or not job.wait():
-            _write_export_files(app.outdir, domain.references)
+            _write_export_files(app.outdir, domain.references, domain.data["bib_digest"])
         atomic_write(state_dir(app.outdir) / "exported", domain.data["bib_digest"])
     except OSError as err:  # each file is replaced whole, so each is old or new
         report_write_error(

@@ -34,7 +34,9 @@ FORMAT_VERSION = 1  # of records.json, and of what goes into the digest
 
 
 def setup_result_export(app: Sphinx) -> None:
-    app.connect("build-finished", write_records)
+    # After write_exports (500), which waits for the exports job that makes the
+    # references' records (reference_records.py).
+    app.connect("build-finished", write_records, priority=600)
 
 
 def site_url(app: Sphinx, path: str) -> str:
@@ -57,16 +59,19 @@ def card_download_links(app: Sphinx, docname: str, key: str) -> dict[str, str]:
 
 def records(app: Sphinx, domain: KBDomain) -> dict[str, dict[str, str]]:
     """Key -> {format: that entry's text in the format}, cards and briefs first."""
-    from equity_kb.core.citable import entry_records, record_texts
-    from equity_kb.core.csl import to_csl
+    from equity_kb.core.citable import entry_records
     from equity_kb.core.ordering import sort_entries
+
+    from .reference_records import reference_records
 
     out: dict[str, dict[str, str]] = {}
     for entry in sort_entries(domain.doc_entries()):
         link = entry_permalink(app, entry.docname or "")
         out[entry.key] = entry_records(entry, link, app.config.project)
-    for ref in sort_entries(domain.references.values()):
-        out.setdefault(ref.key, record_texts(ref, to_csl(ref, rich=True)))
+    # The exports job made them, if it ran (it has ended: write_exports waited for it).
+    refs = reference_records(app.outdir, domain.data["bib_digest"], domain.references)
+    for key, texts in refs.items():
+        out.setdefault(key, texts)
     return out
 
 
