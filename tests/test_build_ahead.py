@@ -71,6 +71,64 @@ def test_exports_written_ahead_are_the_exports(kb_build, ahead):
     assert (folder / "equity-kb.bib").stat().st_mode & 0o044  # readable by a web server
 
 
+def test_the_references_download_records_are_made_by_the_exports_job(
+    kb_build, ahead, monkeypatch, tmp_path
+):
+    """The exports job makes each reference's download records and keeps them in the
+    build state; the build's end takes them, as it takes them again after an edit that
+    leaves the .bib files alone. Another bibliography's kept records are not used."""
+    import os
+
+    from equity_kb.core.citable import record_texts
+    from equity_kb.core.csl import to_csl
+    from equity_kb.sphinxext.bibliography import reference_records
+
+    real = reference_records.make_records
+    log = tmp_path / "made-by"  # a file: the job is another process
+    log.write_text("", encoding="utf-8")
+
+    def spy(refs):  # type: ignore[no-untyped-def]
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(refs)
+
+    def made_by() -> list[int]:
+        return [int(line) for line in log.read_text(encoding="utf-8").split()]
+
+    monkeypatch.setattr(reference_records, "make_records", spy)
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    app = kb_build(src=src)
+    assert made_by() and os.getpid() not in made_by()  # made in the job only
+    domain = references.kb_domain(app.env)
+    data = json.loads(
+        (Path(app.outdir) / "_downloads/cite/records.json").read_text(encoding="utf-8")
+    )["records"]
+    for ref in domain.references.values():
+        assert data[ref.key] == record_texts(ref, to_csl(ref, rich=True))
+    # A page edited, the .bib alone: the kept records are taken, not made again.
+    log.write_text("", encoding="utf-8")
+    page = src / "gap-map.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    kb_build(src=src)
+    assert made_by() == []
+    # Records kept for another bibliography are not taken.
+    out = Path(app.outdir)
+    reference_records.write_records_state(out, "another digest", {"x": {}})
+    kept = reference_records.reference_records(out, domain.data["bib_digest"], domain.references)
+    assert made_by() == [os.getpid()] and kept.keys() == domain.references.keys()
+
+
+def test_the_bib_encoding_is_part_of_the_bibliography_digest(kb_build, tmp_path):
+    src = tmp_path / "kb"
+    shutil.copytree(ROOTS / "test-kb", src)
+    first = references.kb_domain(kb_build(src=src).env).data["bib_digest"]
+    latin = references.kb_domain(
+        kb_build(src=src, confoverrides={"bibtex_encoding": "latin-1"}).env
+    ).data["bib_digest"]
+    assert first != latin
+
+
 def test_a_failed_job_leaves_the_work_to_the_build(kb_build, ahead, monkeypatch):
     def broken(*args: object) -> None:
         raise RuntimeError("disk full")
