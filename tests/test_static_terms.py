@@ -8,6 +8,7 @@ whose stem differs from the text's, apostrophes and numbers."""
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 import shutil
@@ -330,6 +331,38 @@ def test_an_unchanged_entry_keeps_its_terms_without_analysis(
     assert "zygomorphic" in field_terms(after[edited["key"]]["terms"], "b")
     fresh = [retagged, edited, *docs[2:]]
     assert after == {d["key"]: static_index.static_record(d) for d in fresh}
+
+
+def test_the_index_written_ahead_and_its_terms_share_one_analysis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing the references' index ahead, each stemmed field value is analysed once,
+    for the Whoosh index, and its static terms take that analysis: the same terms as
+    one made on its own. (Keyed by the stemmer's cache, which each schema has its own,
+    the terms never found the index's analysis, and did all of it again.)"""
+    from test_search_fixtures import fixture_docs
+
+    from equity_kb.search import schema
+    from equity_kb.search.indexer import _PREBUILD_TERMS, prebuild
+    from equity_kb.search.static_index import record_terms
+
+    docs = fixture_docs()
+    analysed: list[str] = []
+    real = schema.StemmedPositions._fast_values
+
+    def counted(self: Any, value: str, *steps: Any) -> Any:
+        analysed.append(value)
+        return real(self, value, *steps)
+
+    monkeypatch.setattr(schema.StemmedPositions, "_fast_values", counted)
+    prebuild(tmp_path / "ahead", docs, parts=False)
+    stemmed = [
+        v for d in docs for f, v in schema.index_fields(d).items() if f in schema.STEMMED_FIELDS
+    ]
+    assert sorted(analysed) == sorted(stemmed)  # once each, not twice
+    made = pickle.loads((tmp_path / "ahead" / _PREBUILD_TERMS).read_bytes())
+    assert made == {d["key"]: record_terms(d) for d in docs}
+    assert not schema._remembered  # nothing kept after it
 
 
 def _term_files(bundle: Path) -> dict[str, bytes]:

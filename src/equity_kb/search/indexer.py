@@ -377,9 +377,13 @@ def prebuild(
             thread.start()
             static = thread.join
     try:
+        terms: dict[str, dict[str, Any]] = {}
+
+        def with_terms(doc: Doc) -> None:  # right after its analysis, which it takes
+            terms[doc["key"]] = record_terms(doc)
+
         with analysed_once():  # the static records' terms from the same analysis
-            _add_all(whoosh_index.create_in(str(target), build_schema()), unique)
-            terms = {d["key"]: record_terms(d) for d in unique}
+            _add_all(whoosh_index.create_in(str(target), build_schema()), unique, each=with_terms)
         with (target / _PREBUILD_TERMS).open("wb") as f:
             pickle.dump(terms, f, protocol=pickle.HIGHEST_PROTOCOL)
         write_words(target, count_words(unique))
@@ -556,16 +560,23 @@ def _rebuild_locked(
 
 
 def _add_all(
-    ix: Any, docs: Sequence[Doc], procs: int = 1, progress: Progress | None = None
+    ix: Any,
+    docs: Sequence[Doc],
+    procs: int = 1,
+    progress: Progress | None = None,
+    each: Callable[[Doc], None] | None = None,
 ) -> None:
     """Add ``docs`` to the index ``ix`` and commit, or commit nothing if that fails;
-    ``ix`` is closed either way. ``procs`` writer processes (see ``_writer``)."""
+    ``ix`` is closed either way. ``procs`` writer processes (see ``_writer``); ``each``
+    is called with every document once it is added."""
     writer = _writer(ix, procs)
     total = len(docs)
     try:
         with gc_paused():  # acyclic postings by the hundred thousand
             for i, doc in enumerate(docs, 1):
                 writer.add_document(**index_fields(doc))
+                if each is not None:
+                    each(doc)
                 if progress and (i % 100 == 0 or i == total):
                     progress(i, total)
             writer.commit()

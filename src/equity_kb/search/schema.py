@@ -68,7 +68,7 @@ def stemming_analyzer() -> Analyzer:
     return StemmingAnalyzer(stoplist=STOP_WORDS, minsize=MIN_WORD_CHARS)
 
 
-# What ``analysed_once`` remembers: (value, analyzer steps, boost) -> word values.
+# What ``analysed_once`` remembers: (value, analyzer settings, boost) -> word values.
 _remembered: dict[tuple[Any, ...], list[tuple[str, int, float, bytes]]] | None = None
 
 
@@ -76,7 +76,9 @@ _remembered: dict[tuple[Any, ...], list[tuple[str, int, float, bytes]]] | None =
 def analysed_once() -> Iterator[None]:
     """Within it, a field value analysed once (for the Whoosh index) is not analysed again
     (for the static index's terms, static_terms.entry_terms, which reads the same field
-    values through the same analyzers): a clean build of 10,000 references did it twice."""
+    values through the same analyzers): a clean build of 10,000 references did it twice.
+    A value is remembered until it is asked for again, so analysing each entry's values
+    for both, one entry after another, keeps one entry's values at a time."""
     global _remembered
     _remembered = {}
     try:
@@ -112,8 +114,10 @@ class StemmedPositions(Positions):
             return super().word_values(value, analyzer, **kwargs)
         if _remembered is None:
             return self._fast_values(value, *steps)
-        key = (value, steps, self.field_boost)
-        got = _remembered.get(key)
+        # By the settings, not the stemmer's cache (each schema's analyzer has its own:
+        # keyed by it, the index's schema and the static terms' never met).
+        key = (value, steps[:5], steps[6], _stemmer_identity(analyzer), self.field_boost)
+        got = _remembered.pop(key, None)
         if got is None:
             got = _remembered[key] = self._fast_values(value, *steps)
         return got
@@ -154,6 +158,13 @@ class StemmedPositions(Positions):
                 vbytes = encoded[key] = self.encode(plist)
             out.append((word, len(plist), len(plist) * fb, vbytes))
         return out
+
+
+def _stemmer_identity(analyzer: Any) -> tuple[Any, ...]:
+    """What a StemmingAnalyzer-shaped chain's stemmer stems with (``stemming_steps``
+    gives its cached wrapper, which differs between equal analyzers)."""
+    stemmer = analyzer.items[3]
+    return (stemmer.stemfn, stemmer.lang)
 
 
 def stemming_steps(analyzer: Any) -> tuple[Any, ...] | None:
