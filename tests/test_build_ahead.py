@@ -408,13 +408,33 @@ def test_the_index_job_starts_before_the_environment_is_loaded(kb_build, monkeyp
     assert "search index: 8 entries (rebuilt; static index rewritten) in" in app.status.getvalue()
 
 
-def test_a_job_started_before_the_prebuild_is_replaced_by_one_holding_its_end(
-    kb_build, ahead, monkeypatch
-):
+def test_a_job_started_before_the_prebuild_is_handed_its_end(kb_build, ahead, monkeypatch):
+    """The job started at config-inited is kept when the prebuild starts: it is handed
+    the prebuild's end (a descriptor, over its stdin socket), waits for it, and writes
+    both indexes; no second interpreter is started."""
     from equity_kb.search import stamps
 
     seen = spawns(monkeypatch)
     monkeypatch.setattr(stamps, "publish_sources", None)  # the job wrote them, not the build
+    app = kb_build()
+    assert "8 entries (rebuilt; references written ahead in" in app.status.getvalue()
+    assert [known for known, _ in seen] == [False]
+    job = seen[0][1]
+    assert job is not None and len(job.passed) == 2  # type: ignore[attr-defined]  (lock, end)
+    assert job._popen.poll() == 0  # type: ignore[attr-defined]
+    with SearchEngine(index_dir(app.outdir)) as engine:
+        assert engine.search("", page_size=100).total == 8
+
+
+def test_a_job_that_cannot_be_handed_the_end_is_replaced(kb_build, ahead, monkeypatch):
+    """Where a descriptor cannot be handed over, the early job is stopped and one started
+    holding the prebuild's end writes the indexes."""
+    from equity_kb.core import background
+    from equity_kb.search import stamps
+
+    monkeypatch.setattr(background.Spawned, "hand_over", lambda self, fd: False)
+    seen = spawns(monkeypatch)
+    monkeypatch.setattr(stamps, "publish_sources", None)
     app = kb_build()
     assert "8 entries (rebuilt; references written ahead in" in app.status.getvalue()
     assert [known for known, _ in seen] == [False, True]

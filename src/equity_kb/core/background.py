@@ -19,6 +19,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import traceback
@@ -60,10 +61,17 @@ class Job:
 class Spawned(Job):
     """A fresh interpreter running a command (``spawn``); same ``wait`` and ``stop``."""
 
-    def __init__(self, process: subprocess.Popen[bytes], passed: Sequence[int] = ()):
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        passed: Sequence[int] = (),
+        channel: socket.socket | None = None,
+    ):
         self._popen = process
-        self.told = process.stdin is None  # a job not listening has its work already
-        self.passed = tuple(passed)  # the descriptors it was given (``pass_fds``)
+        self._channel = channel  # its stdin, when it listens on a socket (``spawn``)
+        # A job not listening has its work already.
+        self.told = channel is None and process.stdin is None
+        self.passed = tuple(passed)  # the descriptors it was given (``pass_fds``, hand_over)
 
     def wait(self) -> bool:
         return self._popen.wait() == 0
@@ -72,6 +80,8 @@ class Spawned(Job):
         if self._popen.poll() is None:
             self._popen.terminate()
         self._popen.wait()
+        if self._channel is not None:
+            self._channel.close()
 
     def sentinel(self) -> int:
         raise NotImplementedError("a spawned job is waited for by its parent only")
@@ -79,16 +89,59 @@ class Spawned(Job):
     def tell(self, line: str) -> bool:
         """Send the job, started with ``listen``, its one line of work; False if it is
         not listening (gone, or started without it)."""
-        stdin = self._popen.stdin
-        if stdin is None or stdin.closed:
-            return False
+        message = line.encode("utf-8") + b"\n"
+        channel, stdin = self._channel, self._popen.stdin
         try:
-            stdin.write(line.encode("utf-8") + b"\n")
-            stdin.close()
+            if channel is not None and channel.fileno() >= 0:
+                with channel:
+                    channel.sendall(message)
+            elif stdin is not None and not stdin.closed:  # no socket here (Windows)
+                with stdin:
+                    stdin.write(message)
+            else:
+                return False
         except OSError:  # it has stopped
             return False
         self.told = True
         return True
+
+    def hand_over(self, fd: int) -> bool:
+        """Give the listening job a copy of the descriptor ``fd`` (``work_line`` receives
+        it), as if it had been passed when it started: a job started before a process
+        it must wait for is kept, not started again. False where it cannot be given."""
+        channel = self._channel
+        if channel is None or channel.fileno() < 0 or not hasattr(socket, "send_fds"):
+            return False
+        try:
+            socket.send_fds(channel, [b" "], [fd])
+        except OSError:
+            return False
+        self.passed += (fd,)
+        return True
+
+
+def work_line() -> tuple[str, list[int]]:
+    """In a job started with ``listen``: its line of work (empty if the build closed its
+    stdin without one), and the descriptors handed over to it before (``hand_over``)."""
+    try:
+        stdin = os.dup(0)
+    except OSError:  # no stdin at all
+        return "", []
+    try:
+        channel = socket.socket(fileno=stdin)
+    except OSError:  # not a socket: a plain pipe
+        os.close(stdin)
+        return (sys.stdin.readline() if sys.stdin else ""), []
+    fds: list[int] = []
+    data = b""
+    with channel:
+        while b"\n" not in data:
+            chunk, got, _, _ = socket.recv_fds(channel, 65536, 4)
+            fds.extend(got)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\n", 1)[0].decode("utf-8").strip(), fds
 
 
 def wait_for(sentinel: int) -> None:
@@ -230,17 +283,26 @@ def spawn(
 
     Forked, a job started late in a large build holds the whole heap it was forked
     with, as the build goes on changing it (1.2 GB more at 13,500 entries)."""
+    ours = theirs = None
+    if listen and hasattr(socket, "send_fds"):  # a socket: it can carry descriptors too
+        ours, theirs = socket.socketpair()
+    stdin: int = subprocess.PIPE if listen else subprocess.DEVNULL
     try:
         process = subprocess.Popen(
             list(args),
             pass_fds=tuple(pass_fds),
-            stdin=subprocess.PIPE if listen else subprocess.DEVNULL,
+            stdin=theirs.fileno() if theirs is not None else stdin,
             env=None if env is None else dict(env),
         )
     except OSError as err:
         logger.debug("equity_kb: %s could not start (%s)", name, err)
+        if ours is not None:
+            ours.close()
         return None
-    return _keep(owner, name, Spawned(process, pass_fds))
+    finally:
+        if theirs is not None:
+            theirs.close()
+    return _keep(owner, name, Spawned(process, pass_fds, ours))
 
 
 J = TypeVar("J", bound=Job)

@@ -58,8 +58,10 @@ def write_payload(
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def run(payload: Path, answer: Path) -> dict[str, Any]:
-    """Write both indexes from ``payload``; the answer, also written to ``answer``."""
+def run(payload: Path, answer: Path, handed: Sequence[int] = ()) -> dict[str, Any]:
+    """Write both indexes from ``payload``; the answer, also written to ``answer``.
+    ``handed``: the written-ahead job's end, handed over after this job started
+    (``Spawned.hand_over``), which the payload's descriptor then is not."""
     from .indexer import prebuild_complete
     from .stamps import Sources, publish_sources
     from .static_index import StaticIndexError
@@ -77,7 +79,7 @@ def run(payload: Path, answer: Path) -> dict[str, Any]:
 
     result: dict[str, Any] = {}
     ahead = Path(data["ahead"]) if data["ahead"] else None
-    sentinel = data["ahead_sentinel"]
+    sentinel = handed[0] if handed else data["ahead_sentinel"]
 
     def prebuilt() -> Path | None:
         if sentinel is not None:
@@ -119,10 +121,10 @@ def main(argv: Sequence[str]) -> int:
     from . import stamps  # noqa: F401  (the writers imported before the work arrives)
 
     _static_terms_schema()
-    line = sys.stdin.readline()
+    line, handed = background.work_line()
     if line.strip():
         payload, answer = json.loads(line)
-        run(Path(payload), Path(answer))
+        run(Path(payload), Path(answer), handed)
     return 0
 
 
