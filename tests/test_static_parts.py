@@ -259,3 +259,21 @@ def test_the_parts_are_fed_by_a_child_whose_death_loses_nothing(
     assert store is not None and pages is not None
     assert sorted(store["ids"]) == sorted(d["key"] for d in fixture_docs())
     assert sorted(store["ids"].values()) == sorted(pages["ids"])
+
+
+def test_taking_the_parts_and_the_index_written_ahead_digest_each_document_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts' check and the completion of the index written ahead compare the same
+    digests: each document is digested once at the build's end, not once for each."""
+    from equity_kb.search import indexer
+
+    site = site_with_page(tmp_path / "once")
+    folder = prebuild_dir(index_dir(site))
+    prebuild(folder, _references(fixture_docs()))
+    made: list[str] = []
+    real = indexer.digest
+    monkeypatch.setattr(indexer, "digest", lambda doc: made.append(doc["key"]) or real(doc))
+    stats = publish_search(site, fixture_docs(), labels=LABELS, prebuilt=folder)
+    assert stats.ahead_seconds is not None  # the folder written ahead was taken
+    assert sorted(made) == sorted(d["key"] for d in fixture_docs())

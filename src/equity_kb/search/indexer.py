@@ -256,14 +256,15 @@ def publish_search(
     taken: Path | None = None
     try:
         folder = prebuilt() if callable(prebuilt) else prebuilt
-        taken = _take_parts_ahead(site, folder, docs)
+        digests = _Digests()  # the parts' check and the index's share them
+        taken = _take_parts_ahead(site, folder, docs, digests)
         ahead.set_result(parts_ahead(taken) if taken is not None else None)
         if terms is not None:
             made = prebuilt_terms(folder)
             terms.set_result({d["key"]: record_terms(d, made) for d in docs})
         stats = None
         if folder is not None:
-            stats = finish_prebuild(root, folder, docs, labels=labels)
+            stats = finish_prebuild(root, folder, docs, labels=labels, digests=digests)
         if stats is None:
             stats = sync_index(root, docs, labels=labels, progress=progress)
     except BaseException as err:
@@ -294,8 +295,22 @@ _PREBUILD_TERMS = "prebuild-terms.pickle"  # the static records' terms of its do
 _PREBUILD_STATIC = "static"  # the static index's parts of its documents
 
 
+class _Digests(dict[int, str]):
+    """``digest`` of documents, each made once (by the document's identity: only for
+    documents that live as long as it does)."""
+
+    def of(self, doc: Doc) -> str:
+        made = self.get(id(doc))
+        if made is None:
+            made = self[id(doc)] = digest(doc)
+        return made
+
+
 def _take_parts_ahead(
-    site: str | os.PathLike[str], folder: Path | None, docs: Sequence[Doc]
+    site: str | os.PathLike[str],
+    folder: Path | None,
+    docs: Sequence[Doc],
+    digests: _Digests | None = None,
 ) -> Path | None:
     """The static index's parts ``prebuild`` wrote in ``folder``, moved out of it (before
     it becomes a generation) to the static index's work folder: None if there are none,
@@ -310,7 +325,8 @@ def _take_parts_ahead(
     try:
         done = json.loads((folder / _PREBUILD_DIGESTS).read_text("utf-8"))["docs"]
         by_key = {d["key"]: d for d in docs}
-        if all(k in by_key and digest(by_key[k]) == v for k, v in done.items()):
+        of = (digests if digests is not None else _Digests()).of
+        if all(k in by_key and of(by_key[k]) == v for k, v in done.items()):
             return taken
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -427,10 +443,12 @@ def finish_prebuild(
     docs: Sequence[Doc],
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    digests: _Digests | None = None,
 ) -> IndexStats | None:
     """Add to the index in ``folder`` the documents of ``docs`` it lacks and publish it
     as the new generation. None, and ``folder`` removed, if it is incomplete or holds a
-    document that ``docs`` has differently or not at all."""
+    document that ``docs`` has differently or not at all. ``digests``: those already
+    made of some of ``docs``."""
     started = time.perf_counter()
     root = Path(index_dir)
     unique, duplicates = _unique(docs)
@@ -441,8 +459,9 @@ def finish_prebuild(
     except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    digests = {d["key"]: digest(d) for d in unique}
-    if any(digests.get(key) != value for key, value in done.items()):
+    of = (digests if digests is not None else _Digests()).of
+    made = {d["key"]: of(d) for d in unique}
+    if any(made.get(key) != value for key, value in done.items()):
         shutil.rmtree(folder, ignore_errors=True)
         return None
     rest = [d for d in unique if d["key"] not in done]
@@ -454,7 +473,7 @@ def finish_prebuild(
             (folder / _PREBUILD_DIGESTS).unlink()
             (folder / _PREBUILD_TERMS).unlink(missing_ok=True)
             shutil.rmtree(folder / _PREBUILD_STATIC, ignore_errors=True)  # if not taken
-            write_manifest(folder, digests, plain_labels(labels or {}))
+            write_manifest(folder, made, plain_labels(labels or {}))
             write_words(folder, count_words(rest, read_words(folder)))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -463,8 +482,8 @@ def finish_prebuild(
         publish_generation(root, name, folder)
     return IndexStats(
         generation=name,
-        documents=len(digests),
-        upserted=len(digests),
+        documents=len(made),
+        upserted=len(made),
         rebuilt=True,
         seconds=time.perf_counter() - started,
         ahead_seconds=ahead,
