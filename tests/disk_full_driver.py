@@ -66,11 +66,13 @@ def main() -> None:
         # Fill the disk but for a little: pages and the environment are rewritten in
         # place at about their old size; a new index generation needs room it cannot get.
         filler = DISK / "filler"
-        with filler.open("wb") as f:
+        # Unbuffered: a write the full disk cuts short leaves nothing for close() to
+        # flush (buffered, closing raised ENOSPC whenever the free space was not a
+        # multiple of the writes).
+        with filler.open("wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         os.truncate(filler, max(filler.stat().st_size - SLACK, 0))
