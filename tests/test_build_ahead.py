@@ -65,6 +65,7 @@ def test_exports_written_ahead_are_the_exports(kb_build, ahead):
     assert (folder / "equity-kb.ris").read_text(encoding="utf-8") == exports.to_ris(refs)
     items = json.loads((folder / "equity-kb.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in items] == [r.key for r in refs]
+    assert (folder / "equity-kb.json").read_text(encoding="utf-8") == exports.to_csl_json(refs)
     assert (state_dir(app.outdir) / "exported").read_text() == references.kb_domain(app.env).data[
         "bib_digest"
     ]
@@ -232,7 +233,9 @@ def test_the_static_records_take_the_terms_written_ahead(tmp_path: Path, monkeyp
     analysed: list[str] = []
     real = static_index.entry_terms
     monkeypatch.setattr(
-        static_index, "entry_terms", lambda doc: analysed.append(doc["key"]) or real(doc)
+        static_index,
+        "entry_terms",
+        lambda doc, fields=None: analysed.append(doc["key"]) or real(doc, fields),
     )
     stats = publish_search(site, refs + rest, prebuilt=folder)
     assert stats.rebuilt and stats.ahead_seconds is not None

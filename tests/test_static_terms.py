@@ -321,7 +321,7 @@ def test_an_unchanged_entry_keeps_its_terms_without_analysis(
     calls: list[str] = []
     real = static_index.entry_terms
     monkeypatch.setattr(
-        static_index, "entry_terms", lambda doc: calls.append(doc["key"]) or real(doc)
+        static_index, "entry_terms", lambda doc, fields=None: calls.append(doc["key"]) or real(doc)
     )
     retagged = dict(docs[0], tenets=["practice"], url="elsewhere.html")
     edited = dict(docs[1], body=str(docs[1]["body"]) + " Zygomorphic.")

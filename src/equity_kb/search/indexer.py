@@ -395,8 +395,9 @@ def prebuild(
     try:
         terms: dict[str, dict[str, Any]] = {}
 
-        def with_terms(doc: Doc) -> None:  # right after its analysis, which it takes
-            terms[doc["key"]] = record_terms(doc)
+        def with_terms(doc: Doc, fields: Mapping[str, Any]) -> None:
+            # Right after its analysis, which it takes, from the same field values.
+            terms[doc["key"]] = record_terms(doc, fields=fields)
 
         with analysed_once():  # the static records' terms from the same analysis
             _add_all(whoosh_index.create_in(str(target), build_schema()), unique, each=with_terms)
@@ -583,19 +584,20 @@ def _add_all(
     docs: Sequence[Doc],
     procs: int = 1,
     progress: Progress | None = None,
-    each: Callable[[Doc], None] | None = None,
+    each: Callable[[Doc, Mapping[str, Any]], None] | None = None,
 ) -> None:
     """Add ``docs`` to the index ``ix`` and commit, or commit nothing if that fails;
     ``ix`` is closed either way. ``procs`` writer processes (see ``_writer``); ``each``
-    is called with every document once it is added."""
+    is called with every document, and its ``index_fields``, once it is added."""
     writer = _writer(ix, procs)
     total = len(docs)
     try:
         with gc_paused():  # acyclic postings by the hundred thousand
             for i, doc in enumerate(docs, 1):
-                writer.add_document(**index_fields(doc))
+                fields = index_fields(doc)
+                writer.add_document(**fields)
                 if each is not None:
-                    each(doc)
+                    each(doc, fields)
                 if progress and (i % 100 == 0 or i == total):
                     progress(i, total)
             writer.commit()

@@ -173,16 +173,21 @@ def _parts(texts: Sequence[str]) -> str:
 _TERM_FIELDS = ("title", "summary", "body", "annotation", "id")  # and "authors"
 
 
-def record_terms(doc: Doc, known: Mapping[str, Record] | None = None) -> dict[str, Any]:
+def record_terms(
+    doc: Doc,
+    known: Mapping[str, Record] | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """A record's ``terms`` and ``terms_of`` (a digest of the fields they come from):
-    ``known``'s for the same text, or made now."""
+    ``known``'s for the same text, or made now (from ``fields``, the document's
+    ``index_fields``, if its index has them made already)."""
     text = "\x1f".join(str(doc.get(k) or "") for k in _TERM_FIELDS)
     authors = "\x1e".join(str(a) for a in doc.get("authors") or ())
     digest = hashlib.blake2b(f"{text}\x1d{authors}".encode(), digest_size=12).hexdigest()
     old = known.get(str(doc["key"])) if known else None
     if old is not None and old.get("terms_of") == digest and "terms" in old:
         return {"terms": old["terms"], "terms_of": digest}
-    return {"terms": entry_terms(doc), "terms_of": digest}
+    return {"terms": entry_terms(doc, fields), "terms_of": digest}
 
 
 # -- the records kept between builds -------------------------------------------------------

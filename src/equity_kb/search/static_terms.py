@@ -74,13 +74,13 @@ def _schema() -> Any:
     return build_schema()
 
 
-def entry_terms(doc: Mapping[str, Any]) -> dict[str, Any]:
+def entry_terms(doc: Mapping[str, Any], fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An entry's terms, field by field, as the Whoosh index holds them: the same field
     values (``schema.index_fields``) through each field's own format and analyzer (as
     the indexer writes them), each term with its frequency, and each ranked field's
-    length as Whoosh stores it (a byte)."""
+    length as Whoosh stores it (a byte). ``fields``: ``index_fields(doc)``, if made."""
     schema = _schema()
-    values = index_fields(doc)
+    values = index_fields(doc) if fields is None else fields
     terms: dict[str, Any] = {}
     lengths: dict[str, int] = {}
     for field, code in FIELD_CODES.items():

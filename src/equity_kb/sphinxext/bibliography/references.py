@@ -383,8 +383,11 @@ def _write_export_files(
     outdir: str | os.PathLike[str], references: dict[str, Reference], bib_digest: str
 ) -> None:
     """The site-wide exports, and each reference's own records for the result downloads
-    (``reference_records``), which the build's end then finds made."""
+    (``reference_records``), which the build's end then finds made. The RIS and CSL-JSON
+    files are those records joined (``join_records``: what their writers give, byte for
+    byte); BibTeX's writer aligns a whole file's values, so it writes its own."""
     from equity_kb.core import exports, faults
+    from equity_kb.core.citable import join_records
     from equity_kb.core.gcpause import gc_paused
 
     from .reference_records import make_records, write_records_state
@@ -393,10 +396,15 @@ def _write_export_files(
     folder = Path(outdir, BIB_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     with gc_paused():  # writing 10,000 references allocates far more than it keeps
+        records = make_records(references)  # in the order of refs
         for fmt, name in EXPORTS.items():
-            atomic_write(folder / name, exports.WRITERS[fmt](refs))
+            if fmt == "bibtex":
+                text = exports.WRITERS[fmt](refs)
+            else:
+                text = join_records(fmt, [texts[fmt] for texts in records.values()])
+            atomic_write(folder / name, text)
             faults.point("exports")
-        write_records_state(outdir, bib_digest, make_records(references))
+        write_records_state(outdir, bib_digest, records)
 
 
 def write_exports(app: Sphinx, exception: BaseException | None) -> None:
