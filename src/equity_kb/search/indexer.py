@@ -256,15 +256,15 @@ def publish_search(
     taken: Path | None = None
     try:
         folder = prebuilt() if callable(prebuilt) else prebuilt
-        digests = _Digests()  # the parts' check and the index's share them
-        taken = _take_parts_ahead(site, folder, docs, digests)
+        digest_of = _Digests().of  # the parts' check and the index's share them
+        taken = _take_parts_ahead(site, folder, docs, digest_of)
         ahead.set_result(parts_ahead(taken) if taken is not None else None)
         if terms is not None:
             made = prebuilt_terms(folder)
             terms.set_result({d["key"]: record_terms(d, made) for d in docs})
         stats = None
         if folder is not None:
-            stats = finish_prebuild(root, folder, docs, labels=labels, digests=digests)
+            stats = finish_prebuild(root, folder, docs, labels=labels, digest_of=digest_of)
         if stats is None:
             stats = sync_index(root, docs, labels=labels, progress=progress)
     except BaseException as err:
@@ -310,11 +310,12 @@ def _take_parts_ahead(
     site: str | os.PathLike[str],
     folder: Path | None,
     docs: Sequence[Doc],
-    digests: _Digests | None = None,
+    digest_of: Callable[[Doc], str] | None = None,
 ) -> Path | None:
     """The static index's parts ``prebuild`` wrote in ``folder``, moved out of it (before
     it becomes a generation) to the static index's work folder: None if there are none,
-    or if a document they hold is not in ``docs`` as it is there."""
+    or if a document they hold is not in ``docs`` as it is there (by ``digest_of``, else
+    ``digest``)."""
     if folder is None or not (folder / _PREBUILD_STATIC).is_dir():
         return None
     work = state_dir(site)
@@ -325,7 +326,7 @@ def _take_parts_ahead(
     try:
         done = json.loads((folder / _PREBUILD_DIGESTS).read_text("utf-8"))["docs"]
         by_key = {d["key"]: d for d in docs}
-        of = (digests if digests is not None else _Digests()).of
+        of = digest_of or digest
         if all(k in by_key and of(by_key[k]) == v for k, v in done.items()):
             return taken
     except (OSError, ValueError, KeyError, TypeError):
@@ -383,12 +384,12 @@ def prebuild(
     # fed by a forked child: fed from a thread here, Pagefind waited on the Whoosh
     # writing for this interpreter's lock. The job checks the parts and takes them.
     static: Callable[[], object] | None = None
+    parts_folder = target / _PREBUILD_STATIC
     if parts:
-        folder = target / _PREBUILD_STATIC
-        static = background.call_forked(_write_parts_ahead, folder, unique)
+        static = background.call_forked(_write_parts_ahead, parts_folder, unique)
         if static is None:  # no fork here: a thread, as before
             thread = threading.Thread(
-                target=_write_parts_ahead, args=(folder, unique), name="ahead"
+                target=_write_parts_ahead, args=(parts_folder, unique), name="ahead"
             )
             thread.start()
             static = thread.join
@@ -407,7 +408,7 @@ def prebuild(
         digests = {d["key"]: digest(d) for d in unique}
     finally:
         if static is not None:
-            _parts_written(static, target / _PREBUILD_STATIC)
+            _parts_written(static, parts_folder)
     # Written last: its presence says the folder is complete.
     done = {"docs": digests, "seconds": time.perf_counter() - started}
     (target / _PREBUILD_DIGESTS).write_text(json.dumps(done), encoding="utf-8")
@@ -444,12 +445,11 @@ def finish_prebuild(
     docs: Sequence[Doc],
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
-    digests: _Digests | None = None,
+    digest_of: Callable[[Doc], str] | None = None,
 ) -> IndexStats | None:
     """Add to the index in ``folder`` the documents of ``docs`` it lacks and publish it
     as the new generation. None, and ``folder`` removed, if it is incomplete or holds a
-    document that ``docs`` has differently or not at all. ``digests``: those already
-    made of some of ``docs``."""
+    document that ``docs`` has differently or not at all (by ``digest_of``, else ``digest``)."""
     started = time.perf_counter()
     root = Path(index_dir)
     unique, duplicates = _unique(docs)
@@ -460,7 +460,7 @@ def finish_prebuild(
     except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    of = (digests if digests is not None else _Digests()).of
+    of = digest_of or digest
     made = {d["key"]: of(d) for d in unique}
     if any(made.get(key) != value for key, value in done.items()):
         shutil.rmtree(folder, ignore_errors=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from equity_kb.core.model import Reference
@@ -25,15 +25,13 @@ VERSION = 1
 Records = dict[str, dict[str, str]]
 
 
-def make_records(references: Mapping[str, Reference]) -> Records:
-    """Key -> {format: text}, in the order the site lists references."""
+def make_records(refs: Iterable[Reference]) -> Records:
+    """Key -> {format: text}, in the order of ``refs`` (the order the site lists them:
+    ``sort_entries``, which the caller has)."""
     from equity_kb.core.citable import record_texts
     from equity_kb.core.csl import to_csl
 
-    return {
-        ref.key: record_texts(ref, to_csl(ref, rich=True))
-        for ref in sort_entries(references.values())
-    }
+    return {ref.key: record_texts(ref, to_csl(ref, rich=True)) for ref in refs}
 
 
 def write_records_state(outdir: str | os.PathLike[str], bib_digest: str, records: Records) -> None:
@@ -68,7 +66,7 @@ def reference_records(
     kept = read_records_state(outdir, bib_digest)
     if kept is not None and kept.keys() == references.keys():
         return kept
-    records = make_records(references)
+    records = make_records(sort_entries(references.values()))
     # Only a saving for the next build: write_records reports its own failures.
     with contextlib.suppress(OSError):
         write_records_state(outdir, bib_digest, records)

@@ -396,7 +396,7 @@ def _write_export_files(
     folder = Path(outdir, BIB_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     with gc_paused():  # writing 10,000 references allocates far more than it keeps
-        records = make_records(references)  # in the order of refs
+        records = make_records(refs)
         for fmt, name in EXPORTS.items():
             if fmt == "bibtex":
                 text = exports.WRITERS[fmt](refs)
